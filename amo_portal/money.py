@@ -1,0 +1,48 @@
+"""Money helpers: one column shape, one rounding rule, one display format (dirhams, MAD)."""
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import models
+
+#: Two places: dirhams and centimes.
+CENTIME = Decimal("0.01")
+ZERO = Decimal("0.00")
+#: French thousands separator (narrow no-break space) and the space before the unit.
+THOUSANDS_SEP = "\u202f"
+UNIT_SEP = "\u00a0"
+
+
+def money_field(**kwargs) -> models.DecimalField:
+    """The only column shape for amounts: 12 digits, 2 decimals (up to 9,999,999,999.99 DH)."""
+    return models.DecimalField(max_digits=12, decimal_places=2, **kwargs)
+
+
+def rate_field(**kwargs) -> models.DecimalField:
+    """Rates are stored as fractions (0.8000 for 80%) with four places."""
+    return models.DecimalField(max_digits=5, decimal_places=4, **kwargs)
+
+
+def to_centimes(value: Decimal) -> Decimal:
+    """Round to the centime, half up: the one rounding rule of the portal."""
+    if not isinstance(value, Decimal):
+        raise TypeError(f"montant non décimal : {value!r}")
+    return value.quantize(CENTIME, rounding=ROUND_HALF_UP)
+
+
+def format_dh(value: Decimal | None) -> str:
+    """French display of an amount: 1 234,50 DH (narrow no-break space between thousands)."""
+    if value is None:
+        return "—"
+    sign = "-" if value < 0 else ""
+    units, cents = f"{abs(to_centimes(value)):.2f}".split(".")
+    groups = []
+    while units:
+        groups.insert(0, units[-3:])
+        units = units[:-3]
+    return f"{sign}{THOUSANDS_SEP.join(groups)},{cents}{UNIT_SEP}DH"
+
+
+def format_rate(rate: Decimal) -> str:
+    """A rate stored as a fraction, shown as a French percentage: 0.8000 -> 80 %."""
+    pct = (rate * 100).normalize()
+    text = f"{pct:f}".replace(".", ",")
+    return f"{text}{UNIT_SEP}%"

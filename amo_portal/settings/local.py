@@ -1,0 +1,5 @@
+"""Development settings: debug on, console email, embedded defaults."""
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)

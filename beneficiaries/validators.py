@@ -1,0 +1,54 @@
+"""Identifier validation: RIB (domain.md §4.1), CNIE (§4.2). Messages name the field, in French."""
+import re
+
+from django.core.exceptions import ValidationError
+
+RIB_LENGTH = 24
+_CNIE = re.compile(r"^[A-Z]{1,2}[0-9]{1,8}$")
+
+
+def normalise_rib(value: str) -> str:
+    return re.sub(r"[\s-]", "", value or "")
+
+
+def validate_rib(value: str) -> None:
+    """A Moroccan RIB: 24 digits whose number is divisible by 97 (key check, domain.md §4.1)."""
+    rib = normalise_rib(value)
+    if not rib.isdigit() or len(rib) != RIB_LENGTH:
+        raise ValidationError("Le RIB doit comporter exactement 24 chiffres.", code="rib_format")
+    if int(rib) % 97 != 0:
+        raise ValidationError("La clé du RIB est incorrecte : vérifiez les 24 chiffres.", code="rib_key")
+
+
+def rib_key(first_22_digits: str) -> str:
+    """The two-digit key that completes a 22-digit RIB prefix."""
+    return f"{97 - (int(first_22_digits) * 100) % 97:02d}"
+
+
+def rib_to_iban(rib: str) -> str:
+    """MA + ISO 13616 check digits + the 24-digit RIB."""
+    rib = normalise_rib(rib)
+    numeric = rib + "2210" + "00"  # M=22, A=10
+    check = 98 - int(numeric) % 97
+    return f"MA{check:02d}{rib}"
+
+
+def normalise_cnie(value: str) -> str:
+    return re.sub(r"\s", "", value or "").upper()
+
+
+def validate_cnie(value: str) -> None:
+    """CNIE: one or two letters then up to eight digits (domain.md §4.2, permissive on purpose)."""
+    # DOMAIN-UNCERTAIN: domain.md §4.2 — no official format; permissive letters+digits rule.
+    if not _CNIE.match(normalise_cnie(value)):
+        raise ValidationError(
+            "Le numéro de CNIE doit comporter une ou deux lettres suivies de chiffres (ex. AB123456).",
+            code="cnie_format",
+        )
+
+
+def validate_inpe(value: str) -> None:
+    """INPE: digits only (domain.md §4.4: length unknown, so 6 to 12 digits accepted)."""
+    # DOMAIN-UNCERTAIN: domain.md §4.4 — INPE length not published.
+    if not value or not value.isdigit() or not 6 <= len(value) <= 12:
+        raise ValidationError("L'INPE doit comporter de 6 à 12 chiffres.", code="inpe_format")

@@ -1,0 +1,122 @@
+"""Shapes of the claims API (input checking only; business rules live in the services)."""
+from datetime import date
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from amo_portal.money import to_centimes
+
+MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.00"), "max_value": Decimal("1000000.00")}
+
+
+def money_str(value: Decimal | None) -> str | None:
+    return None if value is None else f"{to_centimes(value):.2f}"
+
+
+class SimulationLineSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[("acte", "acte"), ("medicament", "médicament")], label="nature")
+    cotation = serializers.CharField(required=False, allow_blank=True, max_length=20, default="")
+    code = serializers.CharField(required=False, allow_blank=True, max_length=32, default="")
+    quantity = serializers.IntegerField(min_value=1, max_value=999, default=1, label="quantité")
+    paid = serializers.DecimalField(**MONEY, label="montant payé")
+    ald = serializers.BooleanField(default=False)
+    prior_approval_number = serializers.CharField(required=False, allow_blank=True, max_length=32, default="")
+
+    def validate(self, attrs):
+        if attrs["kind"] == "acte" and not attrs.get("cotation", "").strip():
+            raise serializers.ValidationError({"cotation": "Indiquez la cotation de l'acte (ex. « Cs », « B 60 »)."})
+        if attrs["kind"] == "medicament" and not attrs.get("code", "").strip():
+            raise serializers.ValidationError({"code": "Indiquez le code du médicament."})
+        return attrs
+
+
+class SimulationBeneficiarySerializer(serializers.Serializer):
+    relationship = serializers.ChoiceField(choices=[("assure", "assuré"), ("conjoint", "conjoint"),
+                                                    ("enfant", "enfant")], label="lien")
+    birth_date = serializers.DateField(label="date de naissance")
+    student = serializers.BooleanField(default=False)
+    married = serializers.BooleanField(default=False)
+    disabled = serializers.BooleanField(default=False)
+
+    def validate_birth_date(self, value: date) -> date:
+        if value > date.today() or value.year < 1900:
+            raise serializers.ValidationError("La date de naissance doit être passée (et postérieure à 1900).")
+        return value
+
+
+class SimulationETMSerializer(serializers.Serializer):
+    ald_code = serializers.CharField(max_length=8, required=False, allow_blank=True, default="")
+    accord_number = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    valid_from = serializers.DateField(label="début de validité")
+    valid_to = serializers.DateField(required=False, allow_null=True, default=None, label="fin de validité")
+
+    def validate(self, attrs):
+        if attrs.get("valid_to") and attrs["valid_to"] < attrs["valid_from"]:
+            raise serializers.ValidationError({"valid_to": "La fin de validité précède son début."})
+        return attrs
+
+
+class SimulationInputSerializer(serializers.Serializer):
+    mutuelle = serializers.CharField(max_length=16)
+    care_date = serializers.DateField(label="date des soins")
+    treatment_end_date = serializers.DateField(required=False, allow_null=True, default=None)
+    filing_date = serializers.DateField(required=False, allow_null=True, default=None, label="date de dépôt")
+    beneficiary = SimulationBeneficiarySerializer()
+    etm = SimulationETMSerializer(required=False, allow_null=True, default=None)
+    lines = SimulationLineSerializer(many=True, allow_empty=False, max_length=50)
+
+    def validate(self, attrs):
+        filing = attrs.get("filing_date") or date.today()
+        attrs["filing_date"] = filing
+        if attrs["care_date"] > filing:
+            raise serializers.ValidationError({"care_date": "La date des soins ne peut pas suivre la date de dépôt."})
+        if attrs["care_date"].year < 2005:
+            raise serializers.ValidationError({"care_date": "L'AMO n'existait pas avant 2005."})
+        if attrs["care_date"] < attrs["beneficiary"]["birth_date"]:
+            raise serializers.ValidationError({"care_date": "La date des soins précède la date de naissance."})
+        end = attrs.get("treatment_end_date")
+        if end and not attrs["care_date"] <= end <= filing:
+            raise serializers.ValidationError(
+                {"treatment_end_date": "La fin du traitement doit être entre la date des soins et le dépôt."})
+        return attrs
+
+
+class ReasonSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class PricedLineSerializer(serializers.Serializer):
+    tariff = serializers.CharField(allow_null=True)
+    base = serializers.CharField()
+    amo = serializers.CharField()
+    complementary = serializers.CharField()
+    patient = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True)
+    explanation = serializers.CharField()
+
+
+class TotalsSerializer(serializers.Serializer):
+    paid = serializers.CharField()
+    amo = serializers.CharField()
+    complementary = serializers.CharField()
+    patient = serializers.CharField()
+
+
+class SimulationOutputSerializer(serializers.Serializer):
+    admissible = serializers.BooleanField()
+    reasons = ReasonSerializer(many=True)
+    lines = PricedLineSerializer(many=True)
+    totals = TotalsSerializer()
+
+
+class MedicineSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    dci = serializers.CharField()
+    presentation = serializers.CharField()
+    generic = serializers.BooleanField()
+    ppv = serializers.CharField(allow_null=True)
+    pbr = serializers.CharField(allow_null=True)
+    reimbursable = serializers.BooleanField()
+    sample = serializers.BooleanField()

@@ -1,0 +1,289 @@
+"""Claim files (dossiers de maladie / feuilles de soins), their lines, documents and audit trail."""
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from amo_portal.models import TimeStampedModel
+from amo_portal.money import money_field
+from beneficiaries.models import Dependent, ETMAccord, Insured
+from mutuelles.models import AMOFund, Mutuelle
+from tariffs.models import Medicine
+
+
+class ClaimStatus(models.TextChoices):
+    DRAFT = "brouillon", "brouillon"
+    SUBMITTED = "depose", "déposé"
+    IN_CONTROL = "en_controle", "en contrôle"
+    DOCUMENTS_REQUESTED = "pieces_demandees", "pièces demandées"
+    LIQUIDATED = "liquide", "liquidé"
+    REJECTED = "rejete", "rejeté"
+    IN_BATCH = "en_bordereau", "dans un bordereau de paiement"
+    PAID = "paye", "payé"
+    PAYMENT_REJECTED = "virement_rejete", "virement rejeté"
+
+
+class Claim(TimeStampedModel):
+    """One feuille de soins: one beneficiary, one episode of care, several lines."""
+
+    number = models.CharField("n° de dossier", max_length=24, unique=True, null=True, blank=True)
+    insured = models.ForeignKey(Insured, verbose_name="assuré", related_name="claims", on_delete=models.PROTECT)
+    dependent = models.ForeignKey(Dependent, verbose_name="bénéficiaire (ayant droit)", null=True, blank=True,
+                                  related_name="claims", on_delete=models.PROTECT,
+                                  help_text="Vide quand les soins concernent l'assuré lui-même.")
+    mutuelle = models.ForeignKey(Mutuelle, verbose_name="mutuelle", related_name="claims", on_delete=models.PROTECT)
+    fund = models.ForeignKey(AMOFund, verbose_name="organisme", related_name="claims", on_delete=models.PROTECT)
+    status = models.CharField("statut", max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT)
+
+    care_date = models.DateField("date des soins (premier acte)")
+    treatment_end_date = models.DateField("fin du traitement continu", null=True, blank=True)
+    filed_on = models.DateField("date de dépôt", null=True, blank=True)
+    submitted_at = models.DateTimeField("déposé le", null=True, blank=True)
+    prescriber_inpe = models.CharField("INPE du prescripteur", max_length=12)
+    provider_inpe = models.CharField("INPE du prestataire", max_length=12, blank=True)
+    care_sheet_number = models.CharField("n° de feuille de soins électronique", max_length=40, blank=True)
+    is_ald = models.BooleanField("dossier ALD", default=False)
+    ald_code = models.CharField("code ALD", max_length=8, blank=True)
+    etm_accord_number = models.CharField("n° d'accord ETM indiqué", max_length=32, blank=True)
+    etm_accord = models.ForeignKey(ETMAccord, verbose_name="accord ETM retrouvé", null=True, blank=True,
+                                   related_name="claims", on_delete=models.PROTECT)
+
+    total_paid = money_field(verbose_name="total payé par l'assuré", default=0)
+    total_amo = money_field(verbose_name="part AMO", null=True, blank=True)
+    total_complementary = money_field(verbose_name="part complémentaire", null=True, blank=True)
+    total_patient = money_field(verbose_name="reste à charge", null=True, blank=True)
+
+    rejection_code = models.CharField("motif de rejet (code)", max_length=40, blank=True)
+    rejection_message = models.CharField("motif de rejet", max_length=400, blank=True)
+    #: Why the automatic controls sent the claim to an agent instead of liquidating it outright.
+    review_reasons = models.JSONField("points à contrôler", default=list, blank=True)
+    #: Identifies the same care filed twice: beneficiary, care date, prescriber and lines.
+    duplicate_key = models.CharField("empreinte de doublon", max_length=64, blank=True, db_index=True)
+    liquidated_at = models.DateTimeField("liquidé le", null=True, blank=True)
+    liquidation_count = models.PositiveIntegerField("nombre de liquidations", default=0)
+    needs_second_approval = models.BooleanField("double contrôle requis", default=False)
+    first_approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="accepté (1er contrôle) par",
+                                          null=True, blank=True, related_name="+", on_delete=models.PROTECT)
+    #: Optimistic lock: every change bumps it; a form saved on an older version is refused.
+    version = models.PositiveIntegerField("version", default=1)
+    idempotency_key = models.CharField("clé d'idempotence", max_length=80, null=True, blank=True)
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="saisi par", null=True, blank=True,
+                                   related_name="+", on_delete=models.SET_NULL)
+
+    class Meta:
+        verbose_name = "dossier"
+        verbose_name_plural = "dossiers"
+        ordering = ["-pk"]
+        constraints = [
+            models.CheckConstraint(name="claim_status_known", condition=Q(status__in=ClaimStatus.values)),
+            models.CheckConstraint(name="claim_treatment_end_after_care",
+                                   condition=Q(treatment_end_date__isnull=True) | Q(treatment_end_date__gte=F("care_date"))),
+            models.CheckConstraint(name="claim_total_paid_non_negative", condition=Q(total_paid__gte=0)),
+            models.CheckConstraint(
+                name="claim_shares_not_above_paid",
+                condition=Q(total_amo__isnull=True) | Q(total_complementary__isnull=True)
+                | Q(total_amo__gte=0, total_complementary__gte=0,
+                    total_paid__gte=F("total_amo") + F("total_complementary")),
+            ),
+            models.UniqueConstraint(name="claim_unique_idempotency_key_per_insured", fields=["insured", "idempotency_key"],
+                                    condition=Q(idempotency_key__isnull=False)),
+        ]
+        indexes = [
+            models.Index(fields=["mutuelle", "status", "filed_on"], name="claim_queue_idx"),
+            models.Index(fields=["status", "id"], name="claim_status_idx"),
+            models.Index(fields=["insured", "-id"], name="claim_insured_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"brouillon #{self.pk}"
+
+    @property
+    def beneficiary_name(self) -> str:
+        return (self.dependent or self.insured).full_name
+
+    @property
+    def reimbursed(self):
+        if self.total_amo is None or self.total_complementary is None:
+            return None
+        return self.total_amo + self.total_complementary
+
+
+class LineKind(models.TextChoices):
+    ACT = "acte", "acte"
+    MEDICINE = "medicament", "médicament"
+
+
+class ClaimLine(TimeStampedModel):
+    """One act (a cotation such as "B 60") or one medicine of a claim, and its liquidation."""
+
+    claim = models.ForeignKey(Claim, verbose_name="dossier", related_name="lines", on_delete=models.CASCADE)
+    position = models.PositiveSmallIntegerField("n°")
+    kind = models.CharField("nature", max_length=12, choices=LineKind.choices)
+    cotation = models.CharField("cotation", max_length=20, blank=True)
+    letter_key = models.CharField("lettre clé", max_length=12, blank=True)
+    coefficient = models.DecimalField("coefficient", max_digits=8, decimal_places=2, default=1)
+    medicine = models.ForeignKey(Medicine, verbose_name="médicament", null=True, blank=True, related_name="+",
+                                 on_delete=models.PROTECT)
+    medicine_code = models.CharField("code médicament", max_length=32, blank=True)
+    quantity = models.PositiveIntegerField("quantité", default=1)
+    amount_paid = money_field(verbose_name="montant payé")
+    ald_linked = models.BooleanField("lié à l'ALD", default=False)
+    prior_approval_number = models.CharField("n° d'entente préalable", max_length=32, blank=True)
+
+    tariff = money_field(verbose_name="tarif de référence", null=True, blank=True)
+    base = money_field(verbose_name="base de remboursement", null=True, blank=True)
+    amo_amount = money_field(verbose_name="part AMO", null=True, blank=True)
+    complementary_amount = money_field(verbose_name="part complémentaire", null=True, blank=True)
+    patient_amount = money_field(verbose_name="reste à charge", null=True, blank=True)
+    reason_code = models.CharField("motif (code)", max_length=40, blank=True)
+    explanation = models.TextField("explication", blank=True)
+    #: Set by an agent's line rejection; liquidation then pays nothing on the line.
+    rejected_reason_code = models.CharField("rejet de la ligne (code)", max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = "ligne"
+        verbose_name_plural = "lignes"
+        ordering = ["claim", "position"]
+        constraints = [
+            models.UniqueConstraint(name="claimline_unique_position", fields=["claim", "position"]),
+            models.CheckConstraint(name="claimline_amount_paid_non_negative", condition=Q(amount_paid__gte=0)),
+            models.CheckConstraint(name="claimline_quantity_positive", condition=Q(quantity__gte=1)),
+            models.CheckConstraint(name="claimline_coefficient_positive", condition=Q(coefficient__gt=0)),
+            models.CheckConstraint(
+                name="claimline_shares_not_above_paid",
+                condition=Q(amo_amount__isnull=True) | Q(complementary_amount__isnull=True)
+                | Q(amo_amount__gte=0, complementary_amount__gte=0,
+                    amount_paid__gte=F("amo_amount") + F("complementary_amount")),
+            ),
+            models.CheckConstraint(name="claimline_kind_known", condition=Q(kind__in=LineKind.values)),
+        ]
+
+    def __str__(self) -> str:
+        return self.cotation or self.medicine_code
+
+
+class DocumentKind(models.TextChoices):
+    CARE_SHEET = "feuille_soins", "feuille de soins"
+    PRESCRIPTION = "ordonnance", "ordonnance"
+    INVOICE = "facture", "facture"
+    RESULTS = "resultats", "résultats d'analyses ou d'imagerie"
+    OTHER = "autre", "autre pièce"
+
+
+def document_path(instance: "ClaimDocument", filename: str) -> str:
+    # The stored name is the content hash: nothing of the user's file name reaches the disk.
+    return f"claims/{instance.claim_id}/{instance.sha256}.{instance.extension}"
+
+
+class ClaimDocument(TimeStampedModel):
+    """A scan or photo of a supporting document, stored outside the static tree."""
+
+    claim = models.ForeignKey(Claim, verbose_name="dossier", related_name="documents", on_delete=models.CASCADE)
+    kind = models.CharField("nature", max_length=20, choices=DocumentKind.choices, default=DocumentKind.OTHER)
+    file = models.FileField("fichier", upload_to=document_path, max_length=200)
+    original_name = models.CharField("nom d'origine", max_length=200)
+    content_type = models.CharField("type", max_length=40)
+    extension = models.CharField(max_length=5)
+    size = models.PositiveIntegerField("taille (octets)")
+    sha256 = models.CharField("empreinte SHA-256", max_length=64, db_index=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="déposé par", null=True,
+                                    related_name="+", on_delete=models.SET_NULL)
+
+    class Meta:
+        verbose_name = "pièce justificative"
+        verbose_name_plural = "pièces justificatives"
+        ordering = ["claim", "pk"]
+        constraints = [
+            models.UniqueConstraint(name="claimdocument_unique_per_claim", fields=["claim", "sha256"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.original_name}"
+
+
+class ClaimStatusChange(models.Model):
+    """Audit row: every status change of a claim, with who, when, from, to and why."""
+
+    claim = models.ForeignKey(Claim, verbose_name="dossier", related_name="status_changes", on_delete=models.CASCADE)
+    from_status = models.CharField("de", max_length=20, choices=ClaimStatus.choices, blank=True)
+    to_status = models.CharField("vers", max_length=20, choices=ClaimStatus.choices)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="par", null=True, related_name="+",
+                                   on_delete=models.PROTECT)
+    changed_at = models.DateTimeField("le", auto_now_add=True, db_index=True)
+    reason_code = models.CharField("motif (code)", max_length=40, blank=True)
+    reason = models.CharField("motif", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "changement de statut"
+        verbose_name_plural = "historique des statuts"
+        ordering = ["claim", "changed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
+
+
+class RejectionReason(TimeStampedModel):
+    """The maintained list of coded reasons for rejecting a claim or a line (claims/data)."""
+
+    class Scope(models.TextChoices):
+        CLAIM = "dossier", "dossier"
+        LINE = "ligne", "ligne"
+        BOTH = "les_deux", "dossier ou ligne"
+
+    code = models.CharField("code", max_length=40, unique=True)
+    label = models.CharField("libellé", max_length=300)
+    scope = models.CharField("portée", max_length=10, choices=Scope.choices, default=Scope.BOTH)
+    automatic = models.BooleanField("posé par les contrôles automatiques", default=False)
+    active = models.BooleanField("en usage", default=True)
+
+    class Meta:
+        verbose_name = "motif de rejet"
+        verbose_name_plural = "motifs de rejet"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ClaimDecision(models.Model):
+    """An agent's decision on a claim or a line: who, when, what, why, and the values before/after."""
+
+    class Kind(models.TextChoices):
+        ACCEPT = "accepter", "acceptation"
+        CONFIRM = "confirmer", "confirmation (double contrôle)"
+        ADJUST_LINE = "ajuster_ligne", "ajustement d'une ligne"
+        REJECT_CLAIM = "rejeter", "rejet du dossier"
+        REJECT_LINE = "rejeter_ligne", "rejet d'une ligne"
+        REQUEST_DOCUMENTS = "demander_pieces", "demande de pièces"
+
+    claim = models.ForeignKey(Claim, verbose_name="dossier", related_name="decisions", on_delete=models.CASCADE)
+    line = models.ForeignKey(ClaimLine, verbose_name="ligne", null=True, blank=True, related_name="decisions",
+                             on_delete=models.CASCADE)
+    kind = models.CharField("décision", max_length=20, choices=Kind.choices)
+    reason_code = models.CharField("motif (code)", max_length=40, blank=True)
+    comment = models.TextField("commentaire", blank=True)
+    before = models.JSONField("avant", default=dict, blank=True)
+    after = models.JSONField("après", default=dict, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="par", related_name="+",
+                                   on_delete=models.PROTECT)
+    decided_at = models.DateTimeField("le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "décision"
+        verbose_name_plural = "décisions"
+        ordering = ["claim", "decided_at", "pk"]
+
+
+class DocumentRequest(TimeStampedModel):
+    """Missing documents asked of the insured person; the claim waits until they are added."""
+
+    claim = models.ForeignKey(Claim, verbose_name="dossier", related_name="document_requests", on_delete=models.CASCADE)
+    missing = models.TextField("pièces manquantes")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="demandé par", related_name="+",
+                                     on_delete=models.PROTECT)
+    fulfilled_at = models.DateTimeField("fournies le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "demande de pièces"
+        verbose_name_plural = "demandes de pièces"
+        ordering = ["claim", "-created_at"]

@@ -1,0 +1,200 @@
+"""Filing a claim: validate what the insured person typed, store it, queue its liquidation."""
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from amo_portal.exceptions import ConflictError
+from beneficiaries.models import Dependent, Insured
+from beneficiaries.validators import validate_inpe
+from claims.exceptions import DocumentRejected
+from claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatus, DocumentKind, LineKind
+from claims.services.checks import duplicate_key
+from claims.services.documents import CheckedDocument
+from claims.services.pricing import LineInput, parse_cotation
+from claims.workflow import record_creation, transition_claim
+from tariffs.models import Medicine
+
+MAX_LINES = 50
+MAX_DOCUMENTS = 10
+MSG_IDEMPOTENCY_REUSED = "Cette clé d'idempotence a déjà servi pour un autre dossier : utilisez une nouvelle clé."
+
+
+@dataclass(frozen=True)
+class ClaimDraft:
+    insured: Insured
+    dependent: Dependent | None
+    care_date: date
+    prescriber_inpe: str
+    lines: list[LineInput]
+    treatment_end_date: date | None = None
+    provider_inpe: str = ""
+    care_sheet_number: str = ""
+    is_ald: bool = False
+    ald_code: str = ""
+    etm_accord_number: str = ""
+    documents: list[tuple[str, CheckedDocument]] = field(default_factory=list)  # (kind, document)
+
+
+def _validate_dates(draft: ClaimDraft, filed_on: date, errors: dict) -> None:
+    if draft.care_date > filed_on:
+        errors["care_date"] = "La date des soins ne peut pas être postérieure à la date de dépôt."
+    if draft.treatment_end_date is not None:
+        if draft.treatment_end_date < draft.care_date:
+            errors["treatment_end_date"] = "La fin du traitement ne peut pas précéder la date des soins."
+        elif draft.treatment_end_date > filed_on:
+            errors["treatment_end_date"] = "La fin du traitement ne peut pas être postérieure à la date de dépôt."
+
+
+def _validate_line(index: int, line: LineInput, is_ald: bool) -> str | None:
+    if line.kind not in LineKind.values:
+        return "Nature inconnue : « acte » ou « medicament »."
+    if line.kind == LineKind.ACT and not parse_cotation(line.cotation):
+        return "Cotation illisible : écrivez la lettre clé puis le coefficient, par exemple « B 60 » ou « Cs »."
+    if line.kind == LineKind.MEDICINE and not line.medicine_code.strip():
+        return "Indiquez le code du médicament."
+    if not 1 <= line.quantity <= 999:
+        return "La quantité doit être comprise entre 1 et 999."
+    if line.amount_paid < 0 or line.amount_paid != line.amount_paid.quantize(Decimal("0.01")):
+        return "Le montant payé doit être positif, en dirhams avec au plus deux décimales."
+    if line.amount_paid > Decimal("1000000"):
+        return "Le montant payé dépasse 1 000 000 DH : vérifiez la saisie."
+    if line.ald_linked and not is_ald:
+        return "Une ligne liée à une ALD suppose un dossier ALD (code ALD et n° d'accord ETM)."
+    return None
+
+
+def validate_draft(draft: ClaimDraft, *, filed_on: date) -> None:
+    """Raise a ValidationError naming each bad field, in French. Nothing is written."""
+    errors: dict[str, str | list] = {}
+    if draft.dependent is not None and draft.dependent.insured_id != draft.insured.pk:
+        errors["beneficiary"] = "Cette personne n'est pas un ayant droit de l'assuré."
+    _validate_dates(draft, filed_on, errors)
+    for name in ("prescriber_inpe", "provider_inpe"):
+        value = getattr(draft, name)
+        if value or name == "prescriber_inpe":
+            try:
+                validate_inpe(value)
+            except ValidationError as exc:
+                errors[name] = exc.messages[0]
+    if draft.is_ald and not draft.etm_accord_number.strip():
+        errors["etm_accord_number"] = "Un dossier ALD doit porter le numéro de l'accord ETM."
+    if not draft.lines:
+        errors["lines"] = "Ajoutez au moins un acte ou un médicament."
+    elif len(draft.lines) > MAX_LINES:
+        errors["lines"] = f"Un dossier compte au plus {MAX_LINES} lignes."
+    else:
+        line_errors = [_validate_line(i, line, draft.is_ald) for i, line in enumerate(draft.lines)]
+        if any(line_errors):
+            errors["lines"] = [{"line": e} if e else {} for e in line_errors]
+    if len(draft.documents) > MAX_DOCUMENTS:
+        errors["documents"] = f"Joignez au plus {MAX_DOCUMENTS} pièces."
+    if errors:
+        raise ValidationError(errors)
+
+
+def fingerprint(draft: ClaimDraft) -> str:
+    payload = {
+        "dependent": draft.dependent.pk if draft.dependent else None,
+        "care_date": draft.care_date.isoformat(),
+        "end": draft.treatment_end_date.isoformat() if draft.treatment_end_date else None,
+        "prescriber": draft.prescriber_inpe, "provider": draft.provider_inpe, "ald": draft.is_ald,
+        "etm": draft.etm_accord_number, "lines": [[l.kind, l.cotation, l.medicine_code, l.quantity,
+                                                   str(l.amount_paid), l.ald_linked] for l in draft.lines],
+        "documents": [d.sha256 for _, d in draft.documents],
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _existing_for_key(insured: Insured, key: str, print_: str) -> Claim | None:
+    existing = Claim.objects.filter(insured=insured, idempotency_key=key).first()
+    if existing is None:
+        return None
+    if existing.idempotency_fingerprint != print_:
+        raise ConflictError(MSG_IDEMPOTENCY_REUSED, code="cle_idempotence_reutilisee")
+    return existing
+
+
+def submit_claim(*, draft: ClaimDraft, by, filed_on: date | None = None, idempotency_key: str | None = None) -> Claim:
+    """File a claim (domain.md §5.1): stored as "déposé" and queued for controls and liquidation.
+
+    With an idempotency key, the same key and content return the claim filed the first time.
+    """
+    filed_on = filed_on or timezone.localdate()
+    validate_draft(draft, filed_on=filed_on)
+    print_ = fingerprint(draft)
+    if idempotency_key:
+        existing = _existing_for_key(draft.insured, idempotency_key, print_)
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            claim = _create(draft, by=by, filed_on=filed_on, key=idempotency_key, print_=print_)
+    except IntegrityError:
+        # two requests with the same key at once: the other one won, answer with its claim
+        existing = _existing_for_key(draft.insured, idempotency_key, print_) if idempotency_key else None
+        if existing is None:
+            raise
+        return existing
+    return claim
+
+
+def _create(draft: ClaimDraft, *, by, filed_on: date, key: str | None, print_: str) -> Claim:
+    insured = draft.insured
+    claim = Claim(
+        insured=insured, dependent=draft.dependent, mutuelle_id=insured.mutuelle_id, fund_id=insured.fund_id,
+        status=ClaimStatus.DRAFT, care_date=draft.care_date, treatment_end_date=draft.treatment_end_date,
+        filed_on=filed_on, prescriber_inpe=draft.prescriber_inpe, provider_inpe=draft.provider_inpe,
+        care_sheet_number=draft.care_sheet_number, is_ald=draft.is_ald, ald_code=draft.ald_code.strip(),
+        etm_accord_number=draft.etm_accord_number.strip(), idempotency_key=key or None,
+        idempotency_fingerprint=print_, created_by=by,
+        total_paid=sum((line.amount_paid for line in draft.lines), Decimal("0.00")),
+        duplicate_key=duplicate_key(
+            insured_id=insured.pk, dependent_id=draft.dependent.pk if draft.dependent else None,
+            care_date=draft.care_date, prescriber_inpe=draft.prescriber_inpe,
+            lines=[(l.kind, l.cotation or l.medicine_code, l.quantity, str(l.amount_paid)) for l in draft.lines],
+        ),
+    )
+    claim.save()
+    claim.number = f"{insured.mutuelle.code}-{filed_on.year}-{claim.pk:08d}"
+    claim.save(update_fields=["number"])
+    record_creation(claim=claim, by=by)
+    medicines = {m.code: m for m in Medicine.objects.filter(code__in=[l.medicine_code for l in draft.lines])}
+    ClaimLine.objects.bulk_create([
+        ClaimLine(claim=claim, position=i + 1, kind=l.kind, cotation=l.cotation.strip(),
+                  medicine=medicines.get(l.medicine_code), medicine_code=l.medicine_code.strip(),
+                  quantity=l.quantity, amount_paid=l.amount_paid, ald_linked=l.ald_linked,
+                  prior_approval_number=l.prior_approval_number.strip())
+        for i, l in enumerate(draft.lines)
+    ])
+    for kind, document in draft.documents:
+        store_document(claim=claim, document=document, kind=kind, by=by)
+    claim.submitted_at = timezone.now()
+    transition_claim(claim=claim, to=ClaimStatus.SUBMITTED, by=by, reason="Dossier déposé.",
+                     extra_fields=["submitted_at"])
+    queue_liquidation(claim)
+    return claim
+
+
+def store_document(*, claim: Claim, document: CheckedDocument, kind: str, by) -> ClaimDocument:
+    if kind not in DocumentKind.values:
+        kind = DocumentKind.OTHER
+    if claim.documents.filter(sha256=document.sha256).exists():
+        raise DocumentRejected(f"« {document.name} » est déjà jointe à ce dossier.", extra={"champ": "documents"})
+    row = ClaimDocument(claim=claim, kind=kind, original_name=document.name, content_type=document.content_type,
+                        extension=document.extension, size=document.size, sha256=document.sha256, uploaded_by=by)
+    row.file.save(f"{document.sha256}.{document.extension}", ContentFile(document.content), save=False)
+    row.save()
+    return row
+
+
+def queue_liquidation(claim: Claim) -> None:
+    from claims.tasks import liquidate_claim_task
+
+    liquidate_claim_task.delay_on_commit(claim.pk)

@@ -1,0 +1,65 @@
+"""Liquidation arithmetic: what the AMO, then the mutuelle, pay on one line. Pure Decimal, no ORM.
+
+Rules (domain.md §1, §2): base = min(amount paid, tariff); AMO = base × AMO rate;
+complementary = base × complementary rate + flat amounts, capped so that AMO + complementary
+never exceed what was paid; the patient keeps the rest. Each share is rounded half-up to the
+centime once (amo_portal.money.to_centimes).
+"""
+from dataclasses import dataclass
+from decimal import Decimal
+
+from amo_portal.money import ZERO, to_centimes
+
+
+@dataclass(frozen=True)
+class LineToLiquidate:
+    amount_paid: Decimal
+    tariff: Decimal  # reference tariff of the whole line (unit value × coefficient × quantity)
+    amo_rate: Decimal
+    complementary_rate: Decimal
+    complementary_flat: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class LineAmounts:
+    tariff: Decimal | None
+    base: Decimal
+    amo: Decimal
+    complementary: Decimal
+    patient: Decimal
+
+
+def liquidate_line(line: LineToLiquidate) -> LineAmounts:
+    paid = to_centimes(line.amount_paid)
+    tariff = to_centimes(line.tariff)
+    base = min(paid, tariff)
+    amo = min(to_centimes(base * line.amo_rate), paid)
+    complementary = to_centimes(base * line.complementary_rate) + to_centimes(line.complementary_flat)
+    complementary = max(min(complementary, paid - amo), ZERO)
+    return LineAmounts(tariff=tariff, base=base, amo=amo, complementary=complementary,
+                       patient=paid - amo - complementary)
+
+
+def unpaid_line(amount_paid: Decimal, tariff: Decimal | None = None) -> LineAmounts:
+    """A line that cannot be paid: nothing from the AMO nor the mutuelle."""
+    paid = to_centimes(amount_paid)
+    return LineAmounts(tariff=tariff, base=ZERO, amo=ZERO, complementary=ZERO, patient=paid)
+
+
+@dataclass(frozen=True)
+class Totals:
+    paid: Decimal
+    amo: Decimal
+    complementary: Decimal
+    patient: Decimal
+
+
+def add_up(lines: list[tuple[Decimal, LineAmounts]]) -> Totals:
+    """Claim totals: plain sums of the already-rounded line shares (no second rounding)."""
+    paid = amo = complementary = patient = ZERO
+    for amount_paid, amounts in lines:
+        paid += to_centimes(amount_paid)
+        amo += amounts.amo
+        complementary += amounts.complementary
+        patient += amounts.patient
+    return Totals(paid=paid, amo=amo, complementary=complementary, patient=patient)

@@ -1,0 +1,185 @@
+"""Pricing a claim line: find the tariff and rates in force on the care date, then liquidate it.
+
+The same function serves real claims (claims.services.processing) and the public simulator,
+so that what an insured person is told is what they will be paid.
+"""
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from amo_portal.money import ZERO, format_dh, format_rate, to_centimes
+from claims.services.liquidation import LineAmounts, LineToLiquidate, liquidate_line, unpaid_line
+from mutuelles.models import PrestationGroup
+from tariffs.selectors import TariffBook
+
+_COTATION = re.compile(r"^\s*([A-Za-z]{1,8})\s*(\d{1,5}(?:[.,]\d{1,2})?)?\s*$")
+
+
+class LineReason:
+    """Codes explaining why a line pays nothing (or less than usual)."""
+
+    PAID = ""
+    UNKNOWN_COTATION = "cotation_inconnue"
+    NO_TARIFF = "tarif_absent"
+    UNKNOWN_MEDICINE = "medicament_inconnu"
+    NOT_REIMBURSABLE = "medicament_non_remboursable"
+    NO_PRICE = "prix_absent"
+    PRIOR_APPROVAL_MISSING = "entente_prealable_manquante"
+    NO_RATE = "taux_absent"
+    CLAIM_REJECTED = "dossier_rejete"
+    REJECTED_BY_AGENT = "rejet_agent"
+
+
+REASON_MESSAGES = {
+    LineReason.UNKNOWN_COTATION: "Cotation inconnue : la lettre clé n'existe pas dans la nomenclature.",
+    LineReason.NO_TARIFF: "Aucune valeur de la lettre clé n'était en vigueur à la date des soins.",
+    LineReason.UNKNOWN_MEDICINE: "Médicament inconnu de la liste des médicaments remboursables.",
+    LineReason.NOT_REIMBURSABLE: "Médicament non remboursable à la date des soins.",
+    LineReason.NO_PRICE: "Aucun prix de référence (PBR) en vigueur à la date des soins.",
+    LineReason.PRIOR_APPROVAL_MISSING: "Acte soumis à entente préalable : numéro d'accord manquant.",
+    LineReason.NO_RATE: "Aucun taux de remboursement en vigueur à la date des soins.",
+    LineReason.CLAIM_REJECTED: "Dossier rejeté : aucune ligne n'est remboursée.",
+    LineReason.REJECTED_BY_AGENT: "Ligne rejetée lors du contrôle.",
+}
+
+
+@dataclass(frozen=True)
+class Cotation:
+    key: str
+    coefficient: Decimal
+
+
+def parse_cotation(text: str) -> Cotation | None:
+    """'B 60' -> (B, 60); 'Cs' -> (Cs, 1); 'K50' -> (K, 50). None when unreadable."""
+    match = _COTATION.match(text or "")
+    if not match:
+        return None
+    try:
+        coefficient = Decimal(match.group(2).replace(",", ".")) if match.group(2) else Decimal("1")
+    except InvalidOperation:
+        return None
+    if coefficient <= 0:
+        return None
+    return Cotation(key=match.group(1), coefficient=coefficient)
+
+
+@dataclass(frozen=True)
+class LineInput:
+    kind: str  # "acte" | "medicament"
+    amount_paid: Decimal
+    quantity: int = 1
+    cotation: str = ""
+    medicine_code: str = ""
+    ald_linked: bool = False
+    prior_approval_number: str = ""
+    rejected_reason_code: str = ""
+
+
+@dataclass(frozen=True)
+class ClaimContext:
+    fund_id: int
+    mutuelle_id: int
+    care_date: date
+    etm_valid: bool  # an ETM accord covers the care date
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    amounts: LineAmounts
+    reason_code: str
+    explanation: str
+    letter_key: str = ""
+    coefficient: Decimal = Decimal("1")
+
+
+def _unpaid(line: LineInput, code: str, key: str = "", coefficient: Decimal = Decimal("1")) -> PricedLine:
+    return PricedLine(unpaid_line(line.amount_paid), code, REASON_MESSAGES[code], key, coefficient)
+
+
+def _rates(book: TariffBook, ctx: ClaimContext, group: str, ald: bool):
+    amo = book.amo_rate(fund_id=ctx.fund_id, group=group, ald_linked=ald, on=ctx.care_date)
+    comp = book.complementary_rate(mutuelle_id=ctx.mutuelle_id, group=group, ald_linked=ald, on=ctx.care_date)
+    return amo, comp
+
+
+def _explain(head: str, amounts: LineAmounts, paid: Decimal, amo_rate, amo_ref: str,
+             comp_rate, flat: Decimal, comp_ref: str, ald_note: str) -> str:
+    flat_text = f" + forfait {format_dh(flat)}" if flat else ""
+    return (
+        f"{head} → tarif {format_dh(amounts.tariff)} ; base = min(payé {format_dh(paid)}, tarif) = "
+        f"{format_dh(amounts.base)} ; AMO {format_rate(amo_rate)} ({amo_ref}) = {format_dh(amounts.amo)} ; "
+        f"complémentaire {format_rate(comp_rate)}{flat_text} ({comp_ref}) = {format_dh(amounts.complementary)} ; "
+        f"reste à charge {format_dh(amounts.patient)}.{ald_note}"
+    )
+
+
+def _ald(line: LineInput, ctx: ClaimContext) -> tuple[bool, str]:
+    if not line.ald_linked:
+        return False, ""
+    if ctx.etm_valid:
+        return True, " Ligne liée à l'ALD couverte par une ETM valable : taux ALD."
+    return False, " Ligne déclarée liée à l'ALD mais sans ETM valable à la date des soins : taux ordinaire."
+
+
+def price_act(line: LineInput, ctx: ClaimContext, book: TariffBook) -> PricedLine:
+    cotation = parse_cotation(line.cotation)
+    key = book.key(cotation.key) if cotation else None
+    if cotation is None or key is None:
+        return _unpaid(line, LineReason.UNKNOWN_COTATION)
+    if line.rejected_reason_code:
+        return _unpaid(line, LineReason.REJECTED_BY_AGENT, key.code, cotation.coefficient)
+    if key.requires_prior_approval and not line.prior_approval_number.strip():
+        return _unpaid(line, LineReason.PRIOR_APPROVAL_MISSING, key.code, cotation.coefficient)
+    value = book.key_value(code=key.code, fund_id=ctx.fund_id, on=ctx.care_date)
+    if value is None:
+        return _unpaid(line, LineReason.NO_TARIFF, key.code, cotation.coefficient)
+    ald, ald_note = _ald(line, ctx)
+    amo, comp = _rates(book, ctx, key.group, ald)
+    if amo is None:
+        return _unpaid(line, LineReason.NO_RATE, key.code, cotation.coefficient)
+    comp_rate, flat = (comp.value[0], comp.value[1]) if comp else (ZERO, ZERO)
+    flat = flat * line.quantity if key.is_consultation else ZERO
+    tariff = to_centimes(value.value[0] * cotation.coefficient * line.quantity)
+    amounts = liquidate_line(LineToLiquidate(line.amount_paid, tariff, amo.value[0], comp_rate, flat))
+    head = f"{key.code} × {cotation.coefficient.normalize():f} × {line.quantity} ({value.ref})"
+    comp_ref = comp.ref if comp else "pas de régime complémentaire"
+    text = _explain(head, amounts, to_centimes(line.amount_paid), amo.value[0], amo.ref, comp_rate, flat, comp_ref,
+                    ald_note)
+    return PricedLine(amounts, LineReason.PAID, text, key.code, cotation.coefficient)
+
+
+def price_medicine(line: LineInput, ctx: ClaimContext, book: TariffBook) -> PricedLine:
+    medicine = book.medicine(line.medicine_code)
+    if medicine is None:
+        return _unpaid(line, LineReason.UNKNOWN_MEDICINE)
+    if line.rejected_reason_code:
+        return _unpaid(line, LineReason.REJECTED_BY_AGENT)
+    if not medicine.reimbursable_on(ctx.care_date):
+        return _unpaid(line, LineReason.NOT_REIMBURSABLE)
+    price = book.medicine_price(code=medicine.code, on=ctx.care_date)
+    if price is None:
+        return _unpaid(line, LineReason.NO_PRICE)
+    ald, ald_note = _ald(line, ctx)
+    amo, comp = _rates(book, ctx, PrestationGroup.MEDICINES, ald)
+    if amo is None:
+        return _unpaid(line, LineReason.NO_RATE)
+    comp_rate = comp.value[0] if comp else ZERO
+    tariff = to_centimes(price.value[1] * line.quantity)
+    amounts = liquidate_line(LineToLiquidate(line.amount_paid, tariff, amo.value[0], comp_rate))
+    head = f"{medicine.name} × {line.quantity} ({price.ref})"
+    comp_ref = comp.ref if comp else "pas de régime complémentaire"
+    text = _explain(head, amounts, to_centimes(line.amount_paid), amo.value[0], amo.ref, comp_rate, ZERO, comp_ref,
+                    ald_note)
+    return PricedLine(amounts, LineReason.PAID, text)
+
+
+def price_line(line: LineInput, ctx: ClaimContext, book: TariffBook) -> PricedLine:
+    if line.kind == "medicament":
+        return price_medicine(line, ctx, book)
+    return price_act(line, ctx, book)
+
+
+def rejected_line(line: LineInput) -> PricedLine:
+    """Every line of a rejected claim: nothing paid, the claim's reason explains why."""
+    return _unpaid(line, LineReason.CLAIM_REJECTED)

@@ -1,0 +1,37 @@
+"""Celery tasks of the claims app: thin wrappers that take ids and call one service."""
+from celery import shared_task
+from django.db import DatabaseError, OperationalError
+
+#: Claims locked and liquidated per transaction.
+CHUNK = 500
+#: A sweep re-enqueues itself at most this many times in a row.
+MAX_SWEEP_INVOCATIONS = 1000
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def liquidate_claim_task(self, claim_id: int) -> int:
+    """Liquidate the submitted claims, oldest first, in one chunk (the given claim's included
+    unless another worker holds it). Safe to run twice: liquidated claims are no longer pending."""
+    from claims.services.processing import liquidate_pending_claims
+    from mutuelles.services import system_user
+
+    try:
+        processed, _ = liquidate_pending_claims(limit=CHUNK, by=system_user())
+    except (OperationalError, DatabaseError) as exc:  # transient database trouble only
+        raise self.retry(exc=exc, countdown=5) from exc
+    return processed
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def sweep_submitted_claims_task(self, invocation: int = 0) -> tuple[int, bool]:
+    """Pick up submitted claims left behind (lost message, killed worker), chunk after chunk."""
+    from claims.services.processing import liquidate_pending_claims
+    from mutuelles.services import system_user
+
+    try:
+        processed, more = liquidate_pending_claims(limit=CHUNK, by=system_user())
+    except (OperationalError, DatabaseError) as exc:
+        raise self.retry(exc=exc, countdown=5) from exc
+    if more and invocation < MAX_SWEEP_INVOCATIONS:
+        sweep_submitted_claims_task.delay(invocation + 1)
+    return processed, more

@@ -1,0 +1,73 @@
+"""The claim state machine: one transition table and the only code that changes `Claim.status`.
+
+States follow domain.md §5.2: dépôt → contrôle → liquidation → bordereau → paiement, plus rejet.
+"""
+from collections.abc import Iterable, Mapping
+
+from django.db.models import F
+from django.utils import timezone
+
+from claims.exceptions import InvalidTransition
+from claims.models import Claim, ClaimStatus, ClaimStatusChange
+
+S = ClaimStatus
+
+ALLOWED_TRANSITIONS: Mapping[str, frozenset[str]] = {
+    S.DRAFT: frozenset({S.SUBMITTED}),
+    # automatic controls: straight to liquidated, to an agent, or rejected
+    S.SUBMITTED: frozenset({S.LIQUIDATED, S.IN_CONTROL, S.REJECTED}),
+    S.IN_CONTROL: frozenset({S.LIQUIDATED, S.REJECTED, S.DOCUMENTS_REQUESTED}),
+    # the insured person adds the documents: the controls run again
+    S.DOCUMENTS_REQUESTED: frozenset({S.SUBMITTED, S.REJECTED}),
+    S.LIQUIDATED: frozenset({S.IN_BATCH, S.IN_CONTROL}),
+    # a batch rejected or split gives its claims back
+    S.IN_BATCH: frozenset({S.PAID, S.PAYMENT_REJECTED, S.LIQUIDATED}),
+    S.PAYMENT_REJECTED: frozenset({S.IN_BATCH}),
+}
+
+
+def can_transition(current: str, to: str) -> bool:
+    return to in ALLOWED_TRANSITIONS.get(current, frozenset())
+
+
+def record_creation(*, claim: Claim, by) -> None:
+    ClaimStatusChange.objects.create(claim=claim, from_status="", to_status=claim.status, changed_by=by)
+
+
+def transition_claim(*, claim: Claim, to: str, by, reason_code: str = "", reason: str = "",
+                     extra_fields: Iterable[str] = ()) -> Claim:
+    """Move a locked claim to `to`, or raise InvalidTransition. The caller owns the transaction
+    and has locked the row (select_for_update); other fields already set on `claim` and named in
+    `extra_fields` are saved in the same UPDATE."""
+    if claim.status == to:
+        return claim  # replay of the same step: nothing to do
+    if not can_transition(claim.status, to):
+        raise InvalidTransition(claim=claim, current=claim.status, requested=to)
+    ClaimStatusChange.objects.create(claim=claim, from_status=claim.status, to_status=to, changed_by=by,
+                                     reason_code=reason_code, reason=reason[:500])
+    claim.status = to
+    claim.version = F("version") + 1
+    claim.save(update_fields=["status", "version", "updated_at", *extra_fields])
+    claim.refresh_from_db(fields=["version"])
+    return claim
+
+
+def transition_many(*, claims: list[Claim], targets: Mapping[int, tuple[str, str, str]], by) -> list[ClaimStatusChange]:
+    """Prepare audit rows and set statuses for many locked claims at once (bulk liquidation).
+
+    `targets` maps claim id to (to_status, reason_code, reason). The caller saves the claims
+    (bulk update) and inserts the returned audit rows in the same transaction.
+    """
+    now = timezone.now()
+    changes = []
+    for claim in claims:
+        to, code, reason = targets[claim.pk]
+        if claim.status == to:
+            continue
+        if not can_transition(claim.status, to):
+            raise InvalidTransition(claim=claim, current=claim.status, requested=to)
+        changes.append(ClaimStatusChange(claim_id=claim.pk, from_status=claim.status, to_status=to,
+                                         changed_by=by, changed_at=now, reason_code=code, reason=reason[:500]))
+        claim.status = to
+        claim.version += 1
+    return changes

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MutuellesConfig(AppConfig):
+    name = "mutuelles"
+    verbose_name = "Organismes et mutuelles"

@@ -1,0 +1,155 @@
+"""Organismes AMO (CNOPS, CNSS), mutuelles, their dated links, and staff accounts."""
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+from amo_portal.models import DatedModel, TimeStampedModel
+from amo_portal.money import money_field
+
+
+class AMOFund(TimeStampedModel):
+    """An organisme gestionnaire of the AMO (the payer of the AMO share): CNOPS, later CNSS."""
+
+    code = models.CharField("code", max_length=16, unique=True)
+    name_fr = models.CharField("nom", max_length=200)
+    name_ar = models.CharField("nom en arabe", max_length=200, blank=True)
+    iban = models.CharField("IBAN du compte payeur", max_length=34, blank=True)
+
+    class Meta:
+        verbose_name = "organisme AMO"
+        verbose_name_plural = "organismes AMO"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Mutuelle(TimeStampedModel):
+    """A mutuelle: receives, controls and liquidates the ambulatory claims of its members."""
+
+    code = models.CharField("sigle", max_length=16, unique=True)
+    name_fr = models.CharField("nom", max_length=200)
+    name_ar = models.CharField("nom en arabe", max_length=200, blank=True)
+    iban = models.CharField("IBAN du compte payeur (part complémentaire)", max_length=34, blank=True)
+    #: Claims whose reimbursement reaches this amount wait for an agent instead of
+    #: going straight to "liquidé" after the automatic controls.
+    review_threshold = money_field(verbose_name="seuil de contrôle manuel (DH)", default=0)
+    #: Above this amount a superviseur must confirm an agent's acceptance (four eyes).
+    four_eyes_threshold = money_field(verbose_name="seuil du double contrôle (DH)", default=5000)
+
+    class Meta:
+        verbose_name = "mutuelle"
+        verbose_name_plural = "mutuelles"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class MutuelleFundLink(DatedModel):
+    """Which organisme a mutuelle works for, over a period, and on what footing."""
+
+    class Footing(models.TextChoices):
+        MEMBER = "membre", "mutuelle constituante"
+        CONVENTION = "convention", "partenaire sous convention"
+
+    mutuelle = models.ForeignKey(Mutuelle, verbose_name="mutuelle", related_name="fund_links", on_delete=models.PROTECT)
+    fund = models.ForeignKey(AMOFund, verbose_name="organisme", related_name="mutuelle_links", on_delete=models.PROTECT)
+    footing = models.CharField("qualité", max_length=16, choices=Footing.choices, default=Footing.MEMBER)
+
+    overlap_key = ("mutuelle",)
+
+    class Meta:
+        verbose_name = "rattachement mutuelle–organisme"
+        verbose_name_plural = "rattachements mutuelle–organisme"
+        ordering = ["mutuelle__code", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(name="mutuellefundlink_unique_start", fields=["mutuelle", "valid_from"]),
+            models.CheckConstraint(
+                name="mutuellefundlink_period_ordered",
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mutuelle} → {self.fund} ({self.valid_from})"
+
+
+class PrestationGroup(models.TextChoices):
+    """Groups of prestations that carry their own rates (décret 2-05-736, domain.md §1.1)."""
+
+    ACTS = "actes", "actes ambulatoires"
+    MEDICINES = "medicaments", "médicaments remboursables"
+    HOSPITALISATION = "hospitalisation", "hospitalisation (privé)"
+    HOSPITALISATION_PUBLIC = "hospitalisation_publique", "hospitalisation (public)"
+
+
+class ComplementaryRate(DatedModel):
+    """The mutuelle's complementary share on a prestation group (domain.md §1.4).
+
+    `rate` applies to the base (the TNR or PBR retained); `flat_per_consultation` is added on
+    every consultation line (letter keys marked as consultations), ALD or not.
+    """
+
+    mutuelle = models.ForeignKey(Mutuelle, verbose_name="mutuelle", related_name="complementary_rates",
+                                 on_delete=models.PROTECT)
+    group = models.CharField("groupe de prestations", max_length=32, choices=PrestationGroup.choices)
+    ald_linked = models.BooleanField("lignes liées à une ALD", default=False)
+    rate = models.DecimalField("taux", max_digits=5, decimal_places=4)
+    flat_per_consultation = money_field(verbose_name="forfait par consultation (DH)", default=0)
+
+    overlap_key = ("mutuelle", "group", "ald_linked")
+
+    class Meta:
+        verbose_name = "taux complémentaire"
+        verbose_name_plural = "taux complémentaires"
+        ordering = ["mutuelle__code", "group", "ald_linked", "valid_from"]
+        constraints = [
+            models.CheckConstraint(name="complementaryrate_rate_0_1", condition=Q(rate__gte=0) & Q(rate__lte=1)),
+            models.CheckConstraint(name="complementaryrate_flat_non_negative", condition=Q(flat_per_consultation__gte=0)),
+            models.UniqueConstraint(name="complementaryrate_unique_start",
+                                    fields=["mutuelle", "group", "ald_linked", "valid_from"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mutuelle} {self.get_group_display()} {self.rate} ({self.valid_from})"
+
+
+class StaffRole(models.TextChoices):
+    AGENT = "agent", "agent de mutuelle"
+    MEDICAL_OFFICER = "medecin", "médecin contrôleur"
+    SUPERVISOR = "superviseur", "superviseur"
+    FUND_OFFICER = "organisme", "agent de l'organisme (CNOPS)"
+    INSURED = "assure", "assuré"
+
+
+class User(AbstractUser):
+    """A person who signs in: mutuelle staff, organisme staff, or an insured person."""
+
+    role = models.CharField("rôle", max_length=16, choices=StaffRole.choices, default=StaffRole.INSURED)
+    mutuelle = models.ForeignKey(Mutuelle, verbose_name="mutuelle", null=True, blank=True,
+                                 related_name="staff", on_delete=models.PROTECT)
+    fund = models.ForeignKey(AMOFund, verbose_name="organisme", null=True, blank=True,
+                             related_name="staff", on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = "utilisateur"
+        verbose_name_plural = "utilisateurs"
+        constraints = [
+            models.CheckConstraint(
+                name="user_mutuelle_staff_has_mutuelle",
+                condition=~Q(role__in=["agent", "medecin", "superviseur"]) | Q(mutuelle__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="user_fund_officer_has_fund",
+                condition=~Q(role="organisme") | Q(fund__isnull=False),
+            ),
+        ]
+
+    @property
+    def is_mutuelle_staff(self) -> bool:
+        return self.role in {StaffRole.AGENT, StaffRole.MEDICAL_OFFICER, StaffRole.SUPERVISOR}
+
+    @property
+    def is_fund_officer(self) -> bool:
+        return self.role == StaffRole.FUND_OFFICER

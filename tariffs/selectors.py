@@ -1,0 +1,178 @@
+"""Read side of the reference tariffs: the only place that asks "what was in force on date D".
+
+`TariffBook` loads the (small) reference tables once and answers in memory, so that a worker
+liquidating thousands of lines does not query the tariffs line by line.
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import QuerySet
+
+from mutuelles.models import ComplementaryRate
+from tariffs.models import (
+    AMORate,
+    DeadlineSuspension,
+    FilingDeadlineRule,
+    LetterKey,
+    LetterKeyValue,
+    Medicine,
+    MedicinePrice,
+)
+from tariffs.services.deadlines import Suspension
+
+
+@dataclass(frozen=True)
+class Dated:
+    """One dated row, reduced to what liquidation needs, plus a label naming its version."""
+
+    valid_from: date
+    valid_to: date | None
+    value: tuple
+    ref: str
+
+    def covers(self, on: date) -> bool:
+        return self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
+
+
+class _Timeline:
+    """Non-overlapping dated rows for one key, searchable by date."""
+
+    def __init__(self) -> None:
+        self.rows: list[Dated] = []
+        self.starts: list[date] = []
+
+    def add(self, row: Dated) -> None:
+        self.rows.append(row)
+
+    def freeze(self) -> None:
+        self.rows.sort(key=lambda r: r.valid_from)
+        self.starts = [r.valid_from for r in self.rows]
+
+    def at(self, on: date) -> Dated | None:
+        index = bisect_right(self.starts, on) - 1
+        if index < 0:
+            return None
+        row = self.rows[index]
+        return row if row.covers(on) else None
+
+
+@dataclass(frozen=True)
+class MedicineInfo:
+    code: str
+    name: str
+    is_generic: bool
+    reimbursable_from: date | None
+    reimbursable_to: date | None
+
+    def reimbursable_on(self, on: date) -> bool:
+        if self.reimbursable_from is None or on < self.reimbursable_from:
+            return False
+        return self.reimbursable_to is None or on < self.reimbursable_to
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    code: str
+    group: str
+    is_consultation: bool
+    requires_prior_approval: bool
+
+
+class TariffBook:
+    """An in-memory snapshot of every dated tariff table."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, KeyInfo] = {}
+        self.key_values: dict[tuple[str, int], _Timeline] = defaultdict(_Timeline)
+        self.medicines: dict[str, MedicineInfo] = {}
+        self.medicine_prices: dict[str, _Timeline] = defaultdict(_Timeline)
+        self.amo_rates: dict[tuple[int, str, bool], _Timeline] = defaultdict(_Timeline)
+        self.complementary: dict[tuple[int, str, bool], _Timeline] = defaultdict(_Timeline)
+        self.deadline_rules: dict[tuple[int, str], _Timeline] = defaultdict(_Timeline)
+        self.suspensions: dict[int, tuple[Suspension, ...]] = {}
+
+    @classmethod
+    def load(cls) -> TariffBook:
+        book = cls()
+        for k in LetterKey.objects.all():
+            book.keys[k.code.upper()] = KeyInfo(k.code, k.group, k.is_consultation, k.requires_prior_approval)
+        for v in LetterKeyValue.objects.select_related("key", "fund"):
+            ref = f"TNR {v.fund.code} {v.key.code} = {v.value} DH du {v.valid_from:%d/%m/%Y}"
+            book.key_values[(v.key.code.upper(), v.fund_id)].add(Dated(v.valid_from, v.valid_to, (v.value,), ref))
+        for m in Medicine.objects.all():
+            book.medicines[m.code] = MedicineInfo(m.code, m.name, m.is_generic, m.reimbursable_from, m.reimbursable_to)
+        for p in MedicinePrice.objects.select_related("medicine"):
+            ref = f"PBR {p.pbr} DH (PPV {p.ppv} DH) du {p.valid_from:%d/%m/%Y}"
+            book.medicine_prices[p.medicine.code].add(Dated(p.valid_from, p.valid_to, (p.ppv, p.pbr), ref))
+        for r in AMORate.objects.select_related("fund"):
+            ref = f"taux AMO {r.fund.code} du {r.valid_from:%d/%m/%Y}"
+            book.amo_rates[(r.fund_id, r.group, r.ald_linked)].add(Dated(r.valid_from, r.valid_to, (r.rate,), ref))
+        for c in ComplementaryRate.objects.select_related("mutuelle"):
+            ref = f"régime complémentaire {c.mutuelle.code} du {c.valid_from:%d/%m/%Y}"
+            book.complementary[(c.mutuelle_id, c.group, c.ald_linked)].add(
+                Dated(c.valid_from, c.valid_to, (c.rate, c.flat_per_consultation), ref)
+            )
+        for d in FilingDeadlineRule.objects.all():
+            book.deadline_rules[(d.fund_id, d.filer)].add(Dated(d.valid_from, d.valid_to, (d.days,), f"{d.days} jours"))
+        suspensions: dict[int, list[Suspension]] = defaultdict(list)
+        for s in DeadlineSuspension.objects.all():
+            suspensions[s.fund_id].append(Suspension(s.first_day, s.last_day))
+        book.suspensions = {fund: tuple(rows) for fund, rows in suspensions.items()}
+        for table in (book.key_values, book.medicine_prices, book.amo_rates, book.complementary, book.deadline_rules):
+            for timeline in table.values():
+                timeline.freeze()
+        return book
+
+    # --- lookups ---------------------------------------------------------------
+    def key(self, code: str) -> KeyInfo | None:
+        return self.keys.get(code.upper())
+
+    def key_value(self, *, code: str, fund_id: int, on: date) -> Dated | None:
+        return self.key_values[(code.upper(), fund_id)].at(on) if (code.upper(), fund_id) in self.key_values else None
+
+    def medicine(self, code: str) -> MedicineInfo | None:
+        return self.medicines.get(code)
+
+    def medicine_price(self, *, code: str, on: date) -> Dated | None:
+        return self.medicine_prices[code].at(on) if code in self.medicine_prices else None
+
+    def amo_rate(self, *, fund_id: int, group: str, ald_linked: bool, on: date) -> Dated | None:
+        timeline = self.amo_rates.get((fund_id, group, ald_linked))
+        return timeline.at(on) if timeline else None
+
+    def complementary_rate(self, *, mutuelle_id: int, group: str, ald_linked: bool, on: date) -> Dated | None:
+        timeline = self.complementary.get((mutuelle_id, group, ald_linked))
+        return timeline.at(on) if timeline else None
+
+    def deadline_days(self, *, fund_id: int, filer: str, on: date) -> Dated | None:
+        timeline = self.deadline_rules.get((fund_id, filer))
+        return timeline.at(on) if timeline else None
+
+    def suspensions_for(self, fund_id: int) -> tuple[Suspension, ...]:
+        return self.suspensions.get(fund_id, ())
+
+
+def medicines_search(*, text: str = "") -> QuerySet[Medicine]:
+    """The medicine list, searchable by name, DCI or code, with current prices prefetched."""
+    qs = Medicine.objects.all().prefetch_related("prices")
+    text = text.strip()
+    if text:
+        from django.db.models import Q
+
+        qs = qs.filter(Q(name__icontains=text) | Q(dci__icontains=text) | Q(code__iexact=text))
+    return qs.order_by("name", "code")
+
+
+def medicine_price_on(*, medicine: Medicine, on: date) -> MedicinePrice | None:
+    """The price row in force on `on`, using prefetched prices when present."""
+    for price in medicine.prices.all():
+        if price.valid_from <= on and (price.valid_to is None or on < price.valid_to):
+            return price
+    return None
+
+
+__all__ = ["Dated", "KeyInfo", "MedicineInfo", "TariffBook", "medicines_search", "medicine_price_on"]
