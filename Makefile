@@ -1,0 +1,46 @@
+# Two commands: `make run` serves the portal with embedded defaults, `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install lint bench worker beat browsers clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_reference_data
+	$(PY) manage.py setup_roles
+	$(PY) manage.py load_demo_data
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+# The main suite, then the tests that flush the database (real Celery worker, browser),
+# in a second run so that their flushes do not touch the first run's data.
+test: $(STAMP) lint
+	$(PY) -m pytest -m "not worker and not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "worker or browser" $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+worker: $(STAMP)
+	$(VENV)/bin/celery -A amo_portal worker --loglevel=INFO --concurrency=2
+
+beat: $(STAMP)
+	$(VENV)/bin/celery -A amo_portal beat --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) db.sqlite3 media .test-media staticfiles

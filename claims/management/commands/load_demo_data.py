@@ -1,0 +1,160 @@
+"""Demo data for `make run`: insured persons of several mutuelles, dependants, an ALD patient,
+staff of two mutuelles and a CNOPS officer, and a few claims filed through the real services."""
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from beneficiaries.models import Dependent, ETMAccord, Insured, StudyCertificate
+from beneficiaries.validators import rib_key
+from claims.models import Claim
+from claims.services.intake import ClaimDraft, submit_claim
+from claims.services.pricing import LineInput
+from mutuelles.models import AMOFund, Mutuelle, StaffRole
+from mutuelles.services import create_staff
+from tariffs.models import ALDCondition, Medicine
+
+DEMO_PASSWORD = "demo-AMO-2026"
+
+
+def years_ago(today: date, years: int, days: int = 0) -> date:
+    try:
+        born = today.replace(year=today.year - years)
+    except ValueError:
+        born = today.replace(year=today.year - years, day=28)
+    return born - timedelta(days=days)
+
+
+def demo_rib(bank: str, n: int) -> str:
+    prefix = f"{bank}780{n:016d}"
+    return prefix + rib_key(prefix)
+
+
+class Command(BaseCommand):
+    help = "Charge les données de démonstration (assurés, ayants droit, personnel, dossiers)."
+
+    def handle(self, *args, **options) -> None:
+        if Insured.objects.filter(cnie="BE100001").exists():
+            self.stdout.write("Données de démonstration déjà chargées.")
+            self.print_logins()
+            return
+        with transaction.atomic():
+            self.create_staff()
+            family = self.create_people()
+        self.file_claims(family)
+        self.print_logins()
+
+    def create_staff(self) -> None:
+        mgpap, mgen = Mutuelle.objects.get(code="MGPAP"), Mutuelle.objects.get(code="MGEN")
+        cnops = AMOFund.objects.get(code="CNOPS")
+        staff = [
+            ("agent.mgpap", StaffRole.AGENT, "Salma", "Idrissi", mgpap, None),
+            ("medecin.mgpap", StaffRole.MEDICAL_OFFICER, "Dr Youssef", "Tazi", mgpap, None),
+            ("superviseur.mgpap", StaffRole.SUPERVISOR, "Nadia", "Berrada", mgpap, None),
+            ("agent.mgen", StaffRole.AGENT, "Omar", "Chraibi", mgen, None),
+            ("superviseur.mgen", StaffRole.SUPERVISOR, "Laila", "Fassi", mgen, None),
+            ("officier.cnops", StaffRole.FUND_OFFICER, "Hicham", "Benjelloun", None, cnops),
+            ("officier2.cnops", StaffRole.FUND_OFFICER, "Meryem", "Kettani", None, cnops),
+        ]
+        for username, role, first, last, mutuelle, fund in staff:
+            create_staff(username=username, password=DEMO_PASSWORD, role=role, first_name=first, last_name=last,
+                         mutuelle=mutuelle, fund=fund, email=f"{username}@example.ma")
+        User = get_user_model()
+        if not User.objects.filter(username="admin").exists():
+            User.objects.create_superuser("admin", "admin@example.ma", DEMO_PASSWORD, role=StaffRole.FUND_OFFICER,
+                                          fund=cnops)
+
+    def insured(self, *, n: int, cnie: str, first: str, last: str, first_ar: str, last_ar: str, born: date,
+                sex: str, mutuelle: str, username: str | None, **extra) -> Insured:
+        person = Insured(
+            registration_number=f"CN{n:09d}", affiliation_number=f"{mutuelle}-{n:07d}", cnie=cnie,
+            first_name=first, last_name=last, first_name_ar=first_ar, last_name_ar=last_ar, birth_date=born,
+            sex=sex, status=extra.pop("status", "actif"), status_since=extra.pop("status_since", date(2010, 1, 1)),
+            affiliated_on=date(2010, 1, 1), mutuelle=Mutuelle.objects.get(code=mutuelle),
+            fund=AMOFund.objects.get(code="CNOPS"), rib=demo_rib("011", n), email=f"{cnie.lower()}@example.ma",
+            phone="0661000000", city="Rabat", card_issued_on=date(2015, 3, 1), **extra,
+        )
+        if username:
+            User = get_user_model()
+            user = User.objects.create_user(username=username, password=DEMO_PASSWORD, first_name=first,
+                                            last_name=last, email=person.email, role=StaffRole.INSURED)
+            person.user = user
+        person.full_clean()
+        person.save()
+        return person
+
+    def create_people(self) -> dict:
+        today = timezone.localdate()
+        karim = self.insured(n=1, cnie="BE100001", first="Karim", last="Alaoui", first_ar="كريم", last_ar="العلوي",
+                             born=date(1972, 3, 14), sex="M", mutuelle="MGPAP", username="karim.alaoui",
+                             administration="Ministère de l'Éducation nationale")
+        kids = {}
+        for first, first_ar, relationship, born, sex in [
+            ("Samira", "سميرة", "conjoint", date(1976, 9, 2), "F"),
+            ("Yasmine", "ياسمين", "enfant", years_ago(today, 24, 40), "F"),  # student of 24
+            ("Mehdi", "مهدي", "enfant", years_ago(today, 22, 30), "M"),  # 22, no longer entitled
+            ("Adam", "آدم", "enfant", years_ago(today, 11), "M"),
+        ]:
+            kids[first] = Dependent.objects.create(
+                insured=karim, relationship=relationship, first_name=first, last_name="Alaoui",
+                first_name_ar=first_ar, last_name_ar="العلوي", birth_date=born, sex=sex,
+                registered_on=max(born, date(2010, 1, 1)))
+        start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+        StudyCertificate.objects.create(dependent=kids["Yasmine"], academic_year=f"{start.year}-{start.year + 1}",
+                                        valid_from=start, valid_until=date(start.year + 1, 8, 31))
+        fatima = self.insured(n=2, cnie="BE100002", first="Fatima Zahra", last="Bennani", first_ar="فاطمة الزهراء",
+                              last_ar="بناني", born=date(1965, 11, 23), sex="F", mutuelle="MGEN",
+                              username="fatima.bennani", administration="Ministère de la Santé")
+        ETMAccord.objects.create(accord_number="ETM-2024-000917", insured=fatima, ald=ALDCondition.objects.get(code="9"),
+                                 valid_from=date(2024, 1, 15), valid_until=date(2029, 1, 14))
+        self.insured(n=3, cnie="BK200003", first="Abdellah", last="Ouazzani", first_ar="عبد الله", last_ar="الوزاني",
+                     born=date(1958, 5, 5), sex="M", mutuelle="OMFAM", username="abdellah.ouazzani",
+                     status="retraite", status_since=date(2018, 6, 1), administration="Ministère de l'Intérieur")
+        self.insured(n=4, cnie="BJ300004", first="Rachid", last="Naciri", first_ar="رشيد", last_ar="الناصري",
+                     born=date(1980, 2, 2), sex="M", mutuelle="MGEN", username=None,
+                     status="radie", status_since=date(2025, 1, 1), administration="Ministère des Finances")
+        return {"karim": karim, "fatima": fatima, **kids}
+
+    def file_claims(self, family: dict) -> None:
+        today = timezone.localdate()
+        medicines = list(Medicine.objects.filter(reimbursable_from__isnull=False).order_by("code")[:3])
+        karim, fatima = family["karim"], family["fatima"]
+        drafts = [
+            (karim, None, today - timedelta(days=12), [LineInput("acte", Decimal("250.00"), cotation="Cs"),
+                                                      LineInput("acte", Decimal("66.00"), cotation="B 60")]),
+            (karim, family["Adam"], today - timedelta(days=5), [LineInput("acte", Decimal("80.00"), cotation="C")]),
+            (karim, family["Mehdi"], today - timedelta(days=3), [LineInput("acte", Decimal("150.00"), cotation="Cs")]),
+        ]
+        if medicines:
+            drafts.append((fatima, None, today - timedelta(days=20), [
+                LineInput("acte", Decimal("150.00"), cotation="Cs", ald_linked=True),
+                LineInput("medicament", medicines[0].prices.first().ppv, medicine_code=medicines[0].code,
+                          ald_linked=True),
+            ]))
+        for insured, dependent, care_date, lines in drafts:
+            is_ald = any(line.ald_linked for line in lines)
+            draft = ClaimDraft(insured=insured, dependent=dependent, care_date=care_date, prescriber_inpe="101234567",
+                               lines=lines, is_ald=is_ald, ald_code="9" if is_ald else "",
+                               etm_accord_number="ETM-2024-000917" if is_ald else "")
+            submit_claim(draft=draft, by=insured.user, filed_on=today)
+        self.stdout.write(f"{Claim.objects.count()} dossiers de démonstration déposés.")
+
+    def print_logins(self) -> None:
+        self.stdout.write(self.style.SUCCESS(f"\nComptes de démonstration (mot de passe : {DEMO_PASSWORD})"))
+        rows = [
+            ("admin", "administrateur (tout)", "/admin/"),
+            ("agent.mgpap", "agent MGPAP", "/admin/"),
+            ("medecin.mgpap", "médecin contrôleur MGPAP", "/admin/"),
+            ("superviseur.mgpap", "superviseur MGPAP", "/admin/"),
+            ("agent.mgen", "agent MGEN", "/admin/"),
+            ("superviseur.mgen", "superviseur MGEN", "/admin/"),
+            ("officier.cnops", "agent de la CNOPS", "/admin/"),
+            ("karim.alaoui", "assuré MGPAP (famille, étudiante de 24 ans, fils de 22 ans)", "/"),
+            ("fatima.bennani", "assurée MGEN en ALD (diabète, ETM)", "/"),
+            ("abdellah.ouazzani", "assuré OMFAM retraité", "/"),
+        ]
+        for username, who, where in rows:
+            self.stdout.write(f"  {username:<20} {who:<60} http://127.0.0.1:8000{where}")

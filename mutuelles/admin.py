@@ -1,0 +1,67 @@
+"""Admin of organismes, mutuelles, their complementary regime and staff accounts."""
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from mutuelles.models import AMOFund, ComplementaryRate, Mutuelle, MutuelleFundLink, User
+
+
+class ReferenceDataAdmin(admin.ModelAdmin):
+    """Reference data is loaded from the files of the repository (load_reference_data): the admin
+    shows it, nobody edits it here, so that the files stay the single source."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class FundLinkInline(admin.TabularInline):
+    model = MutuelleFundLink
+    extra = 0
+    fields = ["fund", "footing", "valid_from", "valid_to", "source"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AMOFund)
+class AMOFundAdmin(ReferenceDataAdmin):
+    list_display = ["code", "name_fr", "name_ar"]
+    search_fields = ["code", "name_fr"]
+
+
+@admin.register(Mutuelle)
+class MutuelleAdmin(ReferenceDataAdmin):
+    list_display = ["code", "name_fr", "name_ar", "review_threshold", "four_eyes_threshold"]
+    search_fields = ["code", "name_fr", "name_ar"]
+    inlines = [FundLinkInline]
+
+
+@admin.register(ComplementaryRate)
+class ComplementaryRateAdmin(ReferenceDataAdmin):
+    list_display = ["mutuelle", "group", "ald_linked", "rate", "flat_per_consultation", "valid_from", "valid_to"]
+    list_filter = ["mutuelle", "group", "ald_linked"]
+    list_select_related = ["mutuelle"]
+
+
+@admin.register(MutuelleFundLink)
+class MutuelleFundLinkAdmin(ReferenceDataAdmin):
+    list_display = ["mutuelle", "fund", "footing", "valid_from", "valid_to"]
+    list_filter = ["fund", "footing"]
+    list_select_related = ["mutuelle", "fund"]
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    list_display = ["username", "first_name", "last_name", "role", "mutuelle", "fund", "is_active"]
+    list_filter = ["role", "mutuelle", "fund", "is_active", "is_staff"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    list_select_related = ["mutuelle", "fund"]
+    fieldsets = [*UserAdmin.fieldsets, ("Rattachement", {"fields": ["role", "mutuelle", "fund"]})]
+    add_fieldsets = [*UserAdmin.add_fieldsets, ("Rattachement", {"fields": ["role", "mutuelle", "fund"]})]

@@ -1,0 +1,229 @@
+"""Controls and liquidation of filed claims, through the filing service and the task (eager)."""
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from amo_portal.exceptions import ConflictError
+from claims.models import Claim, ClaimStatus
+from claims.services.processing import reliquidate_claim
+from tests.factories.beneficiaries import DependentFactory, ETMAccordFactory
+from tests.factories.claims import act, file_claim, medicine, with_document
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+@pytest.fixture
+def file_and_process(django_capture_on_commit_callbacks):
+    def run(**kwargs):
+        kwargs.setdefault("documents", with_document(kwargs.pop("doc_seed", 0)))
+        with django_capture_on_commit_callbacks(execute=True):
+            claim = file_claim(**kwargs)
+        claim.refresh_from_db()
+        return claim
+
+    return run
+
+
+def test_specialist_consultation_before_2026_is_paid_80_plus_20(insured, file_and_process):
+    # when
+    claim = file_and_process(insured=insured, care_date=date(2025, 12, 15), lines=[act("Cs", "250.00")])
+    # then
+    line = claim.lines.get()
+    assert claim.status == ClaimStatus.LIQUIDATED
+    assert (line.tariff, line.base, line.amo_amount, line.complementary_amount, line.patient_amount) == (
+        D("150.00"), D("150.00"), D("120.00"), D("30.00"), D("100.00"))
+    assert (claim.total_amo, claim.total_complementary, claim.total_patient) == (D("120.00"), D("30.00"),
+                                                                                   D("100.00"))
+    assert "Cs" in line.explanation and "150,00" in line.explanation
+
+
+def test_mgpap_adds_ten_dirhams_per_consultation_from_2026(insured, file_and_process):
+    # when
+    claim = file_and_process(insured=insured, care_date=date(2026, 1, 1), lines=[act("Cs", "250.00")])
+    # then
+    line = claim.lines.get()
+    assert (line.amo_amount, line.complementary_amount, line.patient_amount) == (D("120.00"), D("40.00"),
+                                                                                  D("90.00"))
+    assert "forfait" in line.explanation
+
+
+def test_other_mutuelle_has_no_flat_amount(mgen, file_and_process):
+    # given
+    from tests.factories.beneficiaries import InsuredFactory
+
+    member = InsuredFactory(mutuelle=mgen)
+    # when
+    claim = file_and_process(insured=member, care_date=date(2026, 1, 1), lines=[act("Cs", "250.00")])
+    # then
+    assert claim.lines.get().complementary_amount == D("30.00")
+
+
+def test_biology_cotation_is_valued_at_the_care_date(insured, file_and_process):
+    claim = file_and_process(insured=insured, care_date=date(2025, 3, 3), lines=[act("B 60", "66.00")])
+    line = claim.lines.get()
+    assert (line.tariff, line.amo_amount, line.complementary_amount, line.patient_amount) == (
+        D("66.00"), D("52.80"), D("13.20"), D("0.00"))
+
+
+@pytest.mark.parametrize(("filed_on", "status"), [(date(2024, 3, 10), ClaimStatus.LIQUIDATED),
+                                                  (date(2024, 3, 11), ClaimStatus.REJECTED)])
+def test_day_60_is_on_time_and_day_61_is_late(insured, file_and_process, filed_on, status):
+    # when
+    claim = file_and_process(insured=insured, care_date=date(2024, 1, 10), filed_on=filed_on,
+                             lines=[act("C", "80.00")])
+    # then
+    assert claim.status == status
+    if status == ClaimStatus.REJECTED:
+        assert claim.rejection_code == "hors_delai"
+        assert "61 jours" in claim.rejection_message
+        assert claim.total_amo == D("0.00")
+
+
+def test_end_of_continuous_treatment_starts_the_deadline(insured, file_and_process):
+    claim = file_and_process(insured=insured, care_date=date(2024, 1, 10), treatment_end_date=date(2024, 2, 20),
+                             filed_on=date(2024, 3, 15), lines=[act("AMM", "500.00", quantity=10)])
+    assert claim.status == ClaimStatus.LIQUIDATED
+    assert claim.lines.get().tariff == D("500.00")
+
+
+def test_child_of_22_without_studies_is_not_entitled(insured, file_and_process):
+    # given
+    child = DependentFactory(insured=insured, birth_date=date(2003, 5, 4))
+    # when
+    claim = file_and_process(insured=insured, dependent=child, care_date=date(2025, 5, 4), lines=[act("C", "80")])
+    # then
+    assert claim.status == ClaimStatus.REJECTED
+    assert claim.rejection_code == "beneficiaire_non_couvert"
+    assert set(claim.lines.values_list("reason_code", flat=True)) == {"dossier_rejete"}
+
+
+def test_same_care_filed_twice_is_rejected_as_duplicate(insured, file_and_process):
+    # given
+    first = file_and_process(insured=insured, care_date=date(2025, 6, 2), lines=[act("Cs", "200")], doc_seed=1)
+    # when
+    second = file_and_process(insured=insured, care_date=date(2025, 6, 2), lines=[act("Cs", "200")], doc_seed=2)
+    # then
+    assert first.status == ClaimStatus.LIQUIDATED
+    assert second.status == ClaimStatus.REJECTED
+    assert second.rejection_code == "doublon"
+    assert first.number in second.rejection_message
+
+
+def test_same_document_on_another_claim_is_rejected(insured, file_and_process):
+    file_and_process(insured=insured, care_date=date(2025, 6, 2), lines=[act("Cs", "200")], doc_seed=7)
+    second = file_and_process(insured=insured, care_date=date(2025, 6, 9), lines=[act("C", "80")], doc_seed=7)
+    assert second.rejection_code == "doublon_piece"
+
+
+def test_ald_line_with_valid_etm_is_paid_in_full_on_the_base(insured, file_and_process):
+    # given
+    accord = ETMAccordFactory(insured=insured, valid_from=date(2024, 1, 1), valid_until=date(2028, 12, 31))
+    # when
+    claim = file_and_process(insured=insured, care_date=date(2025, 2, 2), is_ald=True, ald_code="9",
+                             etm_accord_number=accord.accord_number, lines=[act("Cs", "150.00", ald=True)])
+    # then
+    line = claim.lines.get()
+    assert claim.etm_accord == accord
+    assert (line.amo_amount, line.complementary_amount, line.patient_amount) == (D("150.00"), D("0.00"),
+                                                                                  D("0.00"))
+
+
+def test_ald_line_after_the_last_day_of_the_etm_is_paid_at_the_ordinary_rate(insured, file_and_process):
+    # given
+    accord = ETMAccordFactory(insured=insured, valid_from=date(2024, 1, 1), valid_until=date(2025, 2, 1))
+    # when
+    claim = file_and_process(insured=insured, care_date=date(2025, 2, 2), is_ald=True,
+                             etm_accord_number=accord.accord_number, lines=[act("Cs", "150.00", ald=True)])
+    # then
+    line = claim.lines.get()
+    assert line.amo_amount == D("120.00")
+    assert claim.status == ClaimStatus.IN_CONTROL
+    assert any("ETM" in r for r in claim.review_reasons)
+
+
+def test_unknown_cotation_pays_nothing_on_its_line_and_sends_the_claim_to_an_agent(insured, file_and_process):
+    claim = file_and_process(insured=insured, care_date=date(2025, 4, 4),
+                             lines=[act("XYZ 3", "90.00"), act("C", "80.00")])
+    unknown, known = claim.lines.order_by("position")
+    assert (unknown.reason_code, unknown.amo_amount, unknown.patient_amount) == ("cotation_inconnue", D("0"),
+                                                                                 D("90.00"))
+    assert known.amo_amount == D("64.00")
+    assert claim.status == ClaimStatus.IN_CONTROL
+
+
+def test_unknown_medicine_pays_nothing(insured, file_and_process):
+    claim = file_and_process(insured=insured, care_date=date(2025, 4, 4), lines=[medicine("0000000000000", "50")])
+    assert claim.lines.get().reason_code == "medicament_inconnu"
+
+
+def test_claim_without_document_waits_for_an_agent(insured, file_and_process):
+    claim = file_and_process(insured=insured, care_date=date(2025, 4, 4), lines=[act("C", "80")], documents=[])
+    assert claim.status == ClaimStatus.IN_CONTROL
+    assert claim.total_amo == D("64.00")
+
+
+def test_every_status_change_is_recorded(insured, file_and_process):
+    claim = file_and_process(insured=insured, care_date=date(2025, 4, 4), lines=[act("C", "80")])
+    steps = list(claim.status_changes.values_list("from_status", "to_status"))
+    assert steps == [("", "brouillon"), ("brouillon", "depose"), ("depose", "liquide")]
+
+
+def test_reliquidating_an_unchanged_claim_writes_nothing(insured, file_and_process):
+    # given
+    claim = file_and_process(insured=insured, care_date=date(2025, 4, 4), lines=[act("C", "80"), act("B 60", "66")])
+    before = list(claim.lines.values_list("pk", "updated_at", "amo_amount"))
+    # when
+    changed = reliquidate_claim(claim)
+    # then
+    claim.refresh_from_db()
+    assert changed is False
+    assert list(claim.lines.values_list("pk", "updated_at", "amo_amount")) == before
+    assert claim.liquidation_count == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"care_date": date(2030, 1, 1), "filed_on": date(2026, 1, 1)}, "care_date"),
+        ({"prescriber_inpe": "12AB"}, "prescriber_inpe"),
+        ({"lines": []}, "lines"),
+        ({"lines": [act("Cs", "-5")]}, "lines"),
+        ({"lines": [act("Cs", "10.555")]}, "lines"),
+        ({"is_ald": True, "etm_accord_number": ""}, "etm_accord_number"),
+        ({"lines": [act("Cs", "150", ald=True)]}, "lines"),
+        ({"treatment_end_date": date(2025, 1, 1), "care_date": date(2025, 2, 1)}, "treatment_end_date"),
+    ],
+)
+def test_bad_input_is_refused_by_field_and_nothing_is_written(insured, kwargs, field):
+    # given
+    args = {"insured": insured, "care_date": date(2025, 4, 4), "lines": [act("C", "80")], **kwargs}
+    # when
+    with pytest.raises(ValidationError) as exc:
+        file_claim(**args)
+    # then
+    assert field in exc.value.message_dict
+    assert Claim.objects.count() == 0
+
+
+def test_dependent_of_another_insured_is_refused(insured):
+    stranger = DependentFactory()
+    with pytest.raises(ValidationError) as exc:
+        file_claim(insured=insured, dependent=stranger, lines=[act("C", "80")])
+    assert "beneficiary" in exc.value.message_dict
+
+
+def test_same_idempotency_key_and_body_return_the_same_claim(insured):
+    first = file_claim(insured=insured, lines=[act("C", "80")], idempotency_key="k-1")
+    again = file_claim(insured=insured, lines=[act("C", "80")], idempotency_key="k-1")
+    assert again.pk == first.pk
+    assert Claim.objects.count() == 1
+
+
+def test_same_idempotency_key_with_another_body_is_a_conflict(insured):
+    file_claim(insured=insured, lines=[act("C", "80")], idempotency_key="k-2")
+    with pytest.raises(ConflictError):
+        file_claim(insured=insured, lines=[act("C", "90")], idempotency_key="k-2")
+    assert Claim.objects.count() == 1

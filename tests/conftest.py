@@ -1,0 +1,85 @@
+"""Shared fixtures: reference data, actors (agents, insured persons, dependants)."""
+import shutil
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from tests.factories.beneficiaries import DependentFactory, InsuredFactory
+from tests.factories.mutuelles import StaffFactory
+
+
+def _ensure_reference_data() -> None:
+    from tariffs.models import LetterKey
+
+    if not LetterKey.objects.exists():
+        call_command("load_reference_data", verbosity=0)
+        call_command("setup_roles", verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the reference data once, in the test database, as `make run` does."""
+    with django_db_blocker.unblock():
+        _ensure_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Tests that flush the database (transaction=True) get the reference data back."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        _ensure_reference_data()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_media():
+    yield
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture
+def mgpap():
+    from mutuelles.models import Mutuelle
+
+    return Mutuelle.objects.get(code="MGPAP")
+
+
+@pytest.fixture
+def mgen():
+    from mutuelles.models import Mutuelle
+
+    return Mutuelle.objects.get(code="MGEN")
+
+
+@pytest.fixture
+def insured(db, mgpap):
+    return InsuredFactory(mutuelle=mgpap)
+
+
+@pytest.fixture
+def dependent(insured):
+    return DependentFactory(insured=insured)
+
+
+@pytest.fixture
+def agent(db, mgpap):
+    return StaffFactory(role="agent", mutuelle=mgpap)
+
+
+@pytest.fixture
+def other_agent(db, mgen):
+    return StaffFactory(role="agent", mutuelle=mgen)
+
+
+@pytest.fixture
+def supervisor(db, mgpap):
+    return StaffFactory(role="superviseur", mutuelle=mgpap)
+
+
+@pytest.fixture
+def fund_officer(db):
+    from mutuelles.models import AMOFund
+
+    return StaffFactory(role="organisme", mutuelle=None, fund=AMOFund.objects.get(code="CNOPS"))
