@@ -1,5 +1,5 @@
 """Filing deadline arithmetic, with the 2020 suspension (domain.md §3.1, Ex. 5)."""
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -44,4 +44,13 @@ def test_deadline_crossing_the_2020_suspension(start, expected_deadline):
     # then
     assert deadline == expected_deadline
     assert days_counted(start=start, until=deadline, suspensions=COVID) == 60
-    assert days_counted(start=start, until=date.fromordinal(deadline.toordinal() + 1), suspensions=COVID) == 61
+    next_counted_day = deadline + timedelta(days=1)
+    while COVID[0].first_day <= next_counted_day <= COVID[0].last_day:
+        next_counted_day += timedelta(days=1)
+    assert days_counted(start=start, until=next_counted_day, suspensions=COVID) == 61
+
+
+def test_filing_during_the_suspension_is_on_time_when_the_count_had_not_run_out():
+    # care on 2020-01-23: day 60 is 2020-03-23, the eve of the suspension; days do not count until 28 July
+    assert days_counted(start=date(2020, 1, 23), until=date(2020, 7, 27), suspensions=COVID) == 60
+    assert days_counted(start=date(2020, 1, 23), until=date(2020, 7, 28), suspensions=COVID) == 61
