@@ -12,5 +12,8 @@ urlpatterns = [
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("api/v1/", include("claims.api.urls")),
+    path("api/v1/", include("portal.api.urls")),
+    path("paiements/", include("payments.urls")),
+    path("", include("portal.urls")),
     path("", include("claims.urls")),
 ]

@@ -35,3 +35,14 @@ def sweep_submitted_claims_task(self, invocation: int = 0) -> tuple[int, bool]:
     if more and invocation < MAX_SWEEP_INVOCATIONS:
         sweep_submitted_claims_task.delay(invocation + 1)
     return processed, more
+
+
+@shared_task(bind=True, max_retries=3)
+def notify_status_change_task(self, claim_ids: list[int]) -> int:
+    """Email the insured persons whose claims just changed status."""
+    from claims.services.notifications import status_emails
+
+    try:
+        return status_emails(claim_ids)
+    except OSError as exc:  # SMTP server unreachable: try again later
+        raise self.retry(exc=exc, countdown=60) from exc

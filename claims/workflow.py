@@ -4,6 +4,7 @@ States follow domain.md §5.2: dépôt → contrôle → liquidation → bordere
 """
 from collections.abc import Iterable, Mapping
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -49,7 +50,17 @@ def transition_claim(*, claim: Claim, to: str, by, reason_code: str = "", reason
     claim.version = F("version") + 1
     claim.save(update_fields=["status", "version", "updated_at", *extra_fields])
     claim.refresh_from_db(fields=["version"])
+    notify_on_commit([claim.pk])
     return claim
+
+
+def notify_on_commit(claim_ids: list[int]) -> None:
+    """Tell the insured persons, once the change is committed (never for a rolled-back one)."""
+    if not claim_ids:
+        return
+    from claims.tasks import notify_status_change_task
+
+    transaction.on_commit(lambda: notify_status_change_task.delay(list(claim_ids)))
 
 
 def transition_many(*, claims: list[Claim], targets: Mapping[int, tuple[str, str, str]], by) -> list[ClaimStatusChange]:
@@ -70,4 +81,5 @@ def transition_many(*, claims: list[Claim], targets: Mapping[int, tuple[str, str
                                          changed_by=by, changed_at=now, reason_code=code, reason=reason[:500]))
         claim.status = to
         claim.version += 1
+    notify_on_commit([change.claim_id for change in changes])
     return changes

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "tariffs",
     "beneficiaries",
     "claims",
+    "payments",
+    "portal",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,6 @@
+"""Pages of the payments app (CNOPS staff)."""
+from django.urls import path
+
+app_name = "payments"
+
+urlpatterns: list = []

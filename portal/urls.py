@@ -1,0 +1,6 @@
+"""Pages of the insured persons' portal."""
+from django.urls import path
+
+app_name = "portal"
+
+urlpatterns: list = []
