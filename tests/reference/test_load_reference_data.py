@@ -1,0 +1,236 @@
+"""`manage.py load_reference_data`: first load, idempotent reload, refused rows, official medicines file."""
+import shutil
+from datetime import date
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.models import Max
+
+from claims.models import RejectionReason
+from mutuelles.models import AMOFund, ComplementaryRate, Mutuelle, MutuelleFundLink
+from tariffs.models import (
+    ALDCondition,
+    AMORate,
+    DeadlineSuspension,
+    FilingDeadlineRule,
+    LetterKey,
+    LetterKeyValue,
+    Medicine,
+    MedicinePrice,
+)
+
+TABLES = [AMOFund, Mutuelle, MutuelleFundLink, ComplementaryRate, LetterKey, LetterKeyValue, AMORate,
+          FilingDeadlineRule, DeadlineSuspension, ALDCondition, Medicine, MedicinePrice, RejectionReason]
+
+OFFICIAL_HEADER = ("CODE;NOM;DCI1;DOSAGE1;UNITE_DOSAGE1;FORME;PRESENTATION;PPV;PH;PRIX_BR;"
+                   "PRINCEPS_GENERIQUE;TAUX_REMBOURSEMENT")
+
+
+#: Deletion order: dependants first (PROTECT foreign keys).
+DELETION_ORDER = [MedicinePrice, Medicine, LetterKeyValue, LetterKey, AMORate, FilingDeadlineRule, DeadlineSuspension,
+                  ALDCondition, ComplementaryRate, MutuelleFundLink, RejectionReason, Mutuelle, AMOFund]
+
+
+@pytest.fixture
+def empty_reference_tables(db):
+    """tests/conftest.py loads the reference data for the whole session: empty it inside this test's
+    transaction (rolled back afterwards) to see what a first load does. Plain DELETEs, so that the
+    ORM's cascade collector does not visit the tables of other apps."""
+    with connection.cursor() as cursor:
+        for model in DELETION_ORDER:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608
+
+
+def load(**options) -> str:
+    out = StringIO()
+    call_command("load_reference_data", stdout=out, **options)
+    return out.getvalue()
+
+
+def snapshot() -> dict[str, tuple]:
+    """Row count and a fingerprint of every row of every reference table."""
+    result = {}
+    for model in TABLES:
+        rows = model.objects.order_by("pk").values_list()
+        result[model.__name__] = (len(rows), tuple(rows))
+    return result
+
+
+def last_updates() -> dict[str, dict]:
+    return {m.__name__: m.objects.aggregate(Max("updated_at")) for m in (AMOFund, Mutuelle, LetterKey, Medicine)}
+
+
+def copy_data_dir(tmp_path: Path) -> Path:
+    for app in ("mutuelles", "tariffs", "claims"):
+        shutil.copytree(Path(settings.BASE_DIR) / app / "data", tmp_path / app / "data")
+    return tmp_path
+
+
+def write_official(path: Path, *rows: str) -> Path:
+    path.write_text("\n".join([OFFICIAL_HEADER, *rows]) + "\n", encoding="utf-8-sig")
+    return path
+
+
+def value_in_force(key: str, fund: str, on: date) -> Decimal:
+    return LetterKeyValue.objects.in_force(on).get(key__code=key, fund__code=fund).value
+
+
+def mgpap_medicines_rate(on: date) -> Decimal:
+    return ComplementaryRate.objects.in_force(on).get(
+        mutuelle__code="MGPAP", group="medicaments", ald_linked=False).rate
+
+
+def test_first_load_creates_every_reference_table(empty_reference_tables):
+    # given empty reference tables
+    # when
+    output = load()
+    # then
+    assert AMOFund.objects.count() == 2
+    assert Mutuelle.objects.count() == 9
+    assert MutuelleFundLink.objects.count() == 9
+    assert ComplementaryRate.objects.count() == 39
+    assert LetterKey.objects.count() == 15
+    assert LetterKeyValue.objects.count() == 32
+    assert AMORate.objects.count() == 16
+    assert FilingDeadlineRule.objects.count() == 4
+    assert DeadlineSuspension.objects.count() == 2
+    assert ALDCondition.objects.count() == 41
+    assert Medicine.objects.count() == MedicinePrice.objects.count() == 65
+    assert RejectionReason.objects.filter(automatic=True).count() == 14
+    assert "Mutuelles : créés 9, modifiés 0, inchangés 0" in output
+
+
+@pytest.mark.django_db
+def test_values_in_force_follow_the_dates_of_the_files():
+    # given
+    load()
+    # when / then: 2006 grid for CNOPS, 2020 revision for CNSS only (domain.md §2.1-§2.2)
+    assert value_in_force("Cs", "CNOPS", date(2024, 5, 1)) == Decimal("150.00")
+    assert value_in_force("Cs", "CNSS", date(2021, 1, 1)) == Decimal("250.00")
+    assert value_in_force("C", "CNSS", date(2020, 1, 12)) == Decimal("80.00")
+    assert value_in_force("B", "CNSS", date(2021, 1, 1)) == Decimal("1.10")
+    # MGPAP medicines 16 % until 2025, 20 % from 1 January 2026 (domain.md §1.4)
+    assert mgpap_medicines_rate(date(2025, 12, 31)) == Decimal("0.16")
+    assert mgpap_medicines_rate(date(2026, 1, 1)) == Decimal("0.20")
+    mgpap_acts = ComplementaryRate.objects.in_force(date(2026, 1, 1)).filter(mutuelle__code="MGPAP", group="actes")
+    assert {r.flat_per_consultation for r in mgpap_acts} == {Decimal("10.00")}
+
+
+@pytest.mark.django_db
+def test_links_and_medicines_are_loaded_as_the_files_say():
+    # given
+    load()
+    # when
+    far = MutuelleFundLink.objects.get(mutuelle__code="FAR")
+    doliprane = Medicine.objects.get(code="6118000000001")
+    supradyn = Medicine.objects.get(name="SUPRADYN")
+    # then
+    assert (far.fund.code, far.footing, far.valid_from) == ("CNOPS", "convention", date(2022, 12, 1))
+    assert not MutuelleFundLink.objects.filter(fund__code="CNSS").exists()
+    assert doliprane.is_sample
+    assert not doliprane.is_generic
+    assert doliprane.reimbursable_from == date(2005, 9, 1)
+    price = doliprane.prices.get()
+    assert (price.ppv, price.pbr) == (Decimal("15.80"), Decimal("11.50"))
+    assert supradyn.reimbursable_from is None
+    assert Mutuelle.objects.get(code="MGPAP").name_ar == "التعاضدية العامة لموظفي الإدارات العمومية"
+
+
+@pytest.mark.django_db
+def test_second_load_changes_nothing_and_says_unchanged():
+    # given
+    load()
+    before = snapshot()
+    stamps = last_updates()
+    # when
+    output = load()
+    # then
+    assert snapshot() == before
+    assert last_updates() == stamps
+    assert "créés 0, modifiés 0" in output
+    assert all("créés 0, modifiés 0, inchangés" in line for line in output.strip().splitlines())
+    assert "Valeurs des lettres clés (TNR) : créés 0, modifiés 0, inchangés 32" in output
+
+
+def test_overlapping_period_is_refused_with_file_and_line_and_nothing_is_written(empty_reference_tables, tmp_path):
+    # given empty reference tables and a Cs value overlapping the open 2006 row, on line 34
+    data_dir = copy_data_dir(tmp_path)
+    with (data_dir / "tariffs/data/letter_key_values.csv").open("a", encoding="utf-8") as fh:
+        fh.write("Cs,CNOPS,200.00,2020-01-01,,essai\n")
+    # when
+    with pytest.raises(CommandError) as error:
+        load(data_dir=data_dir)
+    # then
+    message = str(error.value)
+    assert "tariffs/data/letter_key_values.csv, ligne 34" in message
+    assert "champ « valid_from »" in message
+    assert "chevauche" in message
+    assert all(count == 0 for count, _ in snapshot().values())  # organismes and mutuelles rolled back too
+
+
+@pytest.mark.django_db
+def test_refused_reload_leaves_the_loaded_data_unchanged(tmp_path):
+    # given a loaded database and a rate above 100 % in a copy of the files
+    load()
+    before = snapshot()
+    data_dir = copy_data_dir(tmp_path)
+    rates = data_dir / "mutuelles/data/complementary_rates.csv"
+    rates.write_text(rates.read_text(encoding="utf-8").replace("MGPAP,medicaments,false,0.2000",
+                                                               "MGPAP,medicaments,false,1.2000"), encoding="utf-8")
+    # when
+    with pytest.raises(CommandError) as error:
+        load(data_dir=data_dir)
+    # then
+    assert "mutuelles/data/complementary_rates.csv, ligne 23, champ « rate »" in str(error.value)
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_official_medicines_file_with_semicolons_and_decimal_commas_loads(tmp_path):
+    # given an official-format export: BOM, `;`, decimal commas, "70%" and an empty PRIX_BR
+    official = write_official(
+        tmp_path / "officiel.csv",
+        "6118000170011;AUGMENTIN;AMOXICILLINE + ACIDE CLAVULANIQUE;1 G/125;MG;COMPRIME;BOITE DE 12;"
+        "118,00;82,60;82,50;P;70%",
+        "6118000170028;AMOCLAN;AMOXICILLINE + ACIDE CLAVULANIQUE;1 G/125;MG;COMPRIME;BOITE DE 12;"
+        "82,50;57,75;;G;70",
+        "6118000170035;BEROCCA;VITAMINES;;;COMPRIME EFFERVESCENT;BOITE DE 15;1 069,00;;;P;0",
+    )
+    # when
+    output = load(medicines=official)
+    # then
+    assert "Médicaments : créés 3, modifiés 0, inchangés 0" in output
+    augmentin = Medicine.objects.get(code="6118000170011")
+    assert not augmentin.is_sample
+    assert not augmentin.is_generic
+    assert augmentin.presentation == "1 G/125 MG, COMPRIME, BOITE DE 12"
+    assert (augmentin.prices.get().ppv, augmentin.prices.get().pbr) == (Decimal("118.00"), Decimal("82.50"))
+    amoclan = Medicine.objects.get(code="6118000170028")
+    assert amoclan.is_generic
+    assert amoclan.prices.get().pbr == Decimal("82.50")
+    berocca = Medicine.objects.get(code="6118000170035")
+    assert berocca.reimbursable_from is None
+    assert berocca.prices.get().ppv == Decimal("1069.00")
+
+
+@pytest.mark.django_db
+def test_new_official_prices_close_the_open_price_at_the_given_date(tmp_path):
+    # given an official file already loaded
+    row = "6118000170011;AUGMENTIN;AMOXICILLINE + ACIDE CLAVULANIQUE;1 G/125;MG;COMPRIME;BOITE DE 12;{};;{};P;70%"
+    other = "6118000170028;AMOCLAN;AMOXICILLINE + ACIDE CLAVULANIQUE;1 G/125;MG;COMPRIME;BOITE DE 12;82,50;;;G;70%"
+    load(medicines=write_official(tmp_path / "v1.csv", row.format("118,00", "82,50"), other))
+    # when a new list lowers the Augmentin price from 2026-01-01
+    output = load(medicines=write_official(tmp_path / "v2.csv", row.format("110,00", "80,00"), other),
+                  prices_from=date(2026, 1, 1))
+    # then
+    old, new = MedicinePrice.objects.filter(medicine__code="6118000170011").order_by("valid_from")
+    assert (old.valid_from, old.valid_to, old.ppv) == (date(2005, 9, 1), date(2026, 1, 1), Decimal("118.00"))
+    assert (new.valid_from, new.valid_to, new.ppv, new.pbr) == (date(2026, 1, 1), None, Decimal("110.00"),
+                                                                 Decimal("80.00"))
+    assert MedicinePrice.objects.filter(medicine__code="6118000170028").count() == 1
+    assert "Prix des médicaments : créés 1, modifiés 1, inchangés 1" in output
