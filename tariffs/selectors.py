@@ -1,7 +1,8 @@
 """Read side of the reference tariffs: the only place that asks "what was in force on date D".
 
 `TariffBook` loads the (small) reference tables once and answers in memory, so that a worker
-liquidating thousands of lines does not query the tariffs line by line.
+liquidating thousands of lines does not query the tariffs line by line. `TariffBook.current()`
+keeps one book per process and reloads it when a cheap fingerprint of the tables changes.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from mutuelles.models import ComplementaryRate
@@ -82,8 +84,42 @@ class KeyInfo:
     requires_prior_approval: bool
 
 
+#: Tables whose content the book holds; any write to them must reach the workers' books.
+BOOK_MODELS = (LetterKey, LetterKeyValue, Medicine, MedicinePrice, AMORate, ComplementaryRate, FilingDeadlineRule,
+               DeadlineSuspension)
+
+
+def reference_version() -> tuple | None:
+    """A fingerprint of the tariff tables that changes with any insert, update or delete.
+
+    On PostgreSQL: the row count and the newest row version (xmin) of each table, in one query
+    of a few index-free scans over small tables. Elsewhere None: no cache, load every time.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    # table names come from model metadata, not from input
+    parts = [f'SELECT count(*), max(xmin::text::bigint) FROM "{m._meta.db_table}"' for m in BOOK_MODELS]  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(f"({part})" for part in parts))
+        return tuple(cursor.fetchall())
+
+
+_current: tuple[tuple | None, TariffBook | None] = (None, None)
+
+
 class TariffBook:
     """An in-memory snapshot of every dated tariff table."""
+
+    @classmethod
+    def current(cls) -> TariffBook:
+        """This process's book, reloaded when the reference tables changed since it was loaded."""
+        global _current
+        version = reference_version()
+        cached_version, book = _current
+        if book is None or version is None or version != cached_version:
+            book = cls.load()
+            _current = (version, book)
+        return book
 
     def __init__(self) -> None:
         self.keys: dict[str, KeyInfo] = {}

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from amo_portal.money import ZERO, format_dh, format_rate, to_centimes
 from claims.services.liquidation import LineAmounts, LineToLiquidate, liquidate_line, unpaid_line
@@ -103,14 +104,20 @@ def _rates(book: TariffBook, ctx: ClaimContext, group: str, ald: bool):
     return amo, comp
 
 
+# Amounts and rates repeat a lot from one line to the next (tariffs, usual fees): a worker
+# pricing thousands of lines formats each distinct value once.
+_dh = lru_cache(maxsize=65536)(format_dh)
+_rate = lru_cache(maxsize=1024)(format_rate)
+
+
 def _explain(head: str, amounts: LineAmounts, paid: Decimal, amo_rate, amo_ref: str,
              comp_rate, flat: Decimal, comp_ref: str, ald_note: str) -> str:
-    flat_text = f" + forfait {format_dh(flat)}" if flat else ""
+    flat_text = f" + forfait {_dh(flat)}" if flat else ""
     return (
-        f"{head} → tarif {format_dh(amounts.tariff)} ; base = min(payé {format_dh(paid)}, tarif) = "
-        f"{format_dh(amounts.base)} ; AMO {format_rate(amo_rate)} ({amo_ref}) = {format_dh(amounts.amo)} ; "
-        f"complémentaire {format_rate(comp_rate)}{flat_text} ({comp_ref}) = {format_dh(amounts.complementary)} ; "
-        f"reste à charge {format_dh(amounts.patient)}.{ald_note}"
+        f"{head} → tarif {_dh(amounts.tariff)} ; base = min(payé {_dh(paid)}, tarif) = "
+        f"{_dh(amounts.base)} ; AMO {_rate(amo_rate)} ({amo_ref}) = {_dh(amounts.amo)} ; "
+        f"complémentaire {_rate(comp_rate)}{flat_text} ({comp_ref}) = {_dh(amounts.complementary)} ; "
+        f"reste à charge {_dh(amounts.patient)}.{ald_note}"
     )
 
 

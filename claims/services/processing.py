@@ -3,16 +3,22 @@
 A chunk of submitted claims is locked (rows already locked by another worker are skipped),
 controlled, priced and written back with their audit rows in one transaction: a worker killed
 half-way leaves the chunk untouched and still "déposé", to be picked up again.
+
+Throughput matters here (tens of thousands of claims a day per mutuelle, bursts after
+holidays): a chunk costs a fixed handful of queries whatever its size, reads plain column
+values rather than full model instances, and writes each table with one set-based statement.
 """
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from amo_portal.bulk import bulk_update_rows
+from amo_portal.bulk import bulk_update_rows, update_columns
 from amo_portal.money import ZERO
-from beneficiaries.models import ETMAccord
+from beneficiaries.models import Dependent, ETMAccord, Insured
 from beneficiaries.services.entitlement import beneficiary_entitlement
 from claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatus, ClaimStatusChange
 from claims.services.checks import ClaimReason, Reason, deadline_reason, entitlement_reason
@@ -33,13 +39,54 @@ REVIEW_UNPAID_LINE = "Au moins une ligne n'est pas remboursable : à vérifier."
 REVIEW_NO_ETM = "Dossier ALD sans accord ETM valable à la date des soins."
 REVIEW_NO_DOCUMENT = "Aucune pièce justificative jointe."
 
+#: What the controls read of a claim (and of its insured person, for the rights at the care date).
+CLAIM_COLUMNS = ("pk", "number", "status", "version", "insured_id", "dependent_id", "mutuelle_id", "fund_id",
+                 "care_date", "treatment_end_date", "filed_on", "is_ald", "ald_code", "etm_accord_number",
+                 "duplicate_key", "liquidation_count", "mutuelle__review_threshold")
+INSURED_COLUMNS = ("insured__affiliated_on", "insured__status", "insured__status_since")
+INSURED_FIELDS = ["id", "affiliated_on", "status", "status_since"]
+LINE_COLUMNS = ("pk", "claim_id", "kind", "cotation", "medicine_code", "quantity", "amount_paid", "ald_linked",
+                "prior_approval_number", "rejected_reason_code")
+DEPENDENT_FIELDS = ("id", "insured_id", "relationship", "birth_date", "married", "disabled", "covered_elsewhere",
+                    "registered_on", "ended_on")
+
+
+@dataclass(slots=True)
+class ClaimFacts:
+    """The claim as the controls see it. Carries pk, status and version like a Claim, so that
+    the workflow's transition_many() can move it."""
+
+    pk: int
+    number: str
+    status: str
+    version: int
+    insured_id: int
+    dependent_id: int | None
+    mutuelle_id: int
+    fund_id: int
+    care_date: date
+    treatment_end_date: date | None
+    filed_on: date
+    is_ald: bool
+    ald_code: str
+    etm_accord_number: str
+    duplicate_key: str
+    liquidation_count: int
+    review_threshold: Decimal
+    insured: Insured | None = None
+    dependent: Dependent | None = None
+    line_ids: list[int] = field(default_factory=list)
+    lines: list[LineInput] = field(default_factory=list)
+    documents: list[tuple[str, str]] = field(default_factory=list)  # (sha256, original name)
+    accords: list[ETMAccord] = field(default_factory=list)
+
 
 @dataclass
 class Outcome:
     """What the controls and the pricing decided for one claim."""
 
     rejection: Reason | None
-    priced: list[tuple[ClaimLine, PricedLine]]
+    priced: list[PricedLine]
     totals: Totals
     review_reasons: list[str] = field(default_factory=list)
     etm_accord: ETMAccord | None = None
@@ -52,7 +99,7 @@ def line_input(line: ClaimLine) -> LineInput:
                      rejected_reason_code=line.rejected_reason_code)
 
 
-def find_etm(claim: Claim, accords: list[ETMAccord]) -> ETMAccord | None:
+def find_etm(claim: ClaimFacts, accords: list[ETMAccord]) -> ETMAccord | None:
     """The accord written on the claim, if it belongs to the beneficiary (and the ALD code fits)."""
     if not claim.is_ald or not claim.etm_accord_number:
         return None
@@ -74,26 +121,27 @@ class Duplicates:
     by_key: dict[str, list[tuple[int, str]]]
     by_document: dict[str, list[tuple[int, str]]]
 
-    def earlier(self, claim: Claim, documents: list[ClaimDocument]) -> Reason | None:
+    def earlier(self, claim: ClaimFacts) -> Reason | None:
         for pk, number in self.by_key.get(claim.duplicate_key, []):
             if pk < claim.pk:
                 return Reason(ClaimReason.DUPLICATE, f"Ces soins ont déjà été déclarés dans le dossier {number}.")
-        for document in documents:
-            for pk, number in self.by_document.get(document.sha256, []):
+        for sha256, name in claim.documents:
+            for pk, number in self.by_document.get(sha256, []):
                 if pk < claim.pk:
                     return Reason(ClaimReason.DUPLICATE_DOCUMENT,
-                                  f"La pièce « {document.original_name} » a déjà été déposée avec le dossier {number}.")
+                                  f"La pièce « {name} » a déjà été déposée avec le dossier {number}.")
         return None
 
 
-def find_duplicates(claims: list[Claim]) -> Duplicates:
+def find_duplicates(claims: list[ClaimFacts]) -> Duplicates:
     live = [ClaimStatus.DRAFT, ClaimStatus.REJECTED]
     keys = {c.duplicate_key for c in claims if c.duplicate_key}
     by_key: dict[str, list[tuple[int, str]]] = {}
-    for pk, key, number in (Claim.objects.filter(duplicate_key__in=keys).exclude(status__in=live)
-                            .values_list("pk", "duplicate_key", "number")):
-        by_key.setdefault(key, []).append((pk, number))
-    shas = {d.sha256 for c in claims for d in c.documents.all()}
+    if keys:
+        for pk, key, number in (Claim.objects.filter(duplicate_key__in=keys).exclude(status__in=live)
+                                .values_list("pk", "duplicate_key", "number")):
+            by_key.setdefault(key, []).append((pk, number))
+    shas = {sha for c in claims for sha, _ in c.documents}
     by_document: dict[str, list[tuple[int, str]]] = {}
     if shas:
         for pk, sha, number in (ClaimDocument.objects.filter(sha256__in=shas).exclude(claim__status__in=live)
@@ -102,11 +150,9 @@ def find_duplicates(claims: list[Claim]) -> Duplicates:
     return Duplicates(by_key, by_document)
 
 
-def control_and_price(claim: Claim, book: TariffBook, duplicates: Duplicates) -> Outcome:
+def control_and_price(claim: ClaimFacts, book: TariffBook, duplicates: Duplicates) -> Outcome:
     """Run the claim-level controls, then price every line (or none, if the claim is rejected)."""
-    lines = list(claim.lines.all())
-    documents = list(claim.documents.all())
-    etm = find_etm(claim, list(claim.insured.etm_accords.all()))
+    etm = find_etm(claim, claim.accords)
     rule = book.deadline_days(fund_id=claim.fund_id, filer=FilingDeadlineRule.Filer.INSURED, on=claim.care_date)
     rejection = (
         deadline_reason(care_date=claim.care_date, treatment_end_date=claim.treatment_end_date,
@@ -114,40 +160,183 @@ def control_and_price(claim: Claim, book: TariffBook, duplicates: Duplicates) ->
                         suspensions=book.suspensions_for(claim.fund_id))
         or entitlement_reason(beneficiary_entitlement(insured=claim.insured, dependent=claim.dependent,
                                                       on=claim.care_date))
-        or duplicates.earlier(claim, documents)
+        or duplicates.earlier(claim)
     )
     if rejection is not None:
-        priced = [(line, rejected_line(line_input(line))) for line in lines]
+        priced = [rejected_line(line) for line in claim.lines]
     else:
         ctx = ClaimContext(fund_id=claim.fund_id, mutuelle_id=claim.mutuelle_id, care_date=claim.care_date,
                            etm_valid=bool(etm and etm.covers(claim.care_date)))
-        priced = [(line, price_line(line_input(line), ctx, book)) for line in lines]
-    totals = add_up([(line.amount_paid, p.amounts) for line, p in priced])
+        priced = [price_line(line, ctx, book) for line in claim.lines]
+    totals = add_up([(line.amount_paid, p.amounts) for line, p in zip(claim.lines, priced, strict=True)])
     outcome = Outcome(rejection=rejection, priced=priced, totals=totals, etm_accord=etm)
     if rejection is None:
-        outcome.review_reasons = review_reasons(claim, outcome, etm, documents)
+        outcome.review_reasons = review_reasons(claim, outcome, etm)
     return outcome
 
 
-def review_reasons(claim: Claim, outcome: Outcome, etm: ETMAccord | None, documents: list) -> list[str]:
+def review_reasons(claim: ClaimFacts, outcome: Outcome, etm: ETMAccord | None) -> list[str]:
     """Why an agent must look at the claim before it is liquidated (empty: straight through)."""
     reasons = []
-    threshold = claim.mutuelle.review_threshold
+    threshold = claim.review_threshold
     if threshold > ZERO and outcome.totals.amo + outcome.totals.complementary >= threshold:
         reasons.append(REVIEW_ABOVE_THRESHOLD)
-    if any(p.reason_code and p.reason_code != LineReason.REJECTED_BY_AGENT for _, p in outcome.priced):
+    if any(p.reason_code and p.reason_code != LineReason.REJECTED_BY_AGENT for p in outcome.priced):
         reasons.append(REVIEW_UNPAID_LINE)
     if claim.is_ald and not (etm and etm.covers(claim.care_date)):
         reasons.append(REVIEW_NO_ETM)
-    if not documents:
+    if not claim.documents:
         reasons.append(REVIEW_NO_DOCUMENT)
     return reasons
+
+
+def next_status(outcome: Outcome) -> tuple[str, str, str]:
+    if outcome.rejection:
+        return ClaimStatus.REJECTED, outcome.rejection.code, outcome.rejection.message
+    if outcome.review_reasons:
+        return ClaimStatus.IN_CONTROL, "controle_manuel", " ".join(outcome.review_reasons)
+    return ClaimStatus.LIQUIDATED, "liquidation_automatique", "Contrôles automatiques passés, dossier liquidé."
+
+
+# --- loading a chunk -------------------------------------------------------------------------
+def lock_pending_claims(limit: int) -> list[ClaimFacts]:
+    """Lock up to `limit` submitted claims, oldest first, skipping rows another worker holds.
+
+    One query: the lock, the claim's facts and its insured person's rights at once.
+    """
+    rows = (Claim.objects.filter(status=ClaimStatus.SUBMITTED).order_by("pk")
+            .select_for_update(skip_locked=True, no_key=True, of=("self",))
+            .values_list(*CLAIM_COLUMNS, *INSURED_COLUMNS)[:limit])
+    claims = []
+    width = len(CLAIM_COLUMNS)
+    for row in rows:
+        claim = ClaimFacts(*row[:width])
+        claim.insured = Insured.from_db(rows.db, INSURED_FIELDS, (claim.insured_id, *row[width:]))
+        claims.append(claim)
+    return claims
+
+
+def load_chunk(claims: list[ClaimFacts]) -> None:
+    """Attach lines, documents, dependants and ETM accords to the locked claims (≤ 5 queries)."""
+    by_id = {c.pk: c for c in claims}
+    for pk, claim_id, kind, cotation, code, quantity, paid, ald, approval, rejected in (
+            ClaimLine.objects.filter(claim_id__in=by_id).order_by("claim_id", "position").values_list(*LINE_COLUMNS)):
+        claim = by_id[claim_id]
+        claim.line_ids.append(pk)
+        claim.lines.append(LineInput(kind=kind, amount_paid=paid, quantity=quantity, cotation=cotation,
+                                     medicine_code=code, ald_linked=ald, prior_approval_number=approval,
+                                     rejected_reason_code=rejected))
+    for claim_id, sha256, name in (ClaimDocument.objects.filter(claim_id__in=by_id).order_by("pk")
+                                   .values_list("claim_id", "sha256", "original_name")):
+        by_id[claim_id].documents.append((sha256, name))
+    dependent_ids = {c.dependent_id for c in claims if c.dependent_id}
+    if dependent_ids:
+        dependents = {d.pk: d for d in Dependent.objects.filter(pk__in=dependent_ids).only(*DEPENDENT_FIELDS)
+                      .prefetch_related("study_certificates", "rights_maintenances")}
+        for claim in claims:
+            if claim.dependent_id:
+                claim.dependent = dependents[claim.dependent_id]
+                claim.dependent.insured = claim.insured  # the filing service checked it is theirs
+    ald_insured = {c.insured_id for c in claims if c.is_ald}
+    if ald_insured:
+        accords: dict[int, list[ETMAccord]] = {}
+        for accord in ETMAccord.objects.filter(insured_id__in=ald_insured).select_related("ald"):
+            accords.setdefault(accord.insured_id, []).append(accord)
+        for claim in claims:
+            claim.accords = accords.get(claim.insured_id, [])
+
+
+# --- the chunk -------------------------------------------------------------------------------
+def liquidate_pending_claims(*, limit: int = 500, by=None, book: TariffBook | None = None) -> tuple[int, bool]:
+    """Lock up to `limit` submitted claims, control and liquidate them; returns (processed, maybe_more).
+
+    Rows locked by another worker are skipped, so concurrent workers share the queue without
+    waiting; a claim leaves "déposé" only in the transaction that writes its results.
+    """
+    with transaction.atomic():
+        claims = lock_pending_claims(limit)
+        if not claims:
+            return 0, False
+        load_chunk(claims)
+        process_locked_claims(claims, by=by, book=book or TariffBook.current())
+    return len(claims), len(claims) == limit
+
+
+def process_locked_claims(claims: list[ClaimFacts], *, by, book: TariffBook) -> None:
+    """Decide each claim, then write lines, claims and audit rows with one statement each."""
+    duplicates = find_duplicates(claims)
+    now = timezone.now()
+    targets = {}
+    outcomes = []
+    for claim in claims:
+        outcome = control_and_price(claim, book, duplicates)
+        outcomes.append(outcome)
+        targets[claim.pk] = next_status(outcome)
+    changes = transition_many(claims=claims, targets=targets, by=by)
+    write_lines([pk for c in claims for pk in c.line_ids], [p for o in outcomes for p in o.priced])
+    update_columns(Claim, [c.pk for c in claims], {
+        "status": [c.status for c in claims],
+        "version": [c.version for c in claims],
+        "total_paid": [o.totals.paid for o in outcomes],
+        "total_amo": [o.totals.amo for o in outcomes],
+        "total_complementary": [o.totals.complementary for o in outcomes],
+        "total_patient": [o.totals.patient for o in outcomes],
+        "rejection_code": [o.rejection.code if o.rejection else "" for o in outcomes],
+        "rejection_message": [o.rejection.message if o.rejection else "" for o in outcomes],
+        "review_reasons": [o.review_reasons for o in outcomes],
+        "liquidated_at": [now if c.status == ClaimStatus.LIQUIDATED else None for c in claims],
+        "liquidation_count": [c.liquidation_count + 1 for c in claims],
+        "etm_accord_id": [o.etm_accord.pk if o.etm_accord else None for o in outcomes],
+        "updated_at": [now] * len(claims),
+    })
+    ClaimStatusChange.objects.bulk_create(changes)
+
+
+def write_lines(pks: list[int], priced: list[PricedLine]) -> None:
+    update_columns(ClaimLine, pks, {
+        "letter_key": [p.letter_key for p in priced],
+        "coefficient": [p.coefficient for p in priced],
+        "tariff": [p.amounts.tariff for p in priced],
+        "base": [p.amounts.base for p in priced],
+        "amo_amount": [p.amounts.amo for p in priced],
+        "complementary_amount": [p.amounts.complementary for p in priced],
+        "patient_amount": [p.amounts.patient for p in priced],
+        "reason_code": [p.reason_code for p in priced],
+        "explanation": [p.explanation for p in priced],
+    })
+
+
+# --- one claim again, after an agent's change -------------------------------------------------
+def claim_facts(claim: Claim) -> ClaimFacts:
+    """The facts of one claim loaded with its relations (for reliquidation)."""
+    facts = ClaimFacts(
+        pk=claim.pk, number=claim.number, status=claim.status, version=claim.version, insured_id=claim.insured_id,
+        dependent_id=claim.dependent_id, mutuelle_id=claim.mutuelle_id, fund_id=claim.fund_id,
+        care_date=claim.care_date, treatment_end_date=claim.treatment_end_date, filed_on=claim.filed_on,
+        is_ald=claim.is_ald, ald_code=claim.ald_code, etm_accord_number=claim.etm_accord_number,
+        duplicate_key=claim.duplicate_key, liquidation_count=claim.liquidation_count,
+        review_threshold=claim.mutuelle.review_threshold, insured=claim.insured, dependent=claim.dependent,
+        documents=[(d.sha256, d.original_name) for d in claim.documents.all()],
+        accords=list(claim.insured.etm_accords.all()),
+    )
+    for line in claim.lines.all():
+        facts.line_ids.append(line.pk)
+        facts.lines.append(line_input(line))
+    return facts
+
+
+def claims_for_processing():
+    return Claim.objects.select_related("insured", "dependent", "dependent__insured", "mutuelle").prefetch_related(
+        "lines", "documents",
+        Prefetch("insured__etm_accords", queryset=ETMAccord.objects.select_related("ald")),
+        "dependent__study_certificates", "dependent__rights_maintenances",
+    )
 
 
 def apply_outcome(claim: Claim, outcome: Outcome) -> bool:
     """Copy the outcome onto the claim and its lines in memory; True if any line changed."""
     changed = False
-    for line, priced in outcome.priced:
+    for line, priced in zip(claim.lines.all(), outcome.priced, strict=True):
         values = {
             "letter_key": priced.letter_key, "coefficient": priced.coefficient, "tariff": priced.amounts.tariff,
             "base": priced.amounts.base, "amo_amount": priced.amounts.amo,
@@ -169,74 +358,20 @@ def apply_outcome(claim: Claim, outcome: Outcome) -> bool:
     return changed
 
 
-def _next_status(outcome: Outcome) -> tuple[str, str, str]:
-    if outcome.rejection:
-        return ClaimStatus.REJECTED, outcome.rejection.code, outcome.rejection.message
-    if outcome.review_reasons:
-        return ClaimStatus.IN_CONTROL, "controle_manuel", " ".join(outcome.review_reasons)
-    return ClaimStatus.LIQUIDATED, "liquidation_automatique", "Contrôles automatiques passés, dossier liquidé."
-
-
-def claims_for_processing():
-    return Claim.objects.select_related("insured", "dependent", "mutuelle").prefetch_related(
-        "lines", "documents",
-        Prefetch("insured__etm_accords", queryset=ETMAccord.objects.select_related("ald")),
-        "dependent__study_certificates", "dependent__rights_maintenances",
-    )
-
-
-def liquidate_pending_claims(*, limit: int = 500, by=None, book: TariffBook | None = None) -> tuple[int, bool]:
-    """Lock up to `limit` submitted claims, control and liquidate them; returns (processed, maybe_more).
-
-    Rows locked by another worker are skipped, so concurrent workers share the queue without
-    waiting; a claim leaves "déposé" only in the transaction that writes its results.
-    """
-    with transaction.atomic():
-        ids = list(
-            Claim.objects.filter(status=ClaimStatus.SUBMITTED).order_by("pk")
-            .select_for_update(skip_locked=True, no_key=True, of=("self",))
-            .values_list("pk", flat=True)[:limit]
-        )
-        if not ids:
-            return 0, False
-        claims = list(claims_for_processing().filter(pk__in=ids).order_by("pk"))
-        process_locked_claims(claims, by=by, book=book or TariffBook.load())
-    return len(ids), len(ids) == limit
-
-
-def process_locked_claims(claims: list[Claim], *, by, book: TariffBook) -> None:
-    duplicates = find_duplicates(claims)
-    now = timezone.now()
-    targets = {}
-    lines: list[ClaimLine] = []
-    for claim in claims:
-        outcome = control_and_price(claim, book, duplicates)
-        apply_outcome(claim, outcome)
-        lines.extend(line for line, _ in outcome.priced)
-        targets[claim.pk] = _next_status(outcome)
-        claim.liquidated_at = now if targets[claim.pk][0] == ClaimStatus.LIQUIDATED else None
-        claim.liquidation_count += 1
-        claim.updated_at = now
-    changes = transition_many(claims=claims, targets=targets, by=by)
-    bulk_update_rows(ClaimLine, lines, LINE_RESULT_FIELDS)
-    bulk_update_rows(Claim, claims, CLAIM_RESULT_FIELDS)
-    ClaimStatusChange.objects.bulk_create(changes)
-
-
 def reliquidate_claim(claim: Claim, *, book: TariffBook | None = None) -> bool:
     """Price again a claim under control (after an agent's adjustment). Writes only what changed;
     an unchanged claim writes nothing and returns False. The caller holds the claim's lock."""
     claim = claims_for_processing().get(pk=claim.pk)
-    outcome = control_and_price(claim, book or TariffBook.load(), find_duplicates([claim]))
+    facts = claim_facts(claim)
+    outcome = control_and_price(facts, book or TariffBook.current(), find_duplicates([facts]))
     before = (claim.total_amo, claim.total_complementary, claim.total_patient, claim.total_paid)
     lines_changed = apply_outcome(claim, outcome)
     after = (claim.total_amo, claim.total_complementary, claim.total_patient, claim.total_paid)
     if not lines_changed and before == after:
         return False
-    bulk_update_rows(ClaimLine, [line for line, _ in outcome.priced], LINE_RESULT_FIELDS)
+    bulk_update_rows(ClaimLine, list(claim.lines.all()), LINE_RESULT_FIELDS)
     claim.liquidation_count += 1
     claim.save(update_fields=["total_paid", "total_amo", "total_complementary", "total_patient",
                               "review_reasons", "etm_accord", "rejection_code", "rejection_message",
                               "liquidation_count", "updated_at"])
     return True
-
