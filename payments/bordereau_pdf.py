@@ -1,0 +1,237 @@
+"""The bordereau as a PDF: a summary page (payers, totals, number of claims, approval) and the
+lines table, paginated. Pure rendering: it takes a summary and rows, and returns bytes.
+
+100,000 lines make about 2,300 pages; drawing them cell by cell through reportlab's canvas takes
+half a minute, so each page's text is written as raw PDF text operators (the font is still
+declared through reportlab, and non-ASCII letters are escaped in the font's WinAnsi encoding).
+"""
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from reportlab import rl_config
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.pdfgen import canvas
+
+# Binary (Flate only) streams: ASCII85 on top is slow in pure Python and buys nothing.
+rl_config.useA85 = 0
+
+PAGE = landscape(A4)
+MARGIN = 36
+ROW_HEIGHT = 11
+FONT_SIZE = 8
+ROWS_PER_PAGE = int((PAGE[1] - 2 * MARGIN - 60) // ROW_HEIGHT)
+#: Left edge of text columns, right edge of amount columns.
+COLUMNS = (("N°", 36, "L"), ("Référence de paiement", 66, "L"), ("Bénéficiaire du virement", 186, "L"),
+           ("Bénéficiaire des soins", 326, "L"), ("RIB", 466, "L"), ("Part AMO", 660, "R"),
+           ("Part complémentaire", 735, "R"), ("Total", 806, "R"))
+_HELVETICA_DIGIT = 556
+_HELVETICA_NARROW = 278  # space and comma
+
+
+def _escape_table() -> dict[int, str]:
+    table: dict[int, str] = dict.fromkeys(range(32), " ")
+    for code in range(32, 0x250):
+        char = chr(code)
+        try:
+            encoded = char.encode("cp1252")
+        except UnicodeEncodeError:
+            table[code] = "?"
+            continue
+        if encoded in (b"(", b")", b"\\"):
+            table[code] = "\\" + char
+        elif encoded[0] >= 128:
+            table[code] = f"\\{encoded[0]:03o}"
+    return table
+
+
+_ESCAPES = _escape_table()
+
+
+def pdf_text(value: str) -> str:
+    """A string ready to sit between parentheses in a PDF text operator (WinAnsi encoding)."""
+    if value.isascii() and value.isprintable() and not any(c in value for c in "()\\"):
+        return value
+    return value.translate(_ESCAPES)
+
+
+def amount_fr(value: Decimal) -> str:
+    """1234.5 -> "1 234,50" (ASCII spaces: this is the PDF's font encoding, not the web page's)."""
+    return f"{value:,.2f}".replace(",", " ").replace(".", ",")
+
+
+def _amount_width(text: str) -> float:
+    narrow = text.count(" ") + text.count(",") + text.count("-")
+    return ((len(text) - narrow) * _HELVETICA_DIGIT + narrow * _HELVETICA_NARROW) * FONT_SIZE / 1000
+
+
+@dataclass(frozen=True)
+class Signature:
+    role: str
+    name: str
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class BordereauSummary:
+    number: str
+    mutuelle: str
+    fund: str
+    period_start: date | None
+    period_end: date | None
+    line_count: int
+    total_amo: Decimal
+    total_complementary: Decimal
+    amo_payer_account: str
+    complementary_payer_account: str
+    status: str
+    signatures: list[Signature]
+    approved: bool
+    transfer_file: str = ""
+    transfer_sha256: str = ""
+
+
+def _date(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y à %H:%M")
+    return value.strftime("%d/%m/%Y")
+
+
+class _Writer:
+    def __init__(self, summary: BordereauSummary, pages: int):
+        self.buffer = io.BytesIO()
+        self.canvas = canvas.Canvas(self.buffer, pagesize=PAGE, pageCompression=1, invariant=1)
+        self.canvas.setTitle(f"Bordereau de paiement {summary.number}")
+        self.canvas.setAuthor(summary.fund)
+        self.summary = summary
+        self.pages = pages
+        self.page = 0
+
+    def footer(self) -> None:
+        self.page += 1
+        c = self.canvas
+        c.setFont("Helvetica", 7)
+        note = "" if self.summary.approved else " — DOCUMENT DE TRAVAIL : bordereau non approuvé"
+        c.drawString(MARGIN, MARGIN - 14, f"Bordereau {self.summary.number}{note}")
+        c.drawRightString(PAGE[0] - MARGIN, MARGIN - 14, f"page {self.page} / {self.pages}")
+        c.showPage()
+
+    def summary_page(self) -> None:
+        s, c = self.summary, self.canvas
+        y = PAGE[1] - MARGIN - 10
+        c.setFont("Helvetica-Bold", 16)
+        c.drawString(MARGIN, y, f"Bordereau de paiement n° {s.number}")
+        c.setFont("Helvetica", 10)
+        y -= 18
+        c.drawString(MARGIN, y, "Assurance maladie obligatoire — remboursement des dossiers ambulatoires liquidés")
+        rows = [
+            ("Mutuelle", s.mutuelle), ("Organisme", s.fund),
+            ("Période des liquidations", f"du {_date(s.period_start)} au {_date(s.period_end)}"),
+            ("Nombre de dossiers", f"{s.line_count:,}".replace(",", " ")),
+            ("Part AMO (payée par l'organisme)", f"{amount_fr(s.total_amo)} DH — compte {s.amo_payer_account or '—'}"),
+            ("Part complémentaire (payée par la mutuelle)",
+             f"{amount_fr(s.total_complementary)} DH — compte {s.complementary_payer_account or '—'}"),
+            ("Total à virer", f"{amount_fr(s.total_amo + s.total_complementary)} DH"),
+            ("Statut", s.status),
+        ]
+        if s.transfer_file:
+            rows += [("Ordre de virement", s.transfer_file), ("Empreinte SHA-256", s.transfer_sha256)]
+        y -= 30
+        for label, value in rows:
+            c.setFont("Helvetica-Bold", 10)
+            c.drawString(MARGIN, y, label)
+            c.setFont("Helvetica", 10)
+            c.drawString(MARGIN + 250, y, value)
+            y -= 16
+        self.signature_block(y - 20)
+        self.footer()
+
+    def signature_block(self, y: float) -> None:
+        c = self.canvas
+        c.setFont("Helvetica-Bold", 11)
+        c.drawString(MARGIN, y, "Visas")
+        y -= 8
+        width = (PAGE[0] - 2 * MARGIN) / max(len(self.summary.signatures), 1)
+        for index, signature in enumerate(self.summary.signatures):
+            x = MARGIN + index * width
+            c.rect(x, y - 70, width - 10, 70)
+            c.setFont("Helvetica-Bold", 9)
+            c.drawString(x + 6, y - 14, signature.role)
+            c.setFont("Helvetica", 9)
+            c.drawString(x + 6, y - 32, signature.name or "—")
+            c.drawString(x + 6, y - 48, f"le {_date(signature.at)}" if signature.at else "en attente")
+        if not self.summary.approved:
+            c.setFont("Helvetica-Bold", 12)
+            c.setFillColorRGB(0.75, 0, 0)
+            c.drawString(MARGIN, y - 95, "NON APPROUVÉ — ce document ne vaut pas ordre de paiement.")
+            c.setFillColorRGB(0, 0, 0)
+
+    def table_header(self) -> float:
+        c = self.canvas
+        y = PAGE[1] - MARGIN - 10
+        c.setFont("Helvetica-Bold", 10)
+        c.drawString(MARGIN, y, f"Bordereau n° {self.summary.number} — lignes")
+        y -= 20
+        c.setFont("Helvetica-Bold", FONT_SIZE)
+        for title, x, align in COLUMNS:
+            (c.drawString if align == "L" else c.drawRightString)(x, y, title)
+        c.line(MARGIN, y - 3, PAGE[0] - MARGIN, y - 3)
+        return y - ROW_HEIGHT - 2
+
+    def rows_page(self, rows: list[tuple], first_index: int, totals: tuple[str, ...] | None) -> None:
+        y = self.table_header()
+        text = self.canvas.beginText(MARGIN, y)
+        text.setFont("Helvetica", FONT_SIZE, ROW_HEIGHT)
+        code = text._code  # raw operators, see the module docstring
+        x_no, x_ref, x_payee, x_patient, x_rib = (col[1] for col in COLUMNS[:5])
+        rights = [col[1] for col in COLUMNS[5:]]
+        for index, (reference, payee, patient, rib, amo, complementary) in enumerate(rows, start=first_index):
+            code.append(f"1 0 0 1 {x_no} {y:.1f} Tm ({index}) Tj "
+                        f"1 0 0 1 {x_ref} {y:.1f} Tm ({pdf_text(reference)}) Tj "
+                        f"1 0 0 1 {x_payee} {y:.1f} Tm ({pdf_text(payee[:34])}) Tj "
+                        f"1 0 0 1 {x_patient} {y:.1f} Tm ({pdf_text(patient[:34])}) Tj "
+                        f"1 0 0 1 {x_rib} {y:.1f} Tm ({rib}) Tj")
+            for right, value in zip(rights, (amo, complementary, amo + complementary), strict=True):
+                shown = amount_fr(value)
+                code.append(f"1 0 0 1 {right - _amount_width(shown):.2f} {y:.1f} Tm ({shown}) Tj")
+            y -= ROW_HEIGHT
+        self.canvas.drawText(text)
+        if totals is not None:
+            self.totals_row(y, totals)
+        self.footer()
+
+    def totals_row(self, y: float, totals: tuple[str, ...]) -> None:
+        c = self.canvas
+        c.line(MARGIN, y + ROW_HEIGHT - 3, PAGE[0] - MARGIN, y + ROW_HEIGHT - 3)
+        c.setFont("Helvetica-Bold", FONT_SIZE)
+        c.drawString(COLUMNS[1][1], y, "Total du bordereau")
+        for (_, right, _), value in zip(COLUMNS[5:], totals, strict=True):
+            c.drawRightString(right, y, value)
+
+    def close(self) -> bytes:
+        self.canvas.save()
+        return self.buffer.getvalue()
+
+
+def render_bordereau_pdf(summary: BordereauSummary, rows: Iterable[tuple]) -> bytes:
+    """`rows` are (reference, payee name, patient name, RIB, AMO share, complementary share), in order."""
+    pages = 1 + max(1, -(-summary.line_count // (ROWS_PER_PAGE - 1)))
+    writer = _Writer(summary, pages)
+    writer.summary_page()
+    page: list[tuple] = []
+    index = 1
+    amo = complementary = Decimal("0.00")
+    for row in rows:
+        if len(page) == ROWS_PER_PAGE - 1:  # one row is kept free on the last page for the totals
+            writer.rows_page(page, index, None)
+            index += len(page)
+            page = []
+        page.append(row)
+        amo += row[4]
+        complementary += row[5]
+    writer.rows_page(page, index, (amount_fr(amo), amount_fr(complementary), amount_fr(amo + complementary)))
+    return writer.close()

@@ -1,0 +1,296 @@
+"""Payment batches (bordereaux), their lines, held-out claims, transfer orders and bank returns."""
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from amo_portal.models import TimeStampedModel
+from amo_portal.money import money_field
+from beneficiaries.models import Insured
+from claims.models import Claim
+from mutuelles.models import AMOFund, Mutuelle
+
+USER = settings.AUTH_USER_MODEL
+
+
+class BordereauStatus(models.TextChoices):
+    BUILDING = "en_preparation", "en préparation"
+    BUILT = "constitue", "constitué"
+    PRESENTED = "presente", "présenté à l'organisme"
+    APPROVED = "approuve", "approuvé"
+    REJECTED = "rejete", "rejeté"
+    SENT = "transmis", "ordre de virement émis"
+    SETTLED = "solde", "soldé (retour banque intégré)"
+
+
+#: Statuses in which the bordereau still holds its claims without a transfer order.
+OPEN_STATUSES = (BordereauStatus.BUILDING, BordereauStatus.BUILT, BordereauStatus.PRESENTED, BordereauStatus.APPROVED)
+
+
+class Bordereau(TimeStampedModel):
+    """A payment batch: the liquidated claims of one mutuelle for one organisme, presented for payment.
+
+    The AMO share is paid by the organisme, the complementary share by the mutuelle: one bordereau
+    per (mutuelle, organisme) carries both payers' totals. The totals are stored (control totals):
+    they are what the officer approves and what the transfer order must add up to.
+    """
+
+    number = models.CharField("n° de bordereau", max_length=40, unique=True, null=True, blank=True)
+    mutuelle = models.ForeignKey(Mutuelle, verbose_name="mutuelle", related_name="bordereaux",
+                                 on_delete=models.PROTECT)
+    fund = models.ForeignKey(AMOFund, verbose_name="organisme", related_name="bordereaux", on_delete=models.PROTECT)
+    status = models.CharField("statut", max_length=20, choices=BordereauStatus.choices,
+                              default=BordereauStatus.BUILDING)
+    period_start = models.DateField("liquidations du", null=True, blank=True)
+    period_end = models.DateField("liquidations au", null=True, blank=True)
+
+    line_count = models.PositiveIntegerField("nombre de dossiers", default=0)
+    total_amo = money_field(verbose_name="total part AMO (organisme)", default=0)
+    total_complementary = money_field(verbose_name="total part complémentaire (mutuelle)", default=0)
+    held_count = models.PositiveIntegerField("dossiers écartés à la constitution", default=0)
+
+    built_by = models.ForeignKey(USER, verbose_name="constitué par", related_name="+", on_delete=models.PROTECT)
+    built_at = models.DateTimeField("constitué le", null=True, blank=True)
+    presented_by = models.ForeignKey(USER, verbose_name="présenté par", null=True, blank=True, related_name="+",
+                                     on_delete=models.PROTECT)
+    presented_at = models.DateTimeField("présenté le", null=True, blank=True)
+    approved_by = models.ForeignKey(USER, verbose_name="approuvé par", null=True, blank=True, related_name="+",
+                                    on_delete=models.PROTECT)
+    approved_at = models.DateTimeField("approuvé le", null=True, blank=True)
+    rejected_by = models.ForeignKey(USER, verbose_name="rejeté par", null=True, blank=True, related_name="+",
+                                    on_delete=models.PROTECT)
+    rejected_at = models.DateTimeField("rejeté le", null=True, blank=True)
+    rejection_reason = models.CharField("motif du rejet", max_length=500, blank=True)
+    executed_by = models.ForeignKey(USER, verbose_name="exécuté par", null=True, blank=True, related_name="+",
+                                    on_delete=models.PROTECT)
+    executed_at = models.DateTimeField("ordre de virement émis le", null=True, blank=True)
+    settled_at = models.DateTimeField("soldé le", null=True, blank=True)
+
+    #: The builder works through the claims in id order; the cursor is where it stopped, so a
+    #: restarted build resumes instead of starting over.
+    build_cursor = models.BigIntegerField("curseur de constitution", default=0)
+    #: Progress of the job running on the bordereau (constitution, rejet, exécution, retour banque).
+    progress_step = models.CharField("étape en cours", max_length=120, blank=True)
+    progress_done = models.PositiveIntegerField("dossiers traités", default=0)
+    progress_total = models.PositiveIntegerField("dossiers à traiter", default=0)
+    progress_at = models.DateTimeField("progression mise à jour le", null=True, blank=True)
+    job_error = models.CharField("dernière erreur", max_length=500, blank=True)
+
+    bordereau_pdf = models.FileField("bordereau PDF approuvé", upload_to="bordereaux/", blank=True, max_length=200)
+    bordereau_pdf_sha256 = models.CharField("empreinte SHA-256 du PDF", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "bordereau de paiement"
+        verbose_name_plural = "bordereaux de paiement"
+        ordering = ["-pk"]
+        permissions = [
+            ("build_bordereau", "Peut constituer un bordereau"),
+            ("present_bordereau", "Peut présenter un bordereau à l'organisme"),
+            ("approve_bordereau", "Peut approuver ou rejeter un bordereau"),
+            ("split_bordereau", "Peut retirer des dossiers d'un bordereau"),
+            ("execute_bordereau", "Peut émettre l'ordre de virement et intégrer le retour banque"),
+        ]
+        constraints = [
+            models.CheckConstraint(name="bordereau_status_known", condition=Q(status__in=BordereauStatus.values)),
+            models.CheckConstraint(name="bordereau_totals_non_negative",
+                                   condition=Q(total_amo__gte=0, total_complementary__gte=0)),
+            # one builder per payer pair: a second request joins the bordereau being built
+            models.UniqueConstraint(name="bordereau_one_building_per_pair", fields=["mutuelle", "fund"],
+                                    condition=Q(status="en_preparation")),
+            models.CheckConstraint(name="bordereau_approver_is_not_builder",
+                                   condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("built_by"))),
+            models.CheckConstraint(name="bordereau_approver_is_not_presenter",
+                                   condition=Q(approved_by__isnull=True) | Q(presented_by__isnull=True)
+                                   | ~Q(approved_by=F("presented_by"))),
+        ]
+        indexes = [models.Index(fields=["status", "id"], name="bordereau_status_idx")]
+
+    def __str__(self) -> str:
+        return self.number or f"bordereau #{self.pk}"
+
+    @property
+    def total(self):
+        return self.total_amo + self.total_complementary
+
+
+class LineState(models.TextChoices):
+    PENDING = "en_attente", "en attente"
+    SENT = "transmis", "virement émis"
+    PAID = "paye", "payé"
+    BANK_REJECTED = "rejete", "rejeté par la banque"
+    WITHDRAWN = "retire", "retiré du bordereau"
+
+
+class BordereauLine(models.Model):
+    """One claim in a bordereau: the payee (the insured person), the RIB taken at constitution,
+    and what each payer transfers. `reference` names the payment of this claim in the transfer
+    order and in the bank's return; it is unique across all bordereaux."""
+
+    bordereau = models.ForeignKey(Bordereau, verbose_name="bordereau", related_name="lines", on_delete=models.PROTECT)
+    claim = models.ForeignKey(Claim, verbose_name="dossier", related_name="payment_lines", on_delete=models.PROTECT)
+    insured = models.ForeignKey(Insured, verbose_name="assuré (bénéficiaire du virement)", related_name="+",
+                                on_delete=models.PROTECT)
+    reference = models.CharField("référence de paiement", max_length=32, unique=True)
+    claim_number = models.CharField("n° de dossier", max_length=24)
+    payee_name = models.CharField("bénéficiaire du virement", max_length=200)
+    patient_name = models.CharField("bénéficiaire des soins", max_length=200)
+    rib = models.CharField("RIB", max_length=24)
+    amo = money_field(verbose_name="part AMO")
+    complementary = money_field(verbose_name="part complémentaire")
+    state = models.CharField("état", max_length=12, choices=LineState.choices, default=LineState.PENDING)
+    #: What the bank confirmed for each payer's transfer (a rejected transfer pays nothing).
+    amo_paid = money_field(verbose_name="part AMO versée", default=0)
+    complementary_paid = money_field(verbose_name="part complémentaire versée", default=0)
+    paid_on = models.DateField("payé le", null=True, blank=True)
+    bank_reason_code = models.CharField("motif banque (code)", max_length=8, blank=True)
+    bank_reason = models.CharField("motif banque", max_length=200, blank=True)
+    withdrawn_reason = models.CharField("motif du retrait", max_length=500, blank=True)
+    withdrawn_by = models.ForeignKey(USER, verbose_name="retiré par", null=True, blank=True, related_name="+",
+                                     on_delete=models.PROTECT)
+    withdrawn_at = models.DateTimeField("retiré le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "ligne de bordereau"
+        verbose_name_plural = "lignes de bordereau"
+        ordering = ["bordereau", "pk"]
+        constraints = [
+            models.UniqueConstraint(name="bordereauline_unique_claim_per_bordereau", fields=["bordereau", "claim"]),
+            # a claim is in at most one open bordereau...
+            models.UniqueConstraint(name="bordereauline_one_open_line_per_claim", fields=["claim"],
+                                    condition=Q(state__in=["en_attente", "transmis"])),
+            # ... and is paid at most once
+            models.UniqueConstraint(name="bordereauline_paid_once_per_claim", fields=["claim"],
+                                    condition=Q(state="paye")),
+            models.CheckConstraint(name="bordereauline_state_known", condition=Q(state__in=LineState.values)),
+            models.CheckConstraint(name="bordereauline_amounts_positive",
+                                   condition=Q(amo__gte=0, complementary__gte=0)
+                                   & (Q(amo__gt=0) | Q(complementary__gt=0))),
+            models.CheckConstraint(name="bordereauline_paid_not_above_due",
+                                   condition=Q(amo_paid__gte=0, complementary_paid__gte=0,
+                                               amo_paid__lte=F("amo"), complementary_paid__lte=F("complementary"))),
+        ]
+        indexes = [
+            models.Index(fields=["bordereau", "state", "id"], name="bordereauline_state_idx"),
+            models.Index(fields=["claim", "-id"], name="bordereauline_claim_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def total(self):
+        return self.amo + self.complementary
+
+
+class HeldClaim(TimeStampedModel):
+    """A liquidated claim the builder could not put in a bordereau, and why (no valid RIB...).
+
+    The row lives as long as the reason does: the next constitution checks the claim again and
+    deletes the row when the claim goes into a bordereau.
+    """
+
+    class Reason(models.TextChoices):
+        NO_RIB = "rib_absent", "aucun RIB enregistré pour l'assuré"
+        INVALID_RIB = "rib_invalide", "RIB de l'assuré invalide"
+        RIB_UNCHANGED = "rib_inchange", "virement rejeté : RIB non modifié depuis le rejet"
+        NOTHING_DUE = "montant_nul", "rien à verser (montant liquidé nul ou déjà versé)"
+
+    claim = models.OneToOneField(Claim, verbose_name="dossier", related_name="payment_hold", on_delete=models.CASCADE)
+    mutuelle = models.ForeignKey(Mutuelle, verbose_name="mutuelle", related_name="+", on_delete=models.PROTECT)
+    fund = models.ForeignKey(AMOFund, verbose_name="organisme", related_name="+", on_delete=models.PROTECT)
+    reason_code = models.CharField("motif (code)", max_length=16, choices=Reason.choices)
+    reason = models.CharField("motif", max_length=300)
+    last_bordereau = models.ForeignKey(Bordereau, verbose_name="écarté du bordereau", null=True, blank=True,
+                                       related_name="held_claims", on_delete=models.SET_NULL)
+
+    class Meta:
+        verbose_name = "dossier écarté du paiement"
+        verbose_name_plural = "dossiers écartés du paiement"
+        ordering = ["mutuelle", "claim"]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} : {self.get_reason_code_display()}"
+
+
+class TransferOrder(TimeStampedModel):
+    """The transfer order file of an approved bordereau (docs/transfer-file.md), produced once."""
+
+    bordereau = models.OneToOneField(Bordereau, verbose_name="bordereau", related_name="transfer_order",
+                                     on_delete=models.PROTECT)
+    file = models.FileField("fichier", upload_to="ordres-de-virement/", max_length=200)
+    file_name = models.CharField("nom du fichier", max_length=100)
+    sha256 = models.CharField("empreinte SHA-256", max_length=64, unique=True)
+    transfer_count = models.PositiveIntegerField("nombre de virements")
+    total = money_field(verbose_name="montant total")
+    total_amo = money_field(verbose_name="section AMO (organisme)")
+    total_complementary = money_field(verbose_name="section complémentaire (mutuelle)")
+    debtor_amo_iban = models.CharField("compte débité (AMO)", max_length=34)
+    debtor_complementary_iban = models.CharField("compte débité (complémentaire)", max_length=34)
+    created_by = models.ForeignKey(USER, verbose_name="émis par", related_name="+", on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = "ordre de virement"
+        verbose_name_plural = "ordres de virement"
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class BankReturn(TimeStampedModel):
+    """A bank return file imported for a bordereau; the same file imported twice is one import."""
+
+    bordereau = models.ForeignKey(Bordereau, verbose_name="bordereau", related_name="bank_returns",
+                                  on_delete=models.PROTECT)
+    file = models.FileField("fichier", upload_to="retours-banque/", max_length=200)
+    file_name = models.CharField("nom du fichier", max_length=200)
+    sha256 = models.CharField("empreinte SHA-256", max_length=64)
+    processed_on = models.DateField("date de traitement (banque)")
+    accepted_count = models.PositiveIntegerField("virements exécutés", default=0)
+    rejected_count = models.PositiveIntegerField("virements rejetés", default=0)
+    accepted_total = money_field(verbose_name="montant exécuté", default=0)
+    rejected_total = money_field(verbose_name="montant rejeté", default=0)
+    imported_by = models.ForeignKey(USER, verbose_name="intégré par", related_name="+", on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = "retour banque"
+        verbose_name_plural = "retours banque"
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(name="bankreturn_unique_file_per_bordereau", fields=["bordereau", "sha256"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class Payer(models.TextChoices):
+    AMO = "A", "organisme (part AMO)"
+    COMPLEMENTARY = "C", "mutuelle (part complémentaire)"
+
+
+class BankReturnLine(models.Model):
+    """The bank's answer for one transfer (one payer's share of one claim). One answer per
+    transfer: a second return saying the same thing is ignored, one saying otherwise is refused."""
+
+    bank_return = models.ForeignKey(BankReturn, verbose_name="retour banque", related_name="lines",
+                                    on_delete=models.CASCADE)
+    line = models.ForeignKey(BordereauLine, verbose_name="ligne de bordereau", related_name="bank_results",
+                             on_delete=models.PROTECT)
+    payer = models.CharField("payeur", max_length=1, choices=Payer.choices)
+    accepted = models.BooleanField("exécuté")
+    amount = money_field(verbose_name="montant")
+    reason_code = models.CharField("motif (code ISO)", max_length=8, blank=True)
+    reason = models.CharField("motif", max_length=200, blank=True)
+    booked_on = models.DateField("date de valeur", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "résultat de virement"
+        verbose_name_plural = "résultats de virement"
+        ordering = ["line", "payer"]
+        constraints = [
+            models.UniqueConstraint(name="bankreturnline_one_result_per_transfer", fields=["line", "payer"]),
+            models.CheckConstraint(name="bankreturnline_payer_known", condition=Q(payer__in=Payer.values)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id}-{self.payer} : {'exécuté' if self.accepted else 'rejeté'}"

@@ -1,0 +1,229 @@
+"""The bank's return: import the file (once), then settle the claims chunk by chunk.
+
+A claim becomes "payé" only when the bank has executed every transfer of its line; a rejected
+transfer (closed account, wrong RIB) makes it "virement rejeté" and the insured person is told (the
+workflow's status email). Importing the same file twice records nothing new; a second file saying
+something else about a transfer already answered is refused whole.
+"""
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from amo_portal.bulk import bulk_update_rows
+from amo_portal.money import ZERO
+from claims.models import Claim, ClaimStatus, ClaimStatusChange
+from claims.workflow import transition_many
+from payments.exceptions import BankReturnRejected, BordereauStateError, TransferFileError
+from payments.lock_objects import lines_to_settle, lock_bordereau, lock_claims
+from payments.models import (
+    BankReturn,
+    BankReturnLine,
+    Bordereau,
+    BordereauLine,
+    BordereauStatus,
+    LineState,
+    Payer,
+)
+from payments.services.progress import advance_progress, end_progress, start_progress
+from payments.transfer_file import ParsedReturn, parse_bank_return
+
+#: Lines settled per transaction.
+CHUNK = 2000
+STEP_SETTLING = "intégration du retour banque"
+#: ISO 20022 reason codes a bank gives for a rejected credit transfer (ExternalStatusReason1Code).
+BANK_REASONS = {
+    "AC01": "numéro de compte incorrect",
+    "AC04": "compte clôturé",
+    "AC06": "compte bloqué",
+    "AG01": "opération interdite sur ce compte",
+    "BE01": "le nom ne correspond pas au titulaire du compte",
+    "MD07": "titulaire du compte décédé",
+    "MS03": "motif non communiqué par la banque",
+    "RC01": "code banque incorrect",
+}
+MSG_UNREADABLE = "Fichier de retour illisible : {error}"
+MSG_OTHER_ORDER = "Ce retour ne répond pas à l'ordre de virement de ce bordereau ({number}, empreinte {sha})."
+MSG_UNKNOWN = "Le virement {ref} n'est pas dans l'ordre de virement de ce bordereau."
+MSG_AMOUNT = "Le virement {ref} est de {expected} DH dans l'ordre, le retour dit {read} DH."
+MSG_TWICE = "Le virement {ref} figure deux fois dans le fichier."
+MSG_CONTRADICTS = "Le virement {ref} a déjà reçu une réponse différente de la banque : fichier refusé."
+REASON_PAID = "Virement exécuté par la banque (bordereau {number})."
+REASON_REJECTED = "Virement rejeté par la banque : {reason}."
+
+
+@dataclass(frozen=True)
+class _Expected:
+    line_id: int
+    payer: str
+    amount: Decimal
+
+
+def expected_transfers(bordereau: Bordereau) -> dict[str, _Expected]:
+    """Transfer id -> what the order asked, for every transfer of the bordereau's order."""
+    expected = {}
+    lines = (bordereau.lines.exclude(state__in=[LineState.PENDING, LineState.WITHDRAWN])
+             .values_list("pk", "reference", "amo", "complementary").iterator(chunk_size=10000))
+    for pk, reference, amo, complementary in lines:
+        if amo > 0:
+            expected[f"{reference}-{Payer.AMO}"] = _Expected(pk, Payer.AMO, amo)
+        if complementary > 0:
+            expected[f"{reference}-{Payer.COMPLEMENTARY}"] = _Expected(pk, Payer.COMPLEMENTARY, complementary)
+    return expected
+
+
+def _parse(bordereau: Bordereau, content: bytes) -> ParsedReturn:
+    try:
+        parsed = parse_bank_return(content)
+    except TransferFileError as error:
+        raise BankReturnRejected(MSG_UNREADABLE.format(error=error)) from None
+    order = bordereau.transfer_order
+    if parsed.bordereau_number != bordereau.number or parsed.order_sha256 != order.sha256:
+        raise BankReturnRejected(MSG_OTHER_ORDER.format(number=bordereau.number, sha=order.sha256[:12]))
+    return parsed
+
+
+def _new_results(parsed: ParsedReturn, bordereau: Bordereau) -> list[BankReturnLine]:
+    """The results not recorded yet, each checked against the order and against earlier answers."""
+    expected = expected_transfers(bordereau)
+    known = {(line_id, payer): accepted for line_id, payer, accepted in
+             BankReturnLine.objects.filter(line__bordereau=bordereau).values_list("line_id", "payer", "accepted")}
+    seen: set[str] = set()
+    new = []
+    for result in parsed.results:
+        wanted = expected.get(result.transfer_id)
+        if wanted is None:
+            raise BankReturnRejected(MSG_UNKNOWN.format(ref=result.transfer_id))
+        if result.amount != wanted.amount:
+            raise BankReturnRejected(MSG_AMOUNT.format(ref=result.transfer_id, expected=wanted.amount,
+                                                       read=result.amount))
+        if result.transfer_id in seen:
+            raise BankReturnRejected(MSG_TWICE.format(ref=result.transfer_id))
+        seen.add(result.transfer_id)
+        earlier = known.get((wanted.line_id, wanted.payer))
+        if earlier is not None and earlier != result.accepted:
+            raise BankReturnRejected(MSG_CONTRADICTS.format(ref=result.transfer_id))
+        if earlier is None:
+            reason = result.reason or BANK_REASONS.get(result.reason_code, "")
+            new.append(BankReturnLine(line_id=wanted.line_id, payer=wanted.payer, accepted=result.accepted,
+                                      amount=result.amount, reason_code=result.reason_code, reason=reason[:200],
+                                      booked_on=result.booked_on or (parsed.processed_on if result.accepted else None)))
+    return new
+
+
+def import_bank_return(*, bordereau: Bordereau, content: bytes, file_name: str, by) -> BankReturn:
+    """Record a bank return file for a bordereau whose order was issued, then settle in the background."""
+    sha = hashlib.sha256(content).hexdigest()
+    existing = BankReturn.objects.filter(bordereau=bordereau, sha256=sha).first()
+    if existing is not None:
+        return existing
+    if bordereau.status not in (BordereauStatus.SENT, BordereauStatus.SETTLED):
+        raise BordereauStateError(bordereau=bordereau, action="y intégrer un retour banque")
+    parsed = _parse(bordereau, content)
+    with transaction.atomic(durable=True):
+        locked = lock_bordereau(bordereau.pk)  # imports of one bordereau take turns
+        existing = BankReturn.objects.filter(bordereau=locked, sha256=sha).first()
+        if existing is not None:
+            return existing
+        results = _new_results(parsed, locked)
+        bank_return = BankReturn(
+            bordereau=locked, file_name=file_name[:200], sha256=sha, processed_on=parsed.processed_on, imported_by=by,
+            accepted_count=sum(1 for r in parsed.results if r.accepted),
+            rejected_count=sum(1 for r in parsed.results if not r.accepted),
+            accepted_total=sum((r.amount for r in parsed.results if r.accepted), ZERO),
+            rejected_total=sum((r.amount for r in parsed.results if not r.accepted), ZERO),
+        )
+        bank_return.file.save(f"RB-{locked.number}-{sha[:12]}.txt", ContentFile(content), save=False)
+        bank_return.save()
+        for result in results:
+            result.bank_return = bank_return
+        BankReturnLine.objects.bulk_create(results, batch_size=5000)
+        if results:
+            start_progress(bordereau_id=locked.pk, step=STEP_SETTLING, total=len({r.line_id for r in results}))
+            from payments.tasks import settle_bordereau_task
+
+            settle_bordereau_task.delay_on_commit(locked.pk)
+    return bank_return
+
+
+def _outcome(line: BordereauLine, results: dict[str, BankReturnLine]) -> None:
+    """Set the line's paid shares, state, date and bank reason from the bank's answers."""
+    amo, complementary = results.get(Payer.AMO), results.get(Payer.COMPLEMENTARY)
+    line.amo_paid = line.amo if amo is not None and amo.accepted else ZERO
+    line.complementary_paid = line.complementary if complementary is not None and complementary.accepted else ZERO
+    refused = [r for r in (amo, complementary) if r is not None and not r.accepted]
+    if refused:
+        line.state = LineState.BANK_REJECTED
+        line.bank_reason_code, line.bank_reason = refused[0].reason_code, refused[0].reason
+    else:
+        line.state = LineState.PAID
+        line.paid_on = max(r.booked_on for r in (amo, complementary) if r is not None)
+
+
+def settle_bordereau(*, bordereau_id: int, limit: int = CHUNK) -> tuple[int, bool]:
+    """Apply the bank's answers to the next chunk of lines and their claims; returns (settled, maybe_more)."""
+    with transaction.atomic(durable=True):
+        bordereau = Bordereau.objects.only("id", "number", "executed_by_id").get(pk=bordereau_id)
+        lines = list(lines_to_settle(bordereau_id=bordereau_id, limit=limit))
+        if lines:
+            results: dict[int, dict[str, BankReturnLine]] = {}
+            for result in BankReturnLine.objects.filter(line_id__in=[line.pk for line in lines]):
+                results.setdefault(result.line_id, {})[result.payer] = result
+            for line in lines:
+                _outcome(line, results[line.pk])
+            _move_claims(lines, bordereau)
+            bulk_update_rows(BordereauLine, lines, ["state", "amo_paid", "complementary_paid", "paid_on",
+                                                    "bank_reason_code", "bank_reason"])
+    if lines:
+        advance_progress(bordereau_id=bordereau_id, done=len(lines))
+    more = len(lines) == limit
+    if not more:
+        close_if_settled(bordereau_id=bordereau_id)
+    return len(lines), more
+
+
+def _move_claims(lines: list[BordereauLine], bordereau: Bordereau) -> None:
+    by_claim = {line.claim_id: line for line in lines}
+    claims = lock_claims(list(by_claim))
+    targets = {}
+    for claim in claims:
+        line = by_claim[claim.pk]
+        if line.state == LineState.PAID:
+            targets[claim.pk] = (ClaimStatus.PAID, "virement_execute", REASON_PAID.format(number=bordereau.number))
+        else:
+            targets[claim.pk] = (ClaimStatus.PAYMENT_REJECTED, f"banque_{line.bank_reason_code}",
+                                 REASON_REJECTED.format(reason=line.bank_reason or line.bank_reason_code))
+    changes = transition_many(claims=claims, targets=targets, by=bordereau.executed_by)
+    now = timezone.now()
+    for claim in claims:
+        claim.updated_at = now
+    bulk_update_rows(Claim, claims, ["status", "version", "updated_at"])
+    ClaimStatusChange.objects.bulk_create(changes, batch_size=5000)
+
+
+def close_if_settled(*, bordereau_id: int) -> bool:
+    """Once no line waits for the bank any more, the bordereau is settled."""
+    with transaction.atomic():
+        bordereau = lock_bordereau(bordereau_id)
+        if bordereau.status != BordereauStatus.SENT:
+            return bordereau.status == BordereauStatus.SETTLED
+        if bordereau.lines.filter(state=LineState.SENT).exists():
+            return False
+        bordereau.status = BordereauStatus.SETTLED
+        bordereau.settled_at = timezone.now()
+        bordereau.save(update_fields=["status", "settled_at", "updated_at"])
+    end_progress(bordereau_id=bordereau_id)
+    return True
+
+
+def settlement_totals(bordereau: Bordereau) -> dict:
+    """What the bank paid and refused so far, per payer (for the review page and the dashboard)."""
+    return bordereau.lines.aggregate(
+        paid_count=Count("id", filter=Q(state=LineState.PAID)),
+        rejected_count=Count("id", filter=Q(state=LineState.BANK_REJECTED)),
+        amo_paid=Sum("amo_paid"), complementary_paid=Sum("complementary_paid"),
+    )

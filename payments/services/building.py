@@ -1,0 +1,210 @@
+"""Constitution of bordereaux: the liquidated claims of one mutuelle for one organisme go into one
+payment batch, chunk by chunk, each claim into at most one open bordereau.
+
+A claim whose transfer the bank rejected comes back once its insured person's RIB differs from the
+RIB the bank refused; it then owes only what the bank has not paid yet (a rejected AMO transfer
+next to a paid complementary one is paid again on its AMO share only).
+"""
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Min, Sum
+from django.utils import timezone
+
+from amo_portal.bulk import bulk_update_rows
+from amo_portal.money import ZERO
+from beneficiaries.validators import normalise_rib, validate_rib
+from claims.models import Claim, ClaimStatus, ClaimStatusChange
+from claims.workflow import transition_many
+from mutuelles.models import AMOFund, Mutuelle
+from payments.exceptions import NothingToPay
+from payments.lock_objects import lock_bordereau, payable_claim_ids
+from payments.models import Bordereau, BordereauLine, BordereauStatus, HeldClaim, LineState
+
+#: Claims locked and written per transaction.
+CHUNK = 5000
+STEP_BUILDING = "constitution du bordereau"
+REASON_IN_BATCH = "Dossier inscrit au bordereau de paiement {number}."
+MSG_NOTHING_TO_PAY = "Aucun dossier liquidé n'attend de paiement pour la mutuelle {mutuelle} et l'organisme {fund}."
+
+
+def bordereau_number(bordereau: Bordereau) -> str:
+    """BRD-<organisme>-<mutuelle>-<date>-<id>: readable, and unique because of the id."""
+    day = timezone.localdate(bordereau.created_at)
+    return f"BRD-{bordereau.fund.code}-{bordereau.mutuelle.code}-{day:%Y%m%d}-{bordereau.pk:06d}"
+
+
+def start_bordereau(*, mutuelle: Mutuelle, fund: AMOFund, by) -> Bordereau:
+    """Open a bordereau for the payer pair, or return the one being built (one builder per pair,
+    so the nightly run and an officer's request never make two bordereaux of the same claims)."""
+    building = Bordereau.objects.filter(mutuelle=mutuelle, fund=fund, status=BordereauStatus.BUILDING).first()
+    if building is not None:
+        return building
+    try:
+        with transaction.atomic():
+            bordereau = Bordereau.objects.create(mutuelle=mutuelle, fund=fund, built_by=by)
+            bordereau.number = bordereau_number(bordereau)
+            bordereau.progress_step = STEP_BUILDING
+            bordereau.progress_total = Claim.objects.filter(
+                mutuelle=mutuelle, fund=fund, status__in=[ClaimStatus.LIQUIDATED, ClaimStatus.PAYMENT_REJECTED],
+            ).count()
+            bordereau.progress_at = timezone.now()
+            bordereau.save(update_fields=["number", "progress_step", "progress_total", "progress_at"])
+    except IntegrityError:  # another request opened it between our read and our insert
+        return Bordereau.objects.get(mutuelle=mutuelle, fund=fund, status=BordereauStatus.BUILDING)
+    return bordereau
+
+
+@dataclass(frozen=True)
+class PaymentHistory:
+    """What earlier bordereaux did for a claim: attempts, amounts the bank paid, RIB it refused."""
+
+    attempts: int = 0
+    amo_paid: Decimal = ZERO
+    complementary_paid: Decimal = ZERO
+    refused_rib: str = ""
+
+
+def payment_history(claim_ids: Iterable[int]) -> dict[int, PaymentHistory]:
+    rows = (BordereauLine.objects.filter(claim_id__in=list(claim_ids)).order_by("claim_id", "pk")
+            .values_list("claim_id", "state", "amo_paid", "complementary_paid", "rib"))
+    history: dict[int, PaymentHistory] = {}
+    for claim_id, state, amo_paid, complementary_paid, rib in rows:
+        h = history.get(claim_id, PaymentHistory())
+        history[claim_id] = PaymentHistory(
+            attempts=h.attempts + 1, amo_paid=h.amo_paid + amo_paid,
+            complementary_paid=h.complementary_paid + complementary_paid,
+            refused_rib=rib if state == LineState.BANK_REJECTED else h.refused_rib,
+        )
+    return history
+
+
+def hold_reason(*, claim: Claim, rib: str, history: PaymentHistory) -> str | None:
+    """Why the claim cannot be paid now (a HeldClaim reason code), or None."""
+    if not rib:
+        return HeldClaim.Reason.NO_RIB
+    try:
+        validate_rib(rib)
+    except ValidationError:
+        return HeldClaim.Reason.INVALID_RIB
+    if claim.status == ClaimStatus.PAYMENT_REJECTED and rib == history.refused_rib:
+        return HeldClaim.Reason.RIB_UNCHANGED
+    due = (claim.total_amo or ZERO) - history.amo_paid + (claim.total_complementary or ZERO) \
+        - history.complementary_paid
+    if due <= ZERO:
+        return HeldClaim.Reason.NOTHING_DUE
+    return None
+
+
+def fill_bordereau(*, bordereau_id: int, limit: int = CHUNK) -> tuple[int, bool]:
+    """Add the next chunk of payable claims to a bordereau being built; returns (examined, maybe_more).
+
+    Claims another worker holds are skipped (they join the next bordereau). The bordereau row is
+    locked for the chunk, so two tasks on the same bordereau take turns and resume at its cursor;
+    the last chunk closes the bordereau with its control totals.
+    """
+    with transaction.atomic(durable=True):
+        bordereau = lock_bordereau(bordereau_id)
+        if bordereau.status != BordereauStatus.BUILDING:
+            return 0, False  # replay of a finished build
+        ids = payable_claim_ids(mutuelle_id=bordereau.mutuelle_id, fund_id=bordereau.fund_id,
+                                after_id=bordereau.build_cursor, limit=limit)
+        held = add_claims(bordereau, ids) if ids else 0
+        more = len(ids) == limit
+        if ids:
+            bordereau.build_cursor = ids[-1]
+            bordereau.progress_done += len(ids)
+            bordereau.held_count += held
+            bordereau.progress_at = timezone.now()
+            bordereau.save(update_fields=["build_cursor", "progress_done", "held_count", "progress_at", "updated_at"])
+        if not more:
+            close_bordereau(bordereau)
+    return len(ids), more
+
+
+def _claims_with_payees(ids: list[int]) -> list[Claim]:
+    return list(
+        Claim.objects.filter(pk__in=ids).order_by("pk").select_related("insured", "dependent")
+        .only("id", "status", "version", "number", "total_amo", "total_complementary", "updated_at",
+              "mutuelle_id", "fund_id", "insured__id", "insured__rib", "insured__first_name", "insured__last_name",
+              "dependent__id", "dependent__first_name", "dependent__last_name")
+    )
+
+
+def add_claims(bordereau: Bordereau, ids: list[int]) -> int:
+    """Write the lines of the payable claims among `ids`, hold out the others; returns how many were held."""
+    claims = _claims_with_payees(ids)
+    history = payment_history(ids)
+    lines, held, moving, targets = [], [], [], {}
+    reason = REASON_IN_BATCH.format(number=bordereau.number)
+    for claim in claims:
+        past = history.get(claim.pk, PaymentHistory())
+        rib = normalise_rib(claim.insured.rib)
+        code = hold_reason(claim=claim, rib=rib, history=past)
+        if code is not None:
+            held.append(HeldClaim(claim_id=claim.pk, mutuelle_id=claim.mutuelle_id, fund_id=claim.fund_id,
+                                  reason_code=code, reason=HeldClaim.Reason(code).label, last_bordereau=bordereau))
+            continue
+        lines.append(BordereauLine(
+            bordereau=bordereau, claim_id=claim.pk, insured_id=claim.insured_id,
+            reference=f"{claim.number}-{past.attempts + 1}", claim_number=claim.number,
+            payee_name=claim.insured.full_name, patient_name=claim.beneficiary_name, rib=rib,
+            amo=(claim.total_amo or ZERO) - past.amo_paid,
+            complementary=(claim.total_complementary or ZERO) - past.complementary_paid,
+        ))
+        moving.append(claim)
+        targets[claim.pk] = (ClaimStatus.IN_BATCH, "bordereau", reason)
+    changes = transition_many(claims=moving, targets=targets, by=bordereau.built_by)
+    now = timezone.now()
+    for claim in moving:
+        claim.updated_at = now
+    bulk_update_rows(Claim, moving, ["status", "version", "updated_at"])
+    ClaimStatusChange.objects.bulk_create(changes, batch_size=5000)
+    BordereauLine.objects.bulk_create(lines, batch_size=5000)
+    HeldClaim.objects.filter(claim_id__in=ids).delete()
+    HeldClaim.objects.bulk_create(held)
+    return len(held)
+
+
+def close_bordereau(bordereau: Bordereau) -> None:
+    """Compute the control totals and the period; a bordereau that received nothing is dropped."""
+    totals = bordereau.lines.filter(state=LineState.PENDING).aggregate(
+        count=Count("id"), amo=Sum("amo"), complementary=Sum("complementary"))
+    if not totals["count"]:
+        bordereau.delete()
+        return
+    period = Claim.objects.filter(payment_lines__bordereau=bordereau).aggregate(
+        start=Min("liquidated_at"), end=Max("liquidated_at"))
+    bordereau.line_count = totals["count"]
+    bordereau.total_amo = totals["amo"]
+    bordereau.total_complementary = totals["complementary"]
+    bordereau.period_start = timezone.localdate(period["start"]) if period["start"] else None
+    bordereau.period_end = timezone.localdate(period["end"]) if period["end"] else None
+    bordereau.status = BordereauStatus.BUILT
+    bordereau.built_at = timezone.now()
+    bordereau.progress_step = ""
+    bordereau.save()
+
+
+def payer_pairs_with_payable_claims() -> list[tuple[int, int]]:
+    """(mutuelle id, organisme id) of every pair that has liquidated or transfer-rejected claims."""
+    return sorted(set(
+        Claim.objects.filter(status__in=[ClaimStatus.LIQUIDATED, ClaimStatus.PAYMENT_REJECTED])
+        .values_list("mutuelle_id", "fund_id").distinct()
+    ))
+
+
+def request_bordereau(*, mutuelle: Mutuelle, fund: AMOFund, by) -> Bordereau:
+    """Constitution on demand (an officer's or a superviseur's request): open or join, then build in a worker."""
+    from payments.tasks import build_bordereau_task
+
+    payable = Claim.objects.filter(mutuelle=mutuelle, fund=fund,
+                                   status__in=[ClaimStatus.LIQUIDATED, ClaimStatus.PAYMENT_REJECTED])
+    if not payable.exists():
+        raise NothingToPay(MSG_NOTHING_TO_PAY.format(mutuelle=mutuelle, fund=fund))
+    bordereau = start_bordereau(mutuelle=mutuelle, fund=fund, by=by)
+    build_bordereau_task.delay_on_commit(bordereau.pk)
+    return bordereau

@@ -1,0 +1,249 @@
+"""The flat transfer order file and the bank return file (docs/transfer-file.md): writing and
+reading. Pure: no ORM, no I/O, Decimal amounts; the services feed it and store what it returns."""
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from payments.exceptions import TransferFileError
+
+ORDER_FORMAT = "OVAMO1"
+RETURN_FORMAT = "RBAMO1"
+SEP = ";"
+EOL = "\r\n"
+NAME_MAX = 70
+LABEL_MAX = 140
+#: ISO 20022 EndToEndId is at most 35 characters: the transfer id must fit.
+TRANSFER_ID_MAX = 35
+ACCEPTED = "ACSC"
+REJECTED = "RJCT"
+_AMOUNT = re.compile(r"^\d{1,10}\.\d{2}$")
+_RIB = re.compile(r"^\d{24}$")
+_IBAN = re.compile(r"^MA\d{26}$")
+_UNSAFE = re.compile(r"[^A-Z0-9 '.\-/]")
+
+
+def ascii_text(value: str, limit: int) -> str:
+    """Upper-case ASCII without accents and without the separator: what every bank accepts."""
+    plain = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii").upper()
+    return " ".join(_UNSAFE.sub(" ", plain).split())[:limit]
+
+
+def amount_text(value: Decimal) -> str:
+    if value != value.quantize(Decimal("0.01")) or value < 0:
+        raise TransferFileError(f"montant invalide : {value}")
+    return f"{value:.2f}"
+
+
+def parse_amount(text: str, line_number: int) -> Decimal:
+    if not _AMOUNT.match(text):
+        raise TransferFileError(f"montant « {text} » illisible (attendu : 1234.50)", line_number)
+    return Decimal(text)
+
+
+def parse_date(text: str, line_number: int) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise TransferFileError(f"date « {text} » illisible (attendu : AAAA-MM-JJ)", line_number) from None
+
+
+@dataclass(frozen=True)
+class OrderHeader:
+    bordereau_number: str
+    created_at: datetime
+    execution_date: date
+    fund_code: str
+    mutuelle_code: str
+
+
+@dataclass(frozen=True)
+class Transfer:
+    transfer_id: str
+    rib: str
+    iban: str
+    payee_name: str
+    amount: Decimal
+    claim_number: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Section:
+    payer: str  # "A" organisme (part AMO), "C" mutuelle (part complémentaire)
+    payer_name: str
+    payer_iban: str
+    transfers: list[Transfer]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((t.amount for t in self.transfers), Decimal("0.00"))
+
+
+def _fields(*values: object) -> str:
+    text = SEP.join(str(v) for v in values)
+    if "\n" in text or "\r" in text:
+        raise TransferFileError("saut de ligne interdit dans un champ")
+    return text
+
+
+def write_transfer_order(header: OrderHeader, sections: Iterable[Section]) -> bytes:
+    """The transfer order file: header, one debit section per payer, one line per transfer, trailer."""
+    sections = [s for s in sections if s.transfers]
+    count = sum(len(s.transfers) for s in sections)
+    total = sum((s.total for s in sections), Decimal("0.00"))
+    out = [_fields("EN", ORDER_FORMAT, header.bordereau_number, header.created_at.isoformat(timespec="seconds"),
+                   header.execution_date.isoformat(), header.fund_code, header.mutuelle_code, count,
+                   amount_text(total), len(sections))]
+    for number, section in enumerate(sections, start=1):
+        out.append(_fields("DB", number, section.payer, ascii_text(section.payer_name, NAME_MAX), section.payer_iban,
+                           len(section.transfers), amount_text(section.total)))
+        out.extend(_transfer_record(t) for t in section.transfers)
+    out.append(_fields("FI", count, amount_text(total), len(out) + 1))
+    return (EOL.join(out) + EOL).encode("ascii")
+
+
+def _transfer_record(t: Transfer) -> str:
+    if len(t.transfer_id) > TRANSFER_ID_MAX:
+        raise TransferFileError(f"référence trop longue : {t.transfer_id}")
+    if not _RIB.match(t.rib) or not _IBAN.match(t.iban):
+        raise TransferFileError(f"RIB ou IBAN invalide pour {t.transfer_id}")
+    if t.amount <= 0:
+        raise TransferFileError(f"montant nul ou négatif pour {t.transfer_id}")
+    return SEP.join((
+        "VI", t.transfer_id, t.rib, t.iban, ascii_text(t.payee_name, NAME_MAX), amount_text(t.amount),
+        t.claim_number, ascii_text(t.label, LABEL_MAX),
+    ))
+
+
+@dataclass(frozen=True)
+class ParsedOrder:
+    header: OrderHeader
+    sections: list[Section]
+
+    @property
+    def transfers(self) -> list[Transfer]:
+        return [t for s in self.sections for t in s.transfers]
+
+
+def _records(content: bytes) -> list[list[str]]:
+    try:
+        text = content.decode("ascii")
+    except UnicodeDecodeError:
+        raise TransferFileError("le fichier doit être en ASCII") from None
+    lines = text.split(EOL)
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines:
+        raise TransferFileError("fichier vide")
+    return [line.split(SEP) for line in lines]
+
+
+def _expect(record: list[str], kind: str, size: int, line_number: int) -> None:
+    if record[0] != kind or len(record) != size:
+        raise TransferFileError(f"enregistrement {kind} attendu ({size} champs), lu {record[0]!r} "
+                                f"({len(record)} champs)", line_number)
+
+
+def parse_transfer_order(content: bytes) -> ParsedOrder:
+    """Read a transfer order file back, checking every count and total (used by the bank side)."""
+    records = _records(content)
+    head = records[0]
+    _expect(head, "EN", 10, 1)
+    if head[1] != ORDER_FORMAT:
+        raise TransferFileError(f"format {head[1]!r} inconnu", 1)
+    header = OrderHeader(head[2], datetime.fromisoformat(head[3]), parse_date(head[4], 1), head[5], head[6])
+    sections: list[Section] = []
+    declared: list[tuple[int, Decimal, int]] = []
+    for index, record in enumerate(records[1:-1], start=2):
+        if record[0] == "DB":
+            _expect(record, "DB", 7, index)
+            sections.append(Section(record[2], record[3], record[4], []))
+            declared.append((int(record[5]), parse_amount(record[6], index), index))
+        elif record[0] == "VI" and sections:
+            _expect(record, "VI", 8, index)
+            sections[-1].transfers.append(Transfer(record[1], record[2], record[3], record[4],
+                                                   parse_amount(record[5], index), record[6], record[7]))
+        else:
+            raise TransferFileError(f"enregistrement {record[0]!r} inattendu", index)
+    for section, (count, total, line_number) in zip(sections, declared, strict=True):
+        if count != len(section.transfers) or total != section.total:
+            raise TransferFileError("nombre ou total de la section incohérent", line_number)
+    _check_trailer(records, sections, head)
+    return ParsedOrder(header, sections)
+
+
+def _check_trailer(records: list[list[str]], sections: list[Section], head: list[str]) -> None:
+    trailer = records[-1]
+    _expect(trailer, "FI", 4, len(records))
+    count = sum(len(s.transfers) for s in sections)
+    total = sum((s.total for s in sections), Decimal("0.00"))
+    if (int(trailer[1]), parse_amount(trailer[2], len(records)), int(trailer[3])) != (count, total, len(records)):
+        raise TransferFileError("l'enregistrement de fin ne correspond pas au contenu", len(records))
+    if (int(head[7]), parse_amount(head[8], 1), int(head[9])) != (count, total, len(sections)):
+        raise TransferFileError("l'en-tête ne correspond pas au contenu", 1)
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    transfer_id: str
+    accepted: bool
+    amount: Decimal
+    reason_code: str = ""
+    reason: str = ""
+    booked_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ParsedReturn:
+    bordereau_number: str
+    order_sha256: str
+    processed_on: date
+    results: list[TransferResult]
+
+
+def write_bank_return(*, bordereau_number: str, order_sha256: str, processed_on: date,
+                      results: Iterable[TransferResult]) -> bytes:
+    """A bank return file (what the bank sends back; written here for tests and demonstrations)."""
+    results = list(results)
+    out = [_fields("EN", RETURN_FORMAT, bordereau_number, order_sha256, processed_on.isoformat())]
+    for r in results:
+        out.append(_fields("RS", r.transfer_id, ACCEPTED if r.accepted else REJECTED, amount_text(r.amount),
+                           r.reason_code, ascii_text(r.reason, NAME_MAX),
+                           r.booked_on.isoformat() if r.booked_on else ""))
+    accepted = sum((r.amount for r in results if r.accepted), Decimal("0.00"))
+    rejected = sum((r.amount for r in results if not r.accepted), Decimal("0.00"))
+    out.append(_fields("FI", len(results), amount_text(accepted), amount_text(rejected)))
+    return (EOL.join(out) + EOL).encode("ascii")
+
+
+def parse_bank_return(content: bytes) -> ParsedReturn:
+    """Read a bank return file, checking its trailer; the service checks it against the order."""
+    records = _records(content)
+    head = records[0]
+    _expect(head, "EN", 5, 1)
+    if head[1] != RETURN_FORMAT:
+        raise TransferFileError(f"format {head[1]!r} inconnu", 1)
+    results = []
+    for index, record in enumerate(records[1:-1], start=2):
+        _expect(record, "RS", 7, index)
+        if record[2] not in (ACCEPTED, REJECTED):
+            raise TransferFileError(f"statut {record[2]!r} inconnu (ACSC ou RJCT)", index)
+        accepted = record[2] == ACCEPTED
+        if not accepted and not record[4]:
+            raise TransferFileError("un virement rejeté doit porter un code motif", index)
+        results.append(TransferResult(record[1], accepted, parse_amount(record[3], index), record[4], record[5],
+                                      parse_date(record[6], index) if record[6] else None))
+    trailer = records[-1]
+    _expect(trailer, "FI", 4, len(records))
+    accepted = sum((r.amount for r in results if r.accepted), Decimal("0.00"))
+    rejected = sum((r.amount for r in results if not r.accepted), Decimal("0.00"))
+    try:
+        declared = (int(trailer[1]), Decimal(trailer[2]), Decimal(trailer[3]))
+    except (ValueError, InvalidOperation):
+        raise TransferFileError("enregistrement de fin illisible", len(records)) from None
+    if declared != (len(results), accepted, rejected):
+        raise TransferFileError("l'enregistrement de fin ne correspond pas au contenu", len(records))
+    return ParsedReturn(head[2], head[3], parse_date(head[4], 1), results)
