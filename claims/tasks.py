@@ -1,9 +1,13 @@
 """Celery tasks of the claims app: thin wrappers that take ids and call one service."""
 from celery import shared_task
-from django.db import DatabaseError, OperationalError
+from django.db import InterfaceError, OperationalError
 
-#: Claims locked and liquidated per transaction.
-CHUNK = 500
+#: Claims locked and liquidated per transaction: large enough that the fixed cost of a chunk
+#: (a dozen statements) is spread thin, small enough that a chunk commits within a second or two.
+CHUNK = 1000
+#: Database trouble worth another try (lost connection, deadlock, serialization failure);
+#: anything else is a bug or bad data and must not be replayed blindly.
+TRANSIENT = (OperationalError, InterfaceError)
 #: A sweep re-enqueues itself at most this many times in a row.
 MAX_SWEEP_INVOCATIONS = 1000
 
@@ -17,23 +21,26 @@ def liquidate_claim_task(self, claim_id: int) -> int:
 
     try:
         processed, _ = liquidate_pending_claims(limit=CHUNK, by=system_user())
-    except (OperationalError, DatabaseError) as exc:  # transient database trouble only
+    except TRANSIENT as exc:
         raise self.retry(exc=exc, countdown=5) from exc
     return processed
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
-def sweep_submitted_claims_task(self, invocation: int = 0) -> tuple[int, bool]:
-    """Pick up submitted claims left behind (lost message, killed worker), chunk after chunk."""
+def sweep_submitted_claims_task(self, invocation: int = 0, chunk: int = CHUNK) -> tuple[int, bool]:
+    """Pick up submitted claims left behind (lost message, killed worker), chunk after chunk.
+
+    Each run liquidates one chunk and, if there may be more, queues the next run; several
+    sweeps queued at once work side by side (skip-locked rows), one per worker process."""
     from claims.services.processing import liquidate_pending_claims
     from mutuelles.services import system_user
 
     try:
-        processed, more = liquidate_pending_claims(limit=CHUNK, by=system_user())
-    except (OperationalError, DatabaseError) as exc:
+        processed, more = liquidate_pending_claims(limit=chunk, by=system_user())
+    except TRANSIENT as exc:
         raise self.retry(exc=exc, countdown=5) from exc
     if more and invocation < MAX_SWEEP_INVOCATIONS:
-        sweep_submitted_claims_task.delay(invocation + 1)
+        sweep_submitted_claims_task.delay(invocation + 1, chunk)
     return processed, more
 
 
