@@ -12,7 +12,55 @@ def home(request):
 
 
 def simulator_page(request):
-    return render(request, "claims/simulator.html")
+    """The public simulator in French: the form posts here and goes through the API's own checks
+    (SimulationInputSerializer) and code path (run_simulation), so both always give the same answer."""
+    from amo_portal.exceptions import DomainError
+    from claims.api.serializers import SimulationInputSerializer
+    from claims.api.views import run_simulation, simulation_payload
+    from mutuelles.models import Mutuelle
+
+    posted = request.POST if request.method == "POST" else {}
+    rows = [{"i": i, **{k: posted.get(f"l{i}_{k}", "") for k in ("kind", "cotation", "code", "quantity", "paid",
+                                                                    "ald")}} for i in range(6)]
+    labels = {"kind": "nature", "code": "médicament", "quantity": "quantité", "paid": "montant payé", "ald": "ALD"}
+    errors: dict = {}
+    result = None
+    if request.method == "POST":
+        filled = [r for r in rows if r["cotation"] or r["code"] or r["paid"]]
+        def opt(name):  # noqa: E306 - empty inputs are absent values, as in the API
+            return posted.get(name) or None
+        payload = {
+            "mutuelle": posted.get("mutuelle", ""), "care_date": posted.get("care_date", ""),
+            "filing_date": opt("filing_date"), "treatment_end_date": opt("treatment_end_date"),
+            "beneficiary": {"relationship": posted.get("relationship", ""), "birth_date": posted.get("birth_date", ""),
+                            "student": "student" in posted, "married": "married" in posted,
+                            "disabled": "disabled" in posted},
+            "etm": {"valid_from": posted["etm_from"], "valid_to": opt("etm_to")} if posted.get("etm_from") else None,
+            "lines": [{"kind": r["kind"] or "acte", "cotation": r["cotation"], "code": r["code"],
+                       "quantity": r["quantity"] or 1, "paid": r["paid"].replace(",", ".").replace(" ", ""),
+                       "ald": bool(r["ald"])} for r in filled],
+        }
+        serializer = SimulationInputSerializer(data=payload)
+        if serializer.is_valid():
+            try:
+                result = simulation_payload(run_simulation(serializer.validated_data))
+            except DomainError as exc:
+                errors = {k: [v] for k, v in exc.extra.get("champs", {"__all__": exc.message}).items()}
+        else:
+            for name, value in serializer.errors.items():
+                if name == "lines" and isinstance(value, list):
+                    for row, line_errors in zip(filled, value, strict=False):
+                        if isinstance(line_errors, dict):
+                            row["errors"] = [f"{labels.get(k, k)} : {m}"
+                                             for k, msgs in line_errors.items() for m in msgs]
+                    errors["lines"] = [m for m in value if isinstance(m, str)] or ["Corrigez les lignes signalées."]
+                elif isinstance(value, dict):
+                    errors.update({f"{name}_{k}": v for k, v in value.items()})
+                else:
+                    errors[name] = value
+    context = {"values": posted, "rows": rows, "errors": errors, "result": result,
+               "mutuelles": Mutuelle.objects.order_by("code")}
+    return render(request, "claims/simulator.html", context, status=400 if errors else 200)
 
 
 @require_GET

@@ -1,6 +1,35 @@
-"""Pages of the insured persons' portal."""
-from django.urls import path
+"""Pages of the insured persons' portal: sign-in and sign-up, the personal space, language switch."""
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, reverse_lazy
+
+from portal import views
+from portal.forms import LoginForm
 
 app_name = "portal"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("connexion/", auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+         name="login"),
+    path("deconnexion/", auth_views.LogoutView.as_view(next_page=reverse_lazy("claims:home")), name="logout"),
+    path("inscription/", views.signup, name="signup"),
+    path("mot-de-passe/oubli/", auth_views.PasswordResetView.as_view(
+        success_url=reverse_lazy("portal:password_reset_done"),
+        email_template_name="registration/password_reset_email.txt",
+        subject_template_name="registration/password_reset_subject.txt"), name="password_reset"),
+    path("mot-de-passe/oubli/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("mot-de-passe/nouveau/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
+        success_url=reverse_lazy("portal:password_reset_complete")), name="password_reset_confirm"),
+    path("mot-de-passe/nouveau/termine/", auth_views.PasswordResetCompleteView.as_view(),
+         name="password_reset_complete"),
+    path("langue/", include("django.conf.urls.i18n")),
+    path("espace/", views.dashboard, name="dashboard"),
+    path("espace/dossiers/", views.claim_list, name="claim_list"),
+    path("espace/dossiers/nouveau/", views.claim_new, name="claim_new"),
+    path("espace/dossiers/<int:pk>/", views.claim_detail, name="claim_detail"),
+    path("espace/dossiers/<int:pk>/recepisse/", views.claim_receipt, name="claim_receipt"),
+    path("espace/dossiers/<int:pk>/pieces/", views.claim_add_documents, name="claim_add_documents"),
+    path("espace/dossiers/<int:pk>/decompte.pdf", views.claim_statement, name="claim_statement"),
+    path("espace/attestation-de-droits.pdf", views.rights_attestation, name="rights_attestation"),
+    path("espace/coordonnees/", views.contact_details, name="contact"),
+    path("espace/rib/", views.rib_change, name="rib"),
+]

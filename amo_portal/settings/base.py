@@ -15,7 +15,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "claims.admin_config.AmoAdminConfig",  # django.contrib.admin with the back office's site (2FA)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -93,6 +93,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/connexion/"
+LOGIN_REDIRECT_URL = "/espace/"
+LOGOUT_REDIRECT_URL = "/"
+#: Address of the portal in the links of the emails sent to insured persons.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # Lock an account after repeated failed logins (django-axes).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
@@ -101,6 +105,8 @@ AXES_RESET_ON_SUCCESS = True
 # Lock the account, not the address: a whole mutuelle office shares one public IP.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Staff may protect their account with an authenticator app (TOTP); the admin then asks its code.
+OTP_TOTP_ISSUER = "Portail AMO"
 
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
@@ -185,6 +191,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"DocumentKindEnum": "claims.models.DocumentKind", "ClaimStatusEnum": "claims.models.ClaimStatus"},
 }
 
 # --- Security ---------------------------------------------------------------

@@ -1,4 +1,18 @@
 """API v1 routes for insured persons (and the mobile app)."""
 from django.urls import path
 
-urlpatterns: list = []
+from portal.api import views
+
+urlpatterns = [
+    path("ping/", views.PingApi.as_view(), name="portal-api-ping"),
+    path("jeton/", views.TokenCreateApi.as_view(), name="portal-api-token"),
+    path("moi/", views.MeApi.as_view(), name="portal-api-me"),
+    path("moi/rib/", views.RibChangeApi.as_view(), name="portal-api-rib"),
+    path("ayants-droit/", views.DependentListApi.as_view(), name="portal-api-dependents"),
+    path("droits/", views.RightsApi.as_view(), name="portal-api-rights"),
+    path("attestation-de-droits/", views.RightsAttestationApi.as_view(), name="portal-api-attestation"),
+    path("dossiers/", views.ClaimListCreateApi.as_view(), name="portal-api-claims"),
+    path("dossiers/<int:pk>/", views.ClaimDetailApi.as_view(), name="portal-api-claim"),
+    path("dossiers/<int:pk>/pieces/", views.ClaimDocumentCreateApi.as_view(), name="portal-api-claim-documents"),
+    path("dossiers/<int:pk>/decompte/", views.ClaimStatementApi.as_view(), name="portal-api-claim-statement"),
+]

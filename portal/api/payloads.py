@@ -1,0 +1,93 @@
+"""Plain dictionaries the insured persons' API answers with (shapes in portal.api.serializers)."""
+from django.urls import reverse
+
+from amo_portal.money import to_centimes
+from claims.services.pricing import REASON_MESSAGES
+from portal import presenters, selectors
+from portal.labels import STATUS_LABELS
+
+
+def money(value) -> str | None:
+    return None if value is None else f"{to_centimes(value):.2f}"
+
+
+def organisation(org) -> dict:
+    return {"code": org.code, "name": org.name_fr, "name_ar": org.name_ar}
+
+
+def me(insured) -> dict:
+    fields = ("registration_number", "affiliation_number", "cnie", "first_name", "last_name", "first_name_ar",
+              "last_name_ar", "birth_date", "sex", "status", "affiliated_on", "card_issued_on", "email", "phone",
+              "address", "city", "rib_last_digits")
+    return {**{name: getattr(insured, name) for name in fields}, "mutuelle": organisation(insured.mutuelle),
+            "fund": organisation(insured.fund)}
+
+
+def dependent(person) -> dict:
+    fields = ("id", "first_name", "last_name", "first_name_ar", "last_name_ar", "relationship", "birth_date", "sex",
+              "registered_on", "ended_on")
+    return {name: getattr(person, name) for name in fields}
+
+
+def rights(row) -> dict:
+    e = row.entitlement
+    return {"beneficiary": row.dependent.pk if row.dependent else None, "name": row.name,
+            "relationship": row.relationship, "entitled": e.entitled, "code": e.code, "message": e.message,
+            "ends_on": e.ends_on}
+
+
+def payment(value) -> dict | None:
+    if value is None:
+        return None
+    return {"batch_number": value.batch_number, "status": value.status, "paid_on": value.paid_on,
+            "rib_last_digits": value.rib_last_digits, "amo": money(value.amo),
+            "complementary": money(value.complementary), "bank_reason": value.bank_reason}
+
+
+def claim_summary(claim, payments: dict) -> dict:
+    return {
+        "id": claim.pk, "number": claim.number, "status": claim.status,
+        "status_label": str(STATUS_LABELS.get(claim.status, claim.status)), "beneficiary": claim.dependent_id,
+        "beneficiary_name": claim.beneficiary_name, "care_date": claim.care_date, "filed_on": claim.filed_on,
+        "total_paid": money(claim.total_paid),
+        "reimbursed": money(claim.reimbursed),
+        "payment": payment(payments.get(claim.pk)),
+    }
+
+
+def _line(line) -> dict:
+    return {
+        "position": line.position, "kind": line.kind, "cotation": line.cotation, "code": line.medicine_code,
+        "quantity": line.quantity, "paid": money(line.amount_paid), "ald": line.ald_linked,
+        "tariff": money(line.tariff), "base": money(line.base), "amo": money(line.amo_amount),
+        "complementary": money(line.complementary_amount), "patient": money(line.patient_amount),
+        "reason": line.reason_code, "reason_message": REASON_MESSAGES.get(line.reason_code, ""),
+        "explanation": line.explanation,
+    }
+
+
+def _document(document) -> dict:
+    return {"id": document.pk, "kind": document.kind, "name": document.original_name,
+            "content_type": document.content_type, "size": document.size,
+            "url": reverse("claims:document", args=[document.pk])}
+
+
+def claim_detail(claim, payments: dict) -> dict:
+    steps, request = presenters.timeline(claim)
+    timeline = [{"status": step["status"], "label": str(step["label"]), "at": step["at"], "detail": step["detail"]}
+                for step in steps]
+    statement = (reverse("portal-api-claim-statement", args=[claim.pk])
+                 if claim.status in selectors.STATEMENT_STATUSES else None)
+    return {
+        **claim_summary(claim, payments),
+        "treatment_end_date": claim.treatment_end_date, "prescriber_inpe": claim.prescriber_inpe,
+        "provider_inpe": claim.provider_inpe, "is_ald": claim.is_ald, "ald_code": claim.ald_code,
+        "etm_accord_number": claim.etm_accord_number, "total_amo": money(claim.total_amo),
+        "total_complementary": money(claim.total_complementary), "total_patient": money(claim.total_patient),
+        "rejection_message": claim.rejection_message,
+        "lines": [_line(line) for line in claim.lines.all()],
+        "documents": [_document(d) for d in claim.documents.all()],
+        "timeline": timeline,
+        "pending_request": {"missing": request.missing, "requested_at": request.created_at} if request else None,
+        "statement_url": statement,
+    }

@@ -1,0 +1,245 @@
+"""API v1 for insured persons and their mobile app: one view per operation, one service call each.
+
+Every object is reached through portal.selectors (scoped to the signed-in insured person):
+another insured person's claim, document or statement is a 404, never a 403 that confirms it exists.
+"""
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from amo_portal.exceptions import DomainError
+from claims.services.documents import check_document
+from claims.services.followup import add_claim_documents
+from portal import selectors
+from portal.api import payloads
+from portal.api import serializers as s
+from portal.services import accounts, statements
+from portal.services.filing import ClaimInput, LineData, file_claim_online
+
+MSG_NO_INSURED = "Aucun assuré n'est rattaché à ce compte."
+MSG_BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
+MSG_BAD_KEY = "L'en-tête Idempotency-Key doit compter de 1 à 80 caractères visibles."
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", str, location=OpenApiParameter.HEADER, required=False,
+    description="Clé choisie par l'application (1 à 80 caractères) : la même clé avec le même contenu renvoie le "
+                "même dossier, jamais un second.")
+PDF = OpenApiResponse(response=OpenApiTypes.BINARY, description="document PDF")
+
+
+class InsuredApi(APIView):
+    """Base of the views that act for the signed-in insured person."""
+
+    def insured(self, request):
+        insured = selectors.insured_of(user=request.user)
+        if insured is None:
+            raise NotFound(MSG_NO_INSURED)
+        return insured
+
+    def claim(self, request, pk: int):
+        claim = selectors.claim_for_page(user=request.user, insured=self.insured(request), pk=pk)
+        if claim is None:
+            raise NotFound("Dossier introuvable.")
+        return claim
+
+
+class PingApi(APIView):
+    """A constant answer: the floor of the web stack (no database, no authentication)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses={200: s.PingSerializer})
+    def get(self, request):
+        return Response({"ok": True})
+
+
+class TokenCreateApi(APIView):
+    """Exchange an insured person's credentials for an API token (repeated failures lock the account)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=s.TokenInputSerializer, responses={200: s.TokenSerializer})
+    def post(self, request):
+        data = s.TokenInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request._request, username=data.validated_data["username"],
+                            password=data.validated_data["password"])
+        if user is None or selectors.insured_of(user=user) is None:
+            raise DomainError(MSG_BAD_CREDENTIALS, code="identifiants_invalides")
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MeApi(InsuredApi):
+    """The insured person's registration card data and contact details."""
+
+    @extend_schema(responses={200: s.MeSerializer})
+    def get(self, request):
+        return Response(payloads.me(self.insured(request)))
+
+    @extend_schema(request=s.ContactInputSerializer, responses={200: s.MeSerializer})
+    def patch(self, request):
+        insured = self.insured(request)
+        current = {name: getattr(insured, name) for name in accounts.CONTACT_FIELDS}
+        body = request.data
+        merged = {name: body.get(name, value) for name, value in current.items()} if hasattr(body, "get") else body
+        data = s.ContactInputSerializer(data=merged)
+        data.is_valid(raise_exception=True)
+        accounts.update_contact_details(insured=insured, **{name: data.validated_data.get(name, "")
+                                                            for name in accounts.CONTACT_FIELDS})
+        return Response(payloads.me(selectors.insured_of(user=request.user)))
+
+
+class RibChangeApi(InsuredApi):
+    """Replace the RIB payments go to; the password is asked again and the change recorded."""
+
+    @extend_schema(request=s.RibChangeInputSerializer, responses={201: s.RibChangeSerializer})
+    def post(self, request):
+        insured = self.insured(request)
+        data = s.RibChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        change = accounts.change_rib(insured=insured, new_rib=data.validated_data["rib"],
+                                     password=data.validated_data["password"], by=request.user)
+        return Response({"rib_last_digits": f"…{change.new_rib[-4:]}", "changed_at": change.created_at},
+                        status=status.HTTP_201_CREATED)
+
+
+class DependentListApi(InsuredApi):
+    """The insured person's dependants (ayants droit)."""
+
+    @extend_schema(responses={200: s.DependentSerializer(many=True)})
+    def get(self, request):
+        return Response([payloads.dependent(d) for d in selectors.family_members(insured=self.insured(request))])
+
+
+class RightsApi(InsuredApi):
+    """Rights of the insured person and of each dependant on a date (today by default)."""
+
+    @extend_schema(parameters=[s.RightsQuerySerializer], responses={200: s.RightsSerializer(many=True)})
+    def get(self, request):
+        query = s.RightsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        on = query.validated_data.get("date") or timezone.localdate()
+        rows = selectors.family_rights(insured=self.insured(request), on=on)
+        return Response([payloads.rights(row) for row in rows])
+
+
+class ClaimListCreateApi(InsuredApi, GenericAPIView):
+    """The insured person's claims (paginated, filtered) and the filing of a new one."""
+
+    serializer_class = s.ClaimSummarySerializer
+
+    @extend_schema(parameters=[s.ClaimFilterSerializer], responses={200: s.ClaimSummarySerializer(many=True)})
+    def get(self, request):
+        query = s.ClaimFilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        claims = selectors.filter_claims(selectors.own_claims(user=request.user, insured=self.insured(request)),
+                                         **query.validated_data)
+        page = self.paginate_queryset(claims)
+        payments = selectors.payments_of(claim_ids=[c.pk for c in page])
+        return self.get_paginated_response([payloads.claim_summary(c, payments) for c in page])
+
+    @extend_schema(request=s.ClaimInputSerializer, parameters=[IDEMPOTENCY_HEADER],
+                   responses={201: s.ClaimDetailSerializer})
+    def post(self, request):
+        insured = self.insured(request)
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not (1 <= len(key) <= s.IDEMPOTENCY_KEY_MAX and key.isprintable()):
+            raise DomainError(MSG_BAD_KEY, code="donnees_invalides", extra={"champs": {"Idempotency-Key": MSG_BAD_KEY}})
+        data = s.ClaimInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        claim = file_claim_online(user=request.user, insured=insured, data=claim_input(data.validated_data),
+                                  idempotency_key=key)
+        claim = selectors.claim_for_page(user=request.user, insured=insured, pk=claim.pk)
+        return Response(payloads.claim_detail(claim, selectors.payments_of(claim_ids=[claim.pk])),
+                        status=status.HTTP_201_CREATED)
+
+
+def claim_input(data: dict) -> ClaimInput:
+    return ClaimInput(
+        beneficiary=data["beneficiary"], care_date=data["care_date"], treatment_end_date=data["treatment_end_date"],
+        prescriber_inpe=data["prescriber_inpe"], provider_inpe=data["provider_inpe"],
+        care_sheet_number=data["care_sheet_number"], is_ald=data["is_ald"], ald_code=data["ald_code"],
+        etm_accord_number=data["etm_accord_number"],
+        lines=[LineData(kind=line["kind"], amount_paid=line["paid"], quantity=line["quantity"],
+                        cotation=line["cotation"], medicine_code=line["code"].strip(), ald_linked=line["ald"],
+                        prior_approval_number=line["prior_approval_number"]) for line in data["lines"]],
+    )
+
+
+class ClaimDetailApi(InsuredApi):
+    """One claim: lines with their liquidation, documents, timeline, payment."""
+
+    @extend_schema(responses={200: s.ClaimDetailSerializer})
+    def get(self, request, pk: int):
+        claim = self.claim(request, pk)
+        return Response(payloads.claim_detail(claim, selectors.payments_of(claim_ids=[claim.pk])))
+
+
+class ClaimDocumentCreateApi(InsuredApi):
+    """Add supporting documents to an open claim (those the mutuelle asked for send it back to control)."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": s.DocumentUploadSerializer},
+                   responses={201: s.ClaimDetailSerializer})
+    def post(self, request, pk: int):
+        claim = self.claim(request, pk)
+        files = request.FILES.getlist("files") if hasattr(request.FILES, "getlist") else []
+        data = s.DocumentUploadSerializer(data={"kind": request.data.get("kind", "autre"), "files": files})
+        data.is_valid(raise_exception=True)
+        try:
+            documents = [(data.validated_data["kind"], check_document(f)) for f in data.validated_data["files"]]
+        except DjangoValidationError as exc:
+            raise DomainError(exc.messages[0], code="piece_refusee",
+                              extra={"champs": {"files": exc.messages}}) from exc
+        add_claim_documents(claim=claim, documents=documents, by=request.user)
+        claim = self.claim(request, pk)
+        return Response(payloads.claim_detail(claim, selectors.payments_of(claim_ids=[claim.pk])),
+                        status=status.HTTP_201_CREATED)
+
+
+class ClaimStatementApi(InsuredApi):
+    """The décompte (PDF) of a liquidated or paid claim."""
+
+    @extend_schema(responses={(200, "application/pdf"): PDF})
+    def get(self, request, pk: int):
+        claim = self.claim(request, pk)
+        if claim.status not in selectors.STATEMENT_STATUSES:
+            raise NotFound("Le décompte est disponible une fois le dossier liquidé.")
+        payment = selectors.payments_of(claim_ids=[claim.pk]).get(claim.pk)
+        return pdf_response(statements.claim_statement_pdf(claim=claim, payment=payment),
+                            f"decompte-{claim.number}.pdf")
+
+
+class RightsAttestationApi(InsuredApi):
+    """The attestation de droits (PDF) on a date (today by default)."""
+
+    @extend_schema(parameters=[s.RightsQuerySerializer], responses={(200, "application/pdf"): PDF})
+    def get(self, request):
+        query = s.RightsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        insured = self.insured(request)
+        on = query.validated_data.get("date") or timezone.localdate()
+        rows = selectors.family_rights(insured=insured, on=on)
+        return pdf_response(statements.rights_attestation_pdf(insured=insured, rights=rows, on=on),
+                            f"attestation-droits-{insured.registration_number}.pdf")
+
+
+def pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,232 @@
+"""What the portal's pages show, shaped from domain objects (no queries beyond what is prefetched),
+and the glue between forms and services (form data in, field errors out)."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from claims.models import ClaimStatus
+from claims.services.pricing import REASON_MESSAGES
+from portal import forms, selectors
+from portal.labels import DOCUMENT_KIND_LABELS, STATUS_HELP, STATUS_LABELS, STATUS_TONES
+from portal.services.filing import ClaimInput, LineData
+from tariffs.models import Medicine
+
+INSURED_CHOICE = "assure"
+
+
+# --- Forms in, errors out -----------------------------------------------------
+
+def first_message(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        for messages in exc.message_dict.values():
+            if messages:
+                return messages[0]
+    return exc.messages[0] if exc.messages else _("Saisie invalide.")
+
+
+def add_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on the named field when the form has it."""
+    if not hasattr(exc, "error_dict"):
+        for message in exc.messages:
+            form.add_error(None, _(message))
+        return
+    for name, messages in exc.message_dict.items():
+        target = name if name in form.fields else None
+        for message in messages:
+            form.add_error(target, _(message))
+
+
+def _beneficiary_choices(insured) -> list[tuple[str, str]]:
+    choices = [(INSURED_CHOICE, _("%(name)s (moi-même, l'assuré)") % {"name": insured.full_name})]
+    for dependent in selectors.family_members(insured=insured):
+        relationship = _("conjoint(e)") if dependent.relationship == "conjoint" else _("enfant")
+        choices.append((str(dependent.pk), f"{dependent.full_name} ({relationship})"))
+    return choices
+
+
+def _accord_choices(insured) -> list[tuple[str, str]]:
+    return [(a.accord_number, f"{a.accord_number} — ALD {a.ald.code}"
+             + (f" ({a.dependent.full_name})" if a.dependent_id else ""))
+            for a in selectors.etm_accords_of(insured=insured)]
+
+
+def claim_forms(request, data=None):
+    """The claim form and its line rows, bound to the POST (or `data`) when there is one."""
+    insured = request.insured
+    bound = data if data is not None else (request.POST if request.method == "POST" else None)
+    files = request.FILES if request.method == "POST" and data is None else None
+    form = forms.ClaimForm(bound, files, beneficiaries=_beneficiary_choices(insured),
+                           accords=_accord_choices(insured), initial={"beneficiary": INSURED_CHOICE})
+    lines = forms.LineFormSet(bound, prefix="lignes")
+    return form, lines
+
+
+def rebound_for_confirmation(form, *, token: str, print_: str):
+    """The same form, carrying the token of the kept documents and the print of what was previewed."""
+    data = form.data.copy()
+    data["documents_token"] = token
+    data["preview_print"] = print_
+    rebound = type(form)(data, beneficiaries=form.fields["beneficiary"].choices,
+                         accords=[c for c in form.fields["etm_accord_number"].choices if c[0]])
+    rebound.is_valid()
+    return rebound
+
+
+def _filled_lines(lines) -> list[tuple[int, forms.LineForm]]:
+    return [(i, f) for i, f in enumerate(lines.forms) if f.cleaned_data and f.has_content()]
+
+
+def cross_check(form, lines) -> bool:
+    """Rules across the claim and its rows: a row linked to an ALD needs an ALD claim."""
+    if form.cleaned_data.get("is_ald"):
+        return True
+    ok = True
+    for _index, line_form in _filled_lines(lines):
+        if line_form.cleaned_data.get("ald_linked"):
+            line_form.add_error("ald_linked", _("Une ligne liée à une ALD suppose un dossier ALD (code ALD et n° "
+                                                "d'accord ETM)."))
+            ok = False
+    return ok
+
+
+def claim_input(form, lines, documents) -> ClaimInput:
+    data = form.cleaned_data
+    beneficiary = data["beneficiary"]
+    return ClaimInput(
+        beneficiary=None if beneficiary == INSURED_CHOICE else int(beneficiary),
+        care_date=data["care_date"], treatment_end_date=data.get("treatment_end_date"),
+        prescriber_inpe=data["prescriber_inpe"], provider_inpe=data.get("provider_inpe", ""),
+        care_sheet_number=data.get("care_sheet_number", ""), is_ald=data.get("is_ald", False),
+        ald_code=data.get("ald_code", ""), etm_accord_number=data.get("etm_accord_number", "") or "",
+        lines=[LineData(kind=f.cleaned_data["kind"], amount_paid=f.cleaned_data["amount_paid"],
+                        quantity=f.cleaned_data.get("quantity") or 1, cotation=f.cleaned_data.get("cotation", ""),
+                        medicine_code=f.cleaned_data.get("medicine_code", ""),
+                        ald_linked=f.cleaned_data.get("ald_linked", False))
+               for _, f in _filled_lines(lines)],
+        documents=list(documents),
+    )
+
+
+def input_print(data: ClaimInput) -> str:
+    """A fingerprint of what was typed and attached: the claim is sent only as it was previewed."""
+    payload = {
+        "b": data.beneficiary, "d": data.care_date.isoformat(),
+        "e": data.treatment_end_date.isoformat() if data.treatment_end_date else None,
+        "i": [data.prescriber_inpe, data.provider_inpe, data.care_sheet_number],
+        "a": [data.is_ald, data.ald_code, data.etm_accord_number],
+        "l": [[l.kind, l.cotation, l.medicine_code, l.quantity, str(l.amount_paid), l.ald_linked] for l in data.lines],
+        "f": [[kind, doc.sha256] for kind, doc in data.documents],
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def add_claim_errors(form, exc: ValidationError) -> None:
+    """The intake's field errors on the claim form's fields (line errors, already checked row by row by
+    the line form, are listed at the top: the intake's messages do not carry the row)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, first_message(exc))
+        return
+    for name, messages in exc.message_dict.items():
+        target = name if name in form.fields else None
+        for message in messages:
+            form.add_error(target, _(message))
+
+
+# --- Pages out ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClaimRow:
+    claim: object
+    status_label: str
+    tone: str
+    reimbursed: Decimal | None  # None until the amount is final (liquidated)
+    payment: object
+
+
+def claim_rows(claims, payments: dict) -> list[ClaimRow]:
+    return [ClaimRow(c, str(STATUS_LABELS.get(c.status, c.status)), STATUS_TONES.get(c.status, "info"),
+                     c.reimbursed if c.status in selectors.STATEMENT_STATUSES else None, payments.get(c.pk))
+            for c in claims]
+
+
+def status_filter_choices() -> list[tuple[str, str]]:
+    return [(value, str(STATUS_LABELS[value])) for value in ClaimStatus.values if value != ClaimStatus.DRAFT]
+
+
+def line_errors(lines) -> list[dict]:
+    """Errors of the line rows for the summary at the top of the form, each linking to its field."""
+    items = [{"anchor": "lignes", "text": str(e)} for e in lines.non_form_errors()]
+    for index, line_form in enumerate(lines.forms):
+        for name, errors in line_form.errors.items():
+            field = line_form.fields.get(name)
+            anchor = line_form[name].auto_id if field else f"ligne-{index + 1}"
+            label = f"{field.label} : " if field else ""
+            for error in errors:
+                items.append({"anchor": anchor, "text": _("Ligne %(n)s — %(label)s%(error)s")
+                              % {"n": index + 1, "label": label, "error": error}})
+    return items
+
+
+def reason_text(code: str) -> str:
+    message = REASON_MESSAGES.get(code)
+    return _(message) if message else ""
+
+
+def preview_rows(preview, lines) -> list[dict]:
+    filled = _filled_lines(lines)
+    codes = [f.cleaned_data.get("medicine_code") for _, f in filled if f.cleaned_data.get("medicine_code")]
+    names = {m.code: f"{m.name} {m.presentation}".strip() for m in Medicine.objects.filter(code__in=codes)}
+    rows = []
+    for (_index, line_form), priced in zip(filled, preview.result.lines, strict=False):
+        data = line_form.cleaned_data
+        if data["kind"] == "medicament":
+            label = names.get(data.get("medicine_code"), data.get("medicine_code"))
+        else:
+            label = data.get("cotation")
+        rows.append({"label": label, "kind": data["kind"], "paid": data["amount_paid"], "amounts": priced.amounts,
+                     "reason": reason_text(priced.reason_code), "explanation": priced.explanation})
+    return rows
+
+
+def timeline(claim) -> tuple[list[dict], object]:
+    """The claim's steps as the insured person reads them, and the documents request still open."""
+    request = selectors.pending_request(claim)
+    last_request = next(iter(claim.document_requests.all()), None)
+    steps = []
+    for change in claim.status_changes.all():
+        if change.to_status == ClaimStatus.DRAFT:
+            continue
+        detail = ""
+        if change.to_status == ClaimStatus.DOCUMENTS_REQUESTED and last_request:
+            detail = last_request.missing
+        elif change.to_status == ClaimStatus.REJECTED:
+            detail = claim.rejection_message or change.reason
+        steps.append({"status": change.to_status, "label": STATUS_LABELS.get(change.to_status, change.to_status),
+                      "help": STATUS_HELP.get(change.to_status, ""), "at": timezone.localtime(change.changed_at),
+                      "detail": detail, "tone": STATUS_TONES.get(change.to_status, "info")})
+    return steps, request
+
+
+def claim_page(claim, payment) -> dict:
+    steps, request = timeline(claim)
+    lines = []
+    for line in claim.lines.all():
+        reason = reason_text(line.reason_code)
+        explanation = "" if line.explanation == REASON_MESSAGES.get(line.reason_code) else line.explanation
+        lines.append({"line": line, "reason": reason, "explanation": explanation})
+    documents = [{"document": d, "kind": DOCUMENT_KIND_LABELS.get(d.kind, d.kind)} for d in claim.documents.all()]
+    return {
+        "claim": claim, "status_label": STATUS_LABELS.get(claim.status, claim.status),
+        "tone": STATUS_TONES.get(claim.status, "info"), "timeline": steps, "lines": lines,
+        "documents": documents, "pending_request": request, "payment": payment,
+        "can_add_documents": claim.status in selectors.DOCUMENT_STATUSES,
+        "statement_available": claim.status in selectors.STATEMENT_STATUSES,
+        "liquidated": claim.total_amo is not None and claim.status != ClaimStatus.SUBMITTED,
+    }

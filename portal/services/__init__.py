@@ -1,0 +1,1 @@
+"""Write side of the insured persons' portal."""

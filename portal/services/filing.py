@@ -1,0 +1,140 @@
+"""Filing a claim online: from what the insured person typed to the intake service, with a preview.
+
+The pages and the API both go through `draft_from_input`, then either `preview_claim` (the
+reimbursement the simulator computes with the same pricing code) or `file_claim_online`
+(claims.services.intake.submit_claim, which validates and queues the liquidation).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from beneficiaries.models import Dependent, Insured
+from beneficiaries.selectors import dependents_visible_to, etm_accords_visible_to
+from beneficiaries.services.entitlement import Entitlement, beneficiary_entitlement
+from claims.models import Claim
+from claims.services.documents import CheckedDocument
+from claims.services.intake import ClaimDraft, submit_claim, validate_draft
+from claims.services.liquidation import add_up
+from claims.services.pricing import LineInput, rejected_line
+from claims.services.simulation import SimulatedBeneficiary, SimulatedETM, SimulationResult, simulate
+
+MSG_UNKNOWN_BENEFICIARY = gettext_noop("Choisissez l'assuré ou l'un de ses ayants droit.")
+
+
+@dataclass(frozen=True)
+class LineData:
+    kind: str
+    amount_paid: Decimal
+    quantity: int = 1
+    cotation: str = ""
+    medicine_code: str = ""
+    ald_linked: bool = False
+    prior_approval_number: str = ""
+
+
+@dataclass(frozen=True)
+class ClaimInput:
+    """A claim as typed on the page or sent to the API (beneficiary: a dependant's id, None for the insured)."""
+
+    beneficiary: int | None
+    care_date: date
+    prescriber_inpe: str
+    lines: list[LineData]
+    treatment_end_date: date | None = None
+    provider_inpe: str = ""
+    care_sheet_number: str = ""
+    is_ald: bool = False
+    ald_code: str = ""
+    etm_accord_number: str = ""
+    documents: list[tuple[str, CheckedDocument]] = field(default_factory=list)
+
+
+def beneficiary_of(*, user, insured: Insured, dependent_id: int | None) -> Dependent | None:
+    """The dependant chosen, among the insured person's own (ValidationError otherwise)."""
+    if dependent_id is None:
+        return None
+    dependent = (dependents_visible_to(user=user).filter(insured=insured, pk=dependent_id)
+                 .prefetch_related("study_certificates", "rights_maintenances").first())
+    if dependent is None:
+        raise ValidationError({"beneficiary": _(MSG_UNKNOWN_BENEFICIARY)})
+    return dependent
+
+
+def draft_from_input(*, user, insured: Insured, data: ClaimInput) -> ClaimDraft:
+    dependent = beneficiary_of(user=user, insured=insured, dependent_id=data.beneficiary)
+    return ClaimDraft(
+        insured=insured, dependent=dependent, care_date=data.care_date,
+        treatment_end_date=data.treatment_end_date, prescriber_inpe=data.prescriber_inpe.strip(),
+        provider_inpe=data.provider_inpe.strip(), care_sheet_number=data.care_sheet_number.strip(),
+        is_ald=data.is_ald, ald_code=data.ald_code.strip(), etm_accord_number=data.etm_accord_number.strip(),
+        lines=[LineInput(kind=line.kind, amount_paid=line.amount_paid, quantity=line.quantity,
+                         cotation=line.cotation.strip(), medicine_code=line.medicine_code.strip(),
+                         ald_linked=line.ald_linked, prior_approval_number=line.prior_approval_number.strip())
+               for line in data.lines],
+        documents=list(data.documents),
+    )
+
+
+def file_claim_online(*, user, insured: Insured, data: ClaimInput, idempotency_key: str | None = None) -> Claim:
+    """File the claim typed by the insured person; the same idempotency key and content give the same claim."""
+    draft = draft_from_input(user=user, insured=insured, data=data)
+    return submit_claim(draft=draft, by=user, filed_on=timezone.localdate(), idempotency_key=idempotency_key)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the claim would be paid if it were filed today, and whether the beneficiary is covered."""
+
+    result: SimulationResult
+    entitlement: Entitlement
+
+
+def _simulated_beneficiary(draft: ClaimDraft) -> SimulatedBeneficiary:
+    dependent = draft.dependent
+    if dependent is None:
+        return SimulatedBeneficiary("assure", draft.insured.birth_date)
+    on = draft.care_date
+    studying = any(c.valid_from <= on <= c.valid_until for c in dependent.study_certificates.all())
+    maintained = dependent.disabled and any(
+        m.valid_from <= on and (m.valid_until is None or on <= m.valid_until)
+        for m in dependent.rights_maintenances.all())
+    return SimulatedBeneficiary(dependent.relationship, dependent.birth_date, student=studying,
+                                married=dependent.married, disabled=maintained)
+
+
+def _simulated_etm(*, user, draft: ClaimDraft) -> SimulatedETM | None:
+    if not draft.is_ald or not draft.etm_accord_number:
+        return None
+    accord = (etm_accords_visible_to(user=user)
+              .filter(insured=draft.insured, dependent=draft.dependent,
+                      accord_number__iexact=draft.etm_accord_number.strip()).first())
+    return SimulatedETM(accord.valid_from, accord.valid_until) if accord else None
+
+
+def preview_claim(*, user, insured: Insured, data: ClaimInput) -> Preview:
+    """Validate the claim as the intake will, then price it with the simulator's code (nothing written).
+
+    The registry's own rights rules (end of a dependant's rights, spouse covered elsewhere) are
+    checked on top of the simulator's, so that the preview does not promise what the controls refuse.
+    """
+    draft = draft_from_input(user=user, insured=insured, data=data)
+    today = timezone.localdate()
+    validate_draft(draft, filed_on=today)
+    result = simulate(mutuelle=insured.mutuelle, care_date=draft.care_date,
+                      treatment_end_date=draft.treatment_end_date, filing_date=today,
+                      beneficiary=_simulated_beneficiary(draft), etm=_simulated_etm(user=user, draft=draft),
+                      lines=draft.lines)
+    entitlement = beneficiary_entitlement(insured=insured, dependent=draft.dependent, on=draft.care_date)
+    if not entitlement.entitled and result.admissible:
+        priced = [rejected_line(line) for line in draft.lines]
+        result = SimulationResult(admissible=False, reasons=result.reasons, lines=priced,
+                                  totals=add_up([(line.amount_paid, p.amounts)
+                                                 for line, p in zip(draft.lines, priced, strict=True)]))
+    return Preview(result=result, entitlement=entitlement)

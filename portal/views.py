@@ -1,0 +1,256 @@
+"""Pages of the insured persons' portal: thin views over portal.selectors and portal.services."""
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from amo_portal.exceptions import DomainError
+from claims.models import ClaimStatus
+from claims.services.documents import check_document
+from claims.services.followup import add_claim_documents
+from portal import forms, presenters, selectors
+from portal.services import accounts, statements
+from portal.services.filing import file_claim_online, preview_claim
+from portal.services.uploads import discard_stash, stash_documents, stashed_documents
+from portal.throttle import too_many_attempts
+
+#: Claims shown per page in "Mes dossiers".
+PAGE_SIZE = 10
+
+
+def insured_required(view):
+    """The page needs a signed-in insured person; staff accounts are sent to their own space."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        insured = selectors.insured_of(user=request.user)
+        if insured is None:
+            return render(request, "portal/not_insured.html", status=403)
+        request.insured = insured
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _claim_or_404(request, pk: int):
+    claim = selectors.claim_for_page(user=request.user, insured=request.insured, pk=pk)
+    if claim is None:
+        raise Http404
+    return claim
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("portal:dashboard")
+    form = forms.SignUpForm(request.POST or None)
+    if request.method == "POST" and too_many_attempts(request, scope="inscription"):
+        form.is_valid()
+        form.add_error(None, _("Trop de tentatives : réessayez dans quelques minutes."))
+        return render(request, "registration/signup.html", {"form": form}, status=429)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        identity = accounts.Identity(data["registration_number"], data["cnie"], data["birth_date"])
+        try:
+            user = accounts.register_insured_account(identity=identity, email=data["email"],
+                                                     password=data["password1"])
+        except ValidationError as exc:
+            presenters.add_errors(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Votre compte est ouvert. Bienvenue dans votre espace assuré."))
+            return redirect("portal:dashboard")
+    return render(request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_GET
+@insured_required
+def dashboard(request):
+    insured = request.insured
+    today = timezone.localdate()
+    claims = list(selectors.own_claims(user=request.user, insured=insured)[:5])
+    context = {
+        "insured": insured, "today": today,
+        "rights": selectors.family_rights(insured=insured, on=today),
+        "accords": selectors.etm_accords_of(insured=insured),
+        "claims": presenters.claim_rows(claims, selectors.payments_of(claim_ids=[c.pk for c in claims])),
+    }
+    return render(request, "portal/dashboard.html", context)
+
+
+@require_GET
+@insured_required
+def claim_list(request):
+    status = request.GET.get("statut", "")
+    claims = selectors.own_claims(user=request.user, insured=request.insured)
+    if status in ClaimStatus.values:
+        claims = claims.filter(status=status)
+    page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = presenters.claim_rows(page.object_list, selectors.payments_of(claim_ids=[c.pk for c in page]))
+    return render(request, "portal/claim_list.html", {"page": page, "rows": rows, "status": status,
+                                                       "statuses": presenters.status_filter_choices()})
+
+
+@require_http_methods(["GET", "POST"])
+@insured_required
+def claim_new(request):
+    form, lines = presenters.claim_forms(request)
+    if request.method == "GET" or not (form.is_valid() & lines.is_valid()) or not presenters.cross_check(form, lines):
+        return _claim_form_page(request, form, lines, status=200 if request.method == "GET" else 400)
+    documents = _documents_of(request, form)
+    if documents is None:
+        return _claim_form_page(request, form, lines, status=400)
+    data = presenters.claim_input(form, lines, documents)
+    print_ = presenters.input_print(data)
+    token = form.cleaned_data.get("documents_token", "")
+    try:
+        if request.POST.get("action") == "envoyer" and form.cleaned_data.get("preview_print") == print_:
+            claim = file_claim_online(user=request.user, insured=request.insured, data=data,
+                                      idempotency_key=f"web-{token}")
+            discard_stash(user=request.user, token=token)
+            return redirect("portal:claim_receipt", pk=claim.pk)
+        preview = preview_claim(user=request.user, insured=request.insured, data=data)
+    except ValidationError as exc:
+        presenters.add_claim_errors(form, exc)
+        return _claim_form_page(request, form, lines, status=400)
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return _claim_form_page(request, form, lines, status=400)
+    new_token = stash_documents(user=request.user, documents=documents)
+    discard_stash(user=request.user, token=token)
+    form = presenters.rebound_for_confirmation(form, token=new_token, print_=print_)
+    return _claim_form_page(request, form, lines, preview=preview, documents=documents)
+
+
+def _documents_of(request, form):
+    """Documents kept from the preview plus the new uploads, each checked by content; None on error."""
+    documents = stashed_documents(user=request.user, token=form.cleaned_data.get("documents_token", ""))
+    ok = True
+    for kind, upload in form.uploads():
+        try:
+            documents.append((kind, check_document(upload)))
+        except ValidationError as exc:
+            form.add_error(None, presenters.first_message(exc))
+            ok = False
+    return documents if ok else None
+
+
+def _claim_form_page(request, form, lines, *, status: int = 200, preview=None, documents=()):
+    context = {"form": form, "lines": lines, "preview": preview, "documents": documents,
+               "formset_errors": presenters.line_errors(lines) if lines.is_bound else [],
+               "preview_rows": presenters.preview_rows(preview, lines) if preview else [],
+               "preview_total": preview.result.totals.amo + preview.result.totals.complementary if preview else None}
+    return render(request, "portal/claim_form.html", context, status=status)
+
+
+@require_GET
+@insured_required
+def claim_receipt(request, pk: int):
+    claim = _claim_or_404(request, pk)
+    return render(request, "portal/claim_receipt.html", {"claim": claim})
+
+
+@require_GET
+@insured_required
+def claim_detail(request, pk: int):
+    return _claim_page(request, _claim_or_404(request, pk), forms.DocumentsForm())
+
+
+def _claim_page(request, claim, documents_form, status: int = 200):
+    payment = selectors.payments_of(claim_ids=[claim.pk]).get(claim.pk)
+    context = presenters.claim_page(claim, payment)
+    context["documents_form"] = documents_form
+    return render(request, "portal/claim_detail.html", context, status=status)
+
+
+@require_POST
+@insured_required
+def claim_add_documents(request, pk: int):
+    claim = _claim_or_404(request, pk)
+    form = forms.DocumentsForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            documents = [(form.cleaned_data["kind"], check_document(upload)) for upload in form.cleaned_data["files"]]
+            add_claim_documents(claim=claim, documents=documents, by=request.user)
+        except ValidationError as exc:
+            form.add_error(None, presenters.first_message(exc))
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Pièces ajoutées au dossier."))
+            return redirect("portal:claim_detail", pk=claim.pk)
+    return _claim_page(request, _claim_or_404(request, pk), form, status=400)
+
+
+@require_GET
+@insured_required
+def claim_statement(request, pk: int):
+    claim = _claim_or_404(request, pk)
+    if claim.status not in selectors.STATEMENT_STATUSES:
+        raise Http404
+    payment = selectors.payments_of(claim_ids=[claim.pk]).get(claim.pk)
+    pdf = statements.claim_statement_pdf(claim=claim, payment=payment)
+    return _pdf(pdf, f"decompte-{claim.number}.pdf")
+
+
+@require_GET
+@insured_required
+def rights_attestation(request):
+    today = timezone.localdate()
+    rights = selectors.family_rights(insured=request.insured, on=today)
+    pdf = statements.rights_attestation_pdf(insured=request.insured, rights=rights, on=today)
+    return _pdf(pdf, f"attestation-droits-{request.insured.registration_number}.pdf")
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@insured_required
+def contact_details(request):
+    insured = request.insured
+    initial = {"email": insured.email, "phone": insured.phone, "address": insured.address, "city": insured.city}
+    form = forms.ContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            accounts.update_contact_details(insured=insured, **form.cleaned_data)
+        except ValidationError as exc:
+            presenters.add_errors(form, exc)
+        else:
+            messages.success(request, _("Vos coordonnées sont enregistrées."))
+            return redirect("portal:contact")
+    return render(request, "portal/contact.html", {"form": form, "insured": insured},
+                  status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@insured_required
+def rib_change(request):
+    insured = request.insured
+    form = forms.RibForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            accounts.change_rib(insured=insured, new_rib=form.cleaned_data["rib"],
+                                password=form.cleaned_data["password"], by=request.user)
+        except ValidationError as exc:
+            presenters.add_errors(form, exc)
+        else:
+            messages.success(request, _("Votre nouveau RIB est enregistré ; il servira aux prochains paiements."))
+            return redirect("portal:dashboard")
+    return render(request, "portal/rib.html", {"form": form, "insured": insured},
+                  status=400 if form.errors else 200)
