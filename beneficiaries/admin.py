@@ -1,15 +1,117 @@
-"""Admin of the registry: insured persons, dependants, ETM accords, scoped to the agent's mutuelle."""
-from django.contrib import admin
+"""Admin of the registry: insured persons, dependants, ETM accords, scoped to the agent's mutuelle.
+
+Also the building blocks the claims admin shares: 404 for what the user may not see, a
+paginator that never counts a whole table, and the search of people by number or name.
+"""
+import re
+from dataclasses import dataclass
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import ShowFacets
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.html import format_html
 
 from beneficiaries.models import Dependent, ETMAccord, Insured, RibChange, RightsMaintenance, StudyCertificate
 from beneficiaries.selectors import insured_visible_to
 
+#: Above this many people matching a name, the search asks for a more precise one.
+MAX_PEOPLE_MATCHED = 1000
+_HAS_DIGIT = re.compile(r"\d")
 
-class ScopedAdmin(admin.ModelAdmin):
+
+class HiddenObjectsAre404:
+    """An object outside the user's scope answers 404, as if it did not exist (Django's admin
+    would redirect to the index with a message naming the id, which says it exists)."""
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404(f"{opts.verbose_name} introuvable")
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most a few pages beyond the one asked for: on a table of millions of rows the
+    count stops early (one bounded query) instead of counting everything on every page."""
+
+    lookahead_pages = 10
+
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, page_hint: int = 1):
+        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
+        self.page_hint = max(1, page_hint)
+        self.is_capped = False
+
+    @cached_property
+    def count(self) -> int:
+        cap = (self.page_hint + self.lookahead_pages) * self.per_page + 1
+        counted = self.object_list[:cap].count()
+        self.is_capped = counted >= cap
+        return cap - 1 if self.is_capped else counted
+
+
+class LargeTableAdmin(HiddenObjectsAre404, admin.ModelAdmin):
+    """Lists of big tables: no full count, no facet counts, a bounded count for the pages."""
+
+    show_full_result_count = False
+    show_facets = ShowFacets.NEVER
+    paginator = CappedCountPaginator
+    list_per_page = 50
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        try:
+            page = int(request.GET.get("p", 1))
+        except ValueError:
+            page = 1
+        return self.paginator(queryset, per_page, orphans, allow_empty_first_page, page_hint=page)
+
+
+@dataclass(frozen=True)
+class PeopleMatch:
+    insured_ids: list[int]
+    dependent_ids: list[int]
+    truncated: bool
+
+
+def matching_people(*, user, term: str) -> PeopleMatch:
+    """Insured persons and dependants the user may see that a search term names.
+
+    A term with a digit is a number: exact registration, affiliation or CNIE number (indexed
+    lookups). Otherwise each word must begin the last or the first name. The ids are fetched
+    first, so that the claims query joins on small lists instead of ORing subqueries.
+    """
+    term = " ".join(term.split())
+    visible = insured_visible_to(user=user)
+    if _HAS_DIGIT.search(term):
+        people = visible.filter(Q(registration_number=term) | Q(cnie=term.upper()) | Q(affiliation_number=term))
+        dependents = Dependent.objects.filter(cnie=term.upper(), insured__in=visible)
+    else:
+        names = Q()
+        for word in term.split():
+            names &= Q(last_name__istartswith=word) | Q(first_name__istartswith=word)
+        people = visible.filter(names)
+        dependents = Dependent.objects.filter(names, insured__in=visible)
+    insured_ids = list(people.order_by().values_list("pk", flat=True)[:MAX_PEOPLE_MATCHED + 1])
+    dependent_ids = list(dependents.order_by().values_list("pk", flat=True)[:MAX_PEOPLE_MATCHED + 1])
+    truncated = len(insured_ids) > MAX_PEOPLE_MATCHED or len(dependent_ids) > MAX_PEOPLE_MATCHED
+    return PeopleMatch(insured_ids[:MAX_PEOPLE_MATCHED], dependent_ids[:MAX_PEOPLE_MATCHED], truncated)
+
+
+MSG_SEARCH_TOO_BROAD = (f"Plus de {MAX_PEOPLE_MATCHED} personnes correspondent : seules les {MAX_PEOPLE_MATCHED} "
+                        "premières sont prises en compte. Précisez (nom et prénom, n° d'immatriculation ou CNIE).")
+
+
+def warn_if_truncated(request, match: PeopleMatch) -> None:
+    if match.truncated:
+        messages.warning(request, MSG_SEARCH_TOO_BROAD)
+
+
+class ScopedAdmin(LargeTableAdmin):
     """Every list, search, detail page and URL goes through the selector: another mutuelle's
     object answers 404, as if it did not exist. `scope_path` names the path to the Insured."""
 
     scope_path = ""
+    search_help_text = "N° d'immatriculation, n° d'affiliation, CNIE, ou début du nom et du prénom."
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -22,6 +124,23 @@ class ScopedAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request) -> bool:
         return request.user.is_active and request.user.is_staff and super().has_module_permission(request)
+
+    def get_list_filter(self, request):
+        # an agent's lists hold one mutuelle only: filtering by mutuelle or organisme is noise
+        if getattr(request.user, "is_mutuelle_staff", False):
+            return [f for f in self.list_filter if f not in ("mutuelle", "fund", "insured__mutuelle")]
+        return self.list_filter
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        match = matching_people(user=request.user, term=search_term)
+        warn_if_truncated(request, match)
+        return queryset.filter(self.people_filter(match)), False
+
+    def people_filter(self, match: PeopleMatch) -> Q:
+        path = f"{self.scope_path}__" if self.scope_path else ""
+        return Q(**{f"{path}pk__in": match.insured_ids})
 
 
 class DependentInline(admin.TabularInline):
@@ -42,9 +161,9 @@ class ETMInline(admin.TabularInline):
 
 @admin.register(Insured)
 class InsuredAdmin(ScopedAdmin):
-    list_display = ["registration_number", "last_name", "first_name", "cnie", "mutuelle", "status", "city"]
+    list_display = ["registration_number", "last_name", "first_name", "cnie", "mutuelle", "status", "city", "claims"]
     list_filter = ["mutuelle", "status", "fund"]
-    search_fields = ["registration_number", "affiliation_number", "cnie", "last_name", "first_name", "last_name_ar"]
+    search_fields = ["registration_number"]  # shows the search box; matching_people does the search
     list_select_related = ["mutuelle"]
     readonly_fields = ["user", "created_at", "updated_at"]
     raw_id_fields = ["user"]
@@ -58,6 +177,11 @@ class InsuredAdmin(ScopedAdmin):
         ("Coordonnées et paiement", {"fields": ["email", "phone", "address", "city", "rib"]}),
         ("Compte en ligne", {"fields": ["user", "created_at", "updated_at"]}),
     ]
+
+    @admin.display(description="dossiers")
+    def claims(self, obj: Insured) -> str:
+        url = reverse("admin:claims_claim_changelist")
+        return format_html('<a href="{}?insured__id__exact={}&amp;statut=tous">Voir les dossiers</a>', url, obj.pk)
 
 
 class StudyCertificateInline(admin.TabularInline):
@@ -75,10 +199,13 @@ class DependentAdmin(ScopedAdmin):
     scope_path = "insured"
     list_display = ["last_name", "first_name", "relationship", "birth_date", "insured"]
     list_filter = ["relationship", "disabled", "insured__mutuelle"]
-    search_fields = ["last_name", "first_name", "cnie", "insured__registration_number", "insured__cnie"]
+    search_fields = ["cnie"]  # shows the search box; matching_people does the search
     list_select_related = ["insured"]
     raw_id_fields = ["insured"]
     inlines = [StudyCertificateInline, RightsMaintenanceInline]
+
+    def people_filter(self, match: PeopleMatch) -> Q:
+        return Q(insured_id__in=match.insured_ids) | Q(pk__in=match.dependent_ids)
 
 
 @admin.register(ETMAccord)
@@ -86,9 +213,19 @@ class ETMAccordAdmin(ScopedAdmin):
     scope_path = "insured"
     list_display = ["accord_number", "insured", "dependent", "ald", "valid_from", "valid_until"]
     list_filter = ["ald"]
-    search_fields = ["accord_number", "insured__registration_number", "insured__last_name", "insured__cnie"]
+    search_fields = ["accord_number"]  # shows the search box; matching_people does the search
     list_select_related = ["insured", "dependent", "ald"]
     raw_id_fields = ["insured", "dependent"]
+
+
+    def get_search_results(self, request, queryset, search_term):
+        by_accord = queryset.filter(accord_number=search_term.strip())
+        if search_term.strip() and by_accord.exists():
+            return by_accord, False
+        return super().get_search_results(request, queryset, search_term)
+
+    def people_filter(self, match: PeopleMatch) -> Q:
+        return Q(insured_id__in=match.insured_ids) | Q(dependent_id__in=match.dependent_ids)
 
 
 @admin.register(RibChange)

@@ -1,65 +1,255 @@
-"""Admin of claims: the mutuelle agents' back office, scoped to their mutuelle."""
-from django.contrib import admin
+"""Admin of claims: the mutuelle agents' review desk, scoped to their mutuelle.
 
-from claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatusChange, RejectionReason
-from claims.selectors import claims_visible_to
+The list is the review queue (oldest filing first, the 60-day mark counted down); the claim
+page is the desk (claims.admin_views) where every decision is a service call of
+claims.services.review. No form here ever writes a status or an amount.
+"""
+import csv
+
+from django.contrib import admin, messages
+from django.http import StreamingHttpResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from amo_portal.money import format_dh
+from beneficiaries.admin import LargeTableAdmin, warn_if_truncated
+from claims import admin_views
+from claims.admin_filters import (
+    OLDEST_FIRST,
+    REVIEW_REASON_LABELS,
+    REVIEW_REASONS,
+    DocumentStatusFilter,
+    QueueStatusFilter,
+    ReasonFilter,
+    ReimbursementFilter,
+    search_claims,
+)
+from claims.admin_views import countdown_badge
+from claims.models import Claim, ClaimDocument, ClaimStatus, RejectionReason
+from claims.selectors import claims_visible_to, documents_visible_to
+from claims.services.review import accept_claims
+
+_REASON_SHORT = {text: REVIEW_REASON_LABELS[key] for key, text in REVIEW_REASONS.items()}
 
 
-class ClaimLineInline(admin.TabularInline):
-    model = ClaimLine
-    extra = 0
-    can_delete = False
-    fields = ["position", "kind", "cotation", "medicine_code", "quantity", "amount_paid", "tariff", "base",
-              "amo_amount", "complementary_amount", "patient_amount", "reason_code", "explanation"]
-    readonly_fields = fields
+class ClaimAdmin(LargeTableAdmin):
+    list_display = ["number", "beneficiary", "registration", "care", "filed", "countdown", "paid", "reimbursement",
+                    "state", "reasons"]
+    list_display_links = ["number"]
+    list_filter = [QueueStatusFilter, ReasonFilter, DocumentStatusFilter, ReimbursementFilter,
+                   ("care_date", admin.DateFieldListFilter), "is_ald", "mutuelle"]
+    list_select_related = ["insured", "dependent"]
+    search_fields = ["number"]  # shows the search box; claims.admin_filters.search_claims does the search
+    search_help_text = "N° de dossier, n° d'immatriculation, CNIE, ou début du nom et du prénom du bénéficiaire."
+    sortable_by = ["filed"]
+    actions = ["accept_selected", "export_csv"]
+    list_per_page = 50
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class StatusChangeInline(admin.TabularInline):
-    model = ClaimStatusChange
-    extra = 0
-    can_delete = False
-    fields = ["changed_at", "from_status", "to_status", "changed_by", "reason_code", "reason"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
-    list_display = ["number", "insured", "status", "care_date", "filed_on", "total_paid", "total_amo",
-                    "total_complementary"]
-    list_filter = ["status", "mutuelle", "is_ald"]
-    search_fields = ["number", "insured__registration_number", "insured__cnie", "insured__last_name"]
-    list_select_related = ["insured", "mutuelle"]
-    raw_id_fields = ["insured", "dependent", "etm_accord"]
-    readonly_fields = [f.name for f in Claim._meta.fields]
-    inlines = [ClaimLineInline, StatusChangeInline]
-
+    # --- scope and permissions --------------------------------------------------------------
     def get_queryset(self, request):
-        return claims_visible_to(user=request.user).select_related("insured", "mutuelle")
+        return claims_visible_to(user=request.user)
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # nothing is edited by form: decisions are services (claims.admin_views)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_decide_permission(self, request, obj=None) -> bool:
+        """Agents, médecins contrôleurs and superviseurs of the claim's mutuelle decide."""
+        user = request.user
+        if not (user.is_active and getattr(user, "is_mutuelle_staff", False)
+                and user.has_perm("claims.change_claim")):
+            return False
+        return obj is None or obj.mutuelle_id == user.mutuelle_id
+
+    def get_list_filter(self, request):
+        if getattr(request.user, "is_mutuelle_staff", False):
+            return [f for f in self.list_filter if f != "mutuelle"]
+        return self.list_filter
+
+    def get_ordering(self, request):
+        status = request.GET.get(QueueStatusFilter.parameter_name) or QueueStatusFilter.default_for(request.user)
+        if status == QueueStatusFilter.ALL:
+            return ["-pk"]  # filing order, newest first: served by the primary key
+        if status in OLDEST_FIRST:
+            return ["filed_on", "pk"]  # the queue: served by claim_queue_idx
+        return ["-filed_on", "-pk"]
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        found, match = search_claims(user=request.user, queryset=queryset, term=search_term)
+        if match is not None:
+            warn_if_truncated(request, match)
+        return found, False
+
+    # --- columns -----------------------------------------------------------------------------
+    @admin.display(description="bénéficiaire")
+    def beneficiary(self, obj: Claim) -> str:
+        if obj.dependent_id:
+            return format_html('{}<br><span class="amo-quiet">ayant droit de {}</span>', obj.dependent.full_name,
+                               obj.insured.full_name)
+        return obj.insured.full_name
+
+    @admin.display(description="immatriculation")
+    def registration(self, obj: Claim) -> str:
+        return obj.insured.registration_number
+
+    @admin.display(description="soins")
+    def care(self, obj: Claim) -> str:
+        return obj.care_date.strftime("%d/%m/%Y")
+
+    @admin.display(description="déposé le", ordering="filed_on")
+    def filed(self, obj: Claim) -> str:
+        return obj.filed_on.strftime("%d/%m/%Y") if obj.filed_on else "—"
+
+    @admin.display(description="délai (60 j)")
+    def countdown(self, obj: Claim) -> str:
+        return countdown_badge(obj, timezone.localdate())
+
+    @admin.display(description="payé par l'assuré")
+    def paid(self, obj: Claim) -> str:
+        return format_html('<span class="amo-amount">{}</span>', format_dh(obj.total_paid))
+
+    @admin.display(description="remboursement")
+    def reimbursement(self, obj: Claim) -> str:
+        return format_html('<span class="amo-amount">{}</span>', format_dh(obj.reimbursed))
+
+    @admin.display(description="statut")
+    def state(self, obj: Claim) -> str:
+        badges = [(f"amo-status amo-status-{obj.status}", obj.get_status_display())]
+        if obj.needs_second_approval:
+            badges.append(("amo-badge amo-second", "à confirmer"))
+        if obj.is_ald:
+            badges.append(("amo-badge amo-ald", "ALD"))
+        # the version shown travels with the bulk action: a claim changed meanwhile is refused
+        version = format_html('<input type="hidden" name="version_{}" value="{}">', obj.pk, obj.version)
+        return format_html("{}{}", format_html_join(" ", '<span class="{}">{}</span>', badges), version)
+
+    @admin.display(description="points à contrôler / motif")
+    def reasons(self, obj: Claim) -> str:
+        if obj.status == ClaimStatus.REJECTED:
+            return format_html('<span class="amo-quiet">{}</span>', obj.rejection_message)
+        return format_html_join(" ", '<span class="amo-tag">{}</span>',
+                                ((_REASON_SHORT.get(text, text),) for text in obj.review_reasons or []))
+
+    # --- actions -----------------------------------------------------------------------------
+    @admin.action(description="Accepter les dossiers sélectionnés", permissions=["decide"])
+    def accept_selected(self, request, queryset):
+        versions = {}
+        for pk in queryset.values_list("pk", flat=True):
+            raw = request.POST.get(f"version_{pk}", "")
+            versions[pk] = int(raw) if raw.isdigit() else None
+        result = accept_claims(versions=versions, by=request.user)
+        if result.liquidated:
+            self.message_user(request, f"{len(result.liquidated)} dossier(s) accepté(s) et liquidé(s) : "
+                                       f"{', '.join(result.liquidated)}.", messages.SUCCESS)
+        if result.awaiting_confirmation:
+            self.message_user(request, f"{len(result.awaiting_confirmation)} dossier(s) au-dessus du seuil du double "
+                                       f"contrôle, en attente de confirmation par un superviseur : "
+                                       f"{', '.join(result.awaiting_confirmation)}.", messages.WARNING)
+        for number, reason in result.refused:
+            self.message_user(request, f"{number} non accepté : {reason}", messages.ERROR)
+
+    @admin.action(description="Exporter la sélection (CSV)", permissions=["view"])
+    def export_csv(self, request, queryset):
+        """Only what the user sees: the queryset is the scoped, filtered list."""
+        rows = queryset.select_related("insured", "dependent", "mutuelle").order_by("pk")
+        echo = _Echo()
+        writer = csv.writer(echo, delimiter=";")
+
+        def lines():
+            yield "\ufeff"  # BOM: spreadsheet software then reads the accents right
+            yield writer.writerow(EXPORT_HEADER)
+            for claim in rows.iterator(chunk_size=2000):
+                yield writer.writerow(export_row(claim))
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="dossiers-{timezone.localdate():%Y%m%d}.csv"'
+        return response
+
+    # --- the desk ----------------------------------------------------------------------------
+    def get_urls(self):
+        decide = self.admin_site.admin_view(self.decide_view)
+        return [
+            path("<path:object_id>/decision/<slug:action>/", decide, name="claims_claim_decide"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return admin_views.desk_view(self, request, object_id)
+
+    def decide_view(self, request, object_id, action):
+        return admin_views.decide_view(self, request, object_id, action)
+
+    def history_view(self, request, object_id, extra_context=None):
+        return admin_views.history_view(self, request, object_id)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+EXPORT_HEADER = ["n° de dossier", "mutuelle", "immatriculation", "assuré", "bénéficiaire", "date des soins",
+                 "déposé le", "statut", "payé (DH)", "part AMO (DH)", "part complémentaire (DH)",
+                 "reste à charge (DH)", "motif de rejet"]
+
+
+def _amount(value) -> str:
+    return "" if value is None else f"{value:.2f}".replace(".", ",")
+
+
+def export_row(claim: Claim) -> list[str]:
+    return [claim.number or "", claim.mutuelle.code, claim.insured.registration_number, claim.insured.full_name,
+            claim.beneficiary_name, claim.care_date.strftime("%d/%m/%Y"),
+            claim.filed_on.strftime("%d/%m/%Y") if claim.filed_on else "", claim.get_status_display(),
+            _amount(claim.total_paid), _amount(claim.total_amo), _amount(claim.total_complementary),
+            _amount(claim.total_patient), claim.rejection_code]
+
+
+admin.site.register(Claim, ClaimAdmin)
+
+
+@admin.register(ClaimDocument)
+class ClaimDocumentAdmin(LargeTableAdmin):
+    list_display = ["claim", "kind", "original_name", "content_type", "size_text", "created_at"]
+    list_select_related = ["claim"]
+    fields = ["claim", "kind", "original_name", "content_type", "size_text", "sha256", "created_at", "preview"]
+    readonly_fields = fields
+    search_fields = ["claim__number"]
+    search_help_text = "N° de dossier exact."
+    sortable_by = []
+
+    def get_queryset(self, request):
+        return documents_visible_to(user=request.user).select_related("claim")
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip().upper()
+        return (queryset.filter(claim__number=term) if term else queryset), False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    @admin.display(description="taille")
+    def size_text(self, obj: ClaimDocument) -> str:
+        return f"{obj.size / 1024:.0f} Ko".replace(".", ",") if obj.size < 1024 * 1024 else \
+            f"{obj.size / 1024 / 1024:.1f} Mo".replace(".", ",")
 
-@admin.register(ClaimDocument)
-class ClaimDocumentAdmin(admin.ModelAdmin):
-    list_display = ["claim", "kind", "original_name", "content_type", "size", "created_at"]
-    readonly_fields = [f.name for f in ClaimDocument._meta.fields]
-    search_fields = ["claim__number", "sha256"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(claim__in=claims_visible_to(user=request.user))
-
-    def has_add_permission(self, request) -> bool:
-        return False
+    @admin.display(description="aperçu")
+    def preview(self, obj: ClaimDocument) -> str:
+        return admin_views.document_preview(obj)
 
 
 @admin.register(RejectionReason)
@@ -67,3 +257,6 @@ class RejectionReasonAdmin(admin.ModelAdmin):
     list_display = ["code", "label", "scope", "automatic", "active"]
     list_filter = ["scope", "automatic", "active"]
     search_fields = ["code", "label"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # decisions refer to the codes: a reason is retired (active = False), never deleted

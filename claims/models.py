@@ -89,7 +89,8 @@ class Claim(TimeStampedModel):
                                     condition=Q(idempotency_key__isnull=False)),
         ]
         indexes = [
-            models.Index(fields=["mutuelle", "status", "filed_on"], name="claim_queue_idx"),
+            # the agents' queue: one mutuelle, one status, oldest filing first (claims.admin)
+            models.Index(fields=["mutuelle", "status", "filed_on", "id"], name="claim_review_queue_idx"),
             models.Index(fields=["status", "id"], name="claim_status_idx"),
             models.Index(fields=["insured", "-id"], name="claim_insured_idx"),
         ]
