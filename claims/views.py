@@ -48,12 +48,14 @@ def simulator_page(request):
                 errors = {k: [v] for k, v in exc.extra.get("champs", {"__all__": exc.message}).items()}
         else:
             for name, value in serializer.errors.items():
-                if name == "lines" and isinstance(value, list):
-                    for row, line_errors in zip(filled, value, strict=False):
-                        if isinstance(line_errors, dict):
-                            row["errors"] = [f"{labels.get(k, k)} : {m}"
-                                             for k, msgs in line_errors.items() for m in msgs]
-                    errors["lines"] = [m for m in value if isinstance(m, str)] or ["Corrigez les lignes signalées."]
+                if name == "lines":
+                    by_row = value if isinstance(value, dict) else dict(enumerate(value))
+                    for index, line_errors in by_row.items():
+                        if isinstance(index, int) and isinstance(line_errors, dict) and index < len(filled):
+                            filled[index]["errors"] = [f"{labels.get(k, k)} : {m}"
+                                                       for k, msgs in line_errors.items() for m in msgs]
+                    errors["lines"] = [m for m in by_row.values() if isinstance(m, str)] or [
+                        "Corrigez les lignes signalées."]
                 elif isinstance(value, dict):
                     errors.update({f"{name}_{k}": v for k, v in value.items()})
                 else:

@@ -69,7 +69,8 @@ def _line(line) -> dict:
 def _document(document) -> dict:
     return {"id": document.pk, "kind": document.kind, "name": document.original_name,
             "content_type": document.content_type, "size": document.size,
-            "url": reverse("claims:document", args=[document.pk])}
+            "url": reverse("portal-api-claim-document", args=[document.claim_id, document.pk]),
+            "page_url": reverse("claims:document", args=[document.pk])}
 
 
 def claim_detail(claim, payments: dict) -> dict:

@@ -223,7 +223,8 @@ class ClaimDocumentSerializer(serializers.Serializer):
     name = serializers.CharField()
     content_type = serializers.CharField()
     size = serializers.IntegerField()
-    url = serializers.CharField()
+    url = serializers.CharField(help_text="Téléchargement par l'API (jeton).")
+    page_url = serializers.CharField(help_text="Affichage dans le portail (session).")
 
 
 class TimelineStepSerializer(serializers.Serializer):

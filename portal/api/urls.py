@@ -14,5 +14,7 @@ urlpatterns = [
     path("dossiers/", views.ClaimListCreateApi.as_view(), name="portal-api-claims"),
     path("dossiers/<int:pk>/", views.ClaimDetailApi.as_view(), name="portal-api-claim"),
     path("dossiers/<int:pk>/pieces/", views.ClaimDocumentCreateApi.as_view(), name="portal-api-claim-documents"),
+    path("dossiers/<int:pk>/pieces/<int:document_id>/", views.ClaimDocumentDownloadApi.as_view(),
+         name="portal-api-claim-document"),
     path("dossiers/<int:pk>/decompte/", views.ClaimStatementApi.as_view(), name="portal-api-claim-statement"),
 ]

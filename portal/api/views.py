@@ -5,7 +5,7 @@ another insured person's claim, document or statement is a 404, never a 403 that
 """
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -209,6 +209,22 @@ class ClaimDocumentCreateApi(InsuredApi):
         claim = self.claim(request, pk)
         return Response(payloads.claim_detail(claim, selectors.payments_of(claim_ids=[claim.pk])),
                         status=status.HTTP_201_CREATED)
+
+
+class ClaimDocumentDownloadApi(InsuredApi):
+    """One supporting document of the insured person's claim, as stored."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(response=OpenApiTypes.BINARY)})
+    def get(self, request, pk: int, document_id: int):
+        claim = self.claim(request, pk)
+        document = next((d for d in claim.documents.all() if d.pk == document_id), None)
+        if document is None:
+            raise NotFound("Pièce introuvable.")
+        response = FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=True,
+                                filename=f"{claim.number}-{document.pk}.{document.extension}")
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class ClaimStatementApi(InsuredApi):
