@@ -17,7 +17,8 @@ from django.utils.safestring import mark_safe
 
 MSG_CODE_REQUIRED = ("Ce compte est protégé par la double authentification : saisissez le code à 6 chiffres "
                      "affiché par votre application.")
-MSG_CODE_WRONG = "Code de double authentification incorrect ou expiré."
+MSG_CODE_WRONG = ("Code de double authentification incorrect ou expiré. Après une erreur, attendez quelques "
+                  "secondes avant de réessayer.")
 MSG_ENROLLED = "Double authentification activée : le code vous sera demandé à chaque connexion."
 MSG_DISABLED = "Double authentification désactivée pour votre compte."
 DEVICE_NAME = "Application d'authentification"

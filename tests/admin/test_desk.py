@@ -40,7 +40,8 @@ def test_queue_lists_claims_to_control_oldest_filing_first(login, agent, insured
     assert response.status_code == 200
     page = response.content.decode()
     assert page.index(old.number) < page.index(recent.number)
-    assert 'amo-urgent' in page and "5 j" in page  # 60 - 55 days: red
+    assert 'amo-urgent' in page
+    assert "5 j" in page
     assert format_dh(recent.reimbursed) in page
 
 
@@ -104,7 +105,8 @@ def test_queue_never_counts_the_whole_table_and_its_queries_do_not_grow_with_the
     assert response.context["cl"].result_count == 25
     assert len(many) == len(few)
     counts = [q["sql"] for q in many.captured_queries if "COUNT(" in q["sql"].upper()]
-    assert counts and all("LIMIT" in sql.upper() for sql in counts)
+    assert counts
+    assert all("LIMIT" in sql.upper() for sql in counts)
 
 
 def test_desk_shows_rights_lines_documents_and_history(login, agent, insured):
@@ -117,10 +119,14 @@ def test_desk_shows_rights_lines_documents_and_history(login, agent, insured):
     page = response.content.decode()
     assert response.status_code == 200
     assert "Droits ouverts." in page
-    assert "Cs" in page and "Cotation inconnue" in page
-    assert format_dh(claim.total_paid) in page and format_dh(claim.reimbursed) in page
-    assert reverse("claims:document", args=[claim.documents.get().pk]) in page and "<img" in page
-    assert "création → brouillon" in page and "déposé → en contrôle" in page
+    assert "Cs" in page
+    assert "Cotation inconnue" in page
+    assert format_dh(claim.total_paid) in page
+    assert format_dh(claim.reimbursed) in page
+    assert reverse("claims:document", args=[claim.documents.get().pk]) in page
+    assert "<img" in page
+    assert "création → brouillon" in page
+    assert "déposé → en contrôle" in page
     for label in ("Accepter", "Ajuster une ligne", "Rejeter", "Demander des pièces"):
         assert f">{label}</summary>" in page
 
@@ -135,7 +141,8 @@ def test_desk_lists_earlier_claims_and_possible_duplicates(login, agent, insured
     earlier = page[page.index('id="earlier"'):page.index('id="duplicates"')]
     duplicates = page[page.index('id="duplicates"'):page.index('id="history"')]
     assert first.number in earlier
-    assert first.number in duplicates and "même date de soins" in duplicates
+    assert first.number in duplicates
+    assert "même date de soins" in duplicates
 
 
 def test_desk_query_count_does_not_grow_with_lines_and_documents(login, agent, insured):
@@ -165,7 +172,8 @@ def test_adjusting_a_line_from_the_desk_shows_the_new_shares(login, agent, claim
     assert response.status_code == 200
     assert "ajustée et dossier reliquidé" in page
     line.refresh_from_db()
-    assert line.amount_paid == D("120.00") and line.amo_amount == D("96.00")
+    assert line.amount_paid == D("120.00")
+    assert line.amo_amount == D("96.00")
     assert format_dh(line.amo_amount) in page
     assert "Ajustement d&#x27;une ligne (ligne n° 1)" in page or "Ajustement d'une ligne (ligne n° 1)" in page
 
@@ -192,7 +200,8 @@ def test_second_save_on_a_changed_claim_is_refused_and_keeps_the_input(login, ag
     page = response.content.decode()
     assert response.status_code == 409
     assert "modifié par quelqu&#x27;un d&#x27;autre" in page or "modifié par quelqu'un d'autre" in page
-    assert "Montant corrigé d" in page and 'value="100,00"' in page
+    assert "Montant corrigé d" in page
+    assert 'value="100,00"' in page
     claim.refresh_from_db()
     assert claim.lines.get(position=1).amount_paid == D("250.00")
     assert f'name="ajuster-version" value="{claim.version}"' in page
@@ -201,12 +210,14 @@ def test_second_save_on_a_changed_claim_is_refused_and_keeps_the_input(login, ag
 def test_rejecting_the_claim_needs_a_reason_from_the_list(login, agent, claim):
     client = login(agent)
     refused = client.post(decide(claim, "rejeter"), {"rejeter-version": claim.version, "rejeter-reason_code": "xx"})
-    assert refused.status_code == 200 and "Sélectionnez un choix valide" in refused.content.decode()
+    assert refused.status_code == 200
+    assert "Sélectionnez un choix valide" in refused.content.decode()
     done = client.post(decide(claim, "rejeter"), {"rejeter-version": claim.version,
                                                   "rejeter-reason_code": "ordonnance_manquante"})
     assert done.status_code == 302
     claim.refresh_from_db()
-    assert claim.status == ClaimStatus.REJECTED and claim.rejection_code == "ordonnance_manquante"
+    assert claim.status == ClaimStatus.REJECTED
+    assert claim.rejection_code == "ordonnance_manquante"
 
 
 def test_request_documents_from_the_desk(login, agent, claim):
@@ -234,18 +245,22 @@ def test_bulk_accept_from_the_queue_uses_the_versions_shown(login, agent, insure
     assert first.status == ClaimStatus.LIQUIDATED
     assert second.status == ClaimStatus.IN_CONTROL
     page = response.content.decode()
-    assert "1 dossier(s) accepté(s)" in page and f"{second.number} non accepté" in page
+    assert "1 dossier(s) accepté(s)" in page
+    assert f"{second.number} non accepté" in page
 
 
 def test_csv_export_holds_the_selection_in_french_format(login, agent, claim):
     response = login(agent).post(QUEUE, {"action": "export_csv", "_selected_action": [claim.pk], "index": 0})
     body = b"".join(response.streaming_content).decode()
     assert response["Content-Type"].startswith("text/csv")
-    assert claim.number in body and "316,00" in body
+    assert claim.number in body
+    assert "316,00" in body
 
 
 def test_history_page_lists_status_changes_and_decisions(login, agent, claim):
     client = login(agent)
     client.post(decide(claim, "accepter"), {"accepter-version": claim.version, "accepter-comment": "Vu."})
     page = client.get(reverse("admin:claims_claim_history", args=[claim.pk])).content.decode()
-    assert "en contrôle → liquidé" in page and "Acceptation" in page and "Vu." in page
+    assert "en contrôle → liquidé" in page
+    assert "Acceptation" in page
+    assert "Vu." in page

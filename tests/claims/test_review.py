@@ -57,7 +57,8 @@ def test_accept_liquidates_and_records_who_and_why(claim, agent, django_capture_
     change = claim.status_changes.latest("pk")
     assert (change.from_status, change.to_status, change.changed_by) == ("en_controle", "liquide", agent)
     assert "226,00" in change.reason
-    assert len(mail.outbox) == 1 and "liquidé" in mail.outbox[0].subject
+    assert len(mail.outbox) == 1
+    assert "liquidé" in mail.outbox[0].subject
 
 
 def test_form_built_on_an_older_version_is_refused_and_nothing_changes(claim, agent):
@@ -79,7 +80,8 @@ def test_agent_of_another_mutuelle_cannot_decide(claim, other_agent):
         accept_claim(claim=claim, version=claim.version, by=other_agent)
     assert exc.value.code == "hors_perimetre"
     claim.refresh_from_db()
-    assert claim.status == ClaimStatus.IN_CONTROL and not claim.decisions.exists()
+    assert claim.status == ClaimStatus.IN_CONTROL
+    assert not claim.decisions.exists()
 
 
 def test_fund_officer_cannot_decide(claim, fund_officer):
@@ -100,7 +102,8 @@ def test_above_four_eyes_threshold_accept_is_only_a_first_approval(claim, agent,
     # then
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.IN_CONTROL
-    assert claim.needs_second_approval and claim.first_approved_by == agent
+    assert claim.needs_second_approval
+    assert claim.first_approved_by == agent
     assert claim.version == accepted.version
     assert claim.decisions.get().after["etape"] == "premier_controle"
 
@@ -146,7 +149,8 @@ def test_adjusting_the_amount_paid_reliquidates_and_keeps_before_and_after(claim
     assert claim.total_paid == D("186.00")
     assert claim.total_amo == D("96.00") + D("52.80")
     decision = claim.decisions.get()
-    assert decision.kind == "ajuster_ligne" and decision.line == line
+    assert decision.kind == "ajuster_ligne"
+    assert decision.line == line
     assert (decision.before["amount_paid"], decision.after["amount_paid"]) == ("250.00", "120.00")
     assert (decision.before["amo_amount"], decision.after["amo_amount"]) == ("120.00", "96.00")
     assert decision.comment.startswith("Montant mal saisi")
@@ -172,12 +176,13 @@ def test_adjustment_without_a_valid_change_and_reason_is_refused(claim, agent, k
         adjust_line(line=line, version=claim.version, by=agent, **kwargs)
     assert message.lower() in exc.value.message.lower()
     line.refresh_from_db()
-    assert line.amount_paid == D("250.00") and not claim.decisions.exists()
+    assert line.amount_paid == D("250.00")
+    assert not claim.decisions.exists()
 
 
 def test_medicine_line_has_no_cotation_to_adjust(insured, agent):
-    from tests.factories.claims import medicine
     from tariffs.models import Medicine
+    from tests.factories.claims import medicine
 
     code = Medicine.objects.filter(reimbursable_from__isnull=False).values_list("code", flat=True).first()
     claim = claim_in_control(insured=insured, lines=[medicine(code, "50.00")])
@@ -189,7 +194,8 @@ def test_any_change_after_a_first_approval_asks_for_a_new_one(claim, agent, low_
     version = accept_claim(claim=claim, version=claim.version, by=agent).version
     adjust_line(line=claim.lines.get(position=2), version=version, by=agent, amount_paid=D("60.00"), reason="r")
     claim.refresh_from_db()
-    assert not claim.needs_second_approval and claim.first_approved_by is None
+    assert not claim.needs_second_approval
+    assert claim.first_approved_by is None
 
 
 def test_rejecting_a_line_pays_nothing_on_it(claim, agent):
@@ -225,7 +231,8 @@ def test_rejecting_the_claim_zeroes_it_and_tells_the_insured_person(claim, agent
     assert set(claim.lines.values_list("amo_amount", flat=True)) == {D("0.00")}
     change = ClaimStatusChange.objects.filter(claim=claim).latest("pk")
     assert (change.to_status, change.reason_code, change.changed_by) == ("rejete", "cachet_medecin_manquant", agent)
-    assert "rejeté" in mail.outbox[0].subject and "Feuille sans cachet" in mail.outbox[0].body
+    assert "rejeté" in mail.outbox[0].subject
+    assert "Feuille sans cachet" in mail.outbox[0].body
 
 
 def test_request_documents_makes_the_claim_wait_and_says_what_is_missing(claim, agent,
@@ -237,7 +244,8 @@ def test_request_documents_makes_the_claim_wait_and_says_what_is_missing(claim, 
     # then
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.DOCUMENTS_REQUESTED
-    assert DocumentRequest.objects.get() == request and request.requested_by == agent
+    assert DocumentRequest.objects.get() == request
+    assert request.requested_by == agent
     assert claim.decisions.get().kind == "demander_pieces"
     assert "Ordonnance originale" in mail.outbox[0].body
 
