@@ -54,7 +54,8 @@ class Insured(TimeStampedModel):
         verbose_name_plural = "assurés"
         ordering = ["last_name", "first_name"]
         constraints = [
-            models.UniqueConstraint(name="insured_unique_registration_per_fund", fields=["fund", "registration_number"]),
+            models.UniqueConstraint(name="insured_unique_registration_per_fund",
+                                    fields=["fund", "registration_number"]),
             models.UniqueConstraint(name="insured_unique_affiliation_per_mutuelle",
                                     fields=["mutuelle", "affiliation_number"]),
             models.CheckConstraint(name="insured_status_known", condition=Q(status__in=InsuredStatus.values)),
@@ -105,7 +106,8 @@ class Dependent(TimeStampedModel):
         verbose_name_plural = "ayants droit"
         ordering = ["insured", "birth_date"]
         constraints = [
-            models.CheckConstraint(name="dependent_relationship_known", condition=Q(relationship__in=Relationship.values)),
+            models.CheckConstraint(name="dependent_relationship_known",
+                                   condition=Q(relationship__in=Relationship.values)),
             models.CheckConstraint(name="dependent_end_after_start",
                                    condition=Q(ended_on__isnull=True) | Q(ended_on__gt=models.F("registered_on"))),
         ]
@@ -131,7 +133,8 @@ class StudyCertificate(TimeStampedModel):
         verbose_name = "certificat de scolarité (études supérieures)"
         verbose_name_plural = "certificats de scolarité (études supérieures)"
         constraints = [
-            models.CheckConstraint(name="studycertificate_ordered", condition=Q(valid_until__gte=models.F("valid_from"))),
+            models.CheckConstraint(name="studycertificate_ordered",
+                                   condition=Q(valid_until__gte=models.F("valid_from"))),
         ]
 
     def __str__(self) -> str:

@@ -77,7 +77,8 @@ class Claim(TimeStampedModel):
         constraints = [
             models.CheckConstraint(name="claim_status_known", condition=Q(status__in=ClaimStatus.values)),
             models.CheckConstraint(name="claim_treatment_end_after_care",
-                                   condition=Q(treatment_end_date__isnull=True) | Q(treatment_end_date__gte=F("care_date"))),
+                                   condition=Q(treatment_end_date__isnull=True)
+                                   | Q(treatment_end_date__gte=F("care_date"))),
             models.CheckConstraint(name="claim_total_paid_non_negative", condition=Q(total_paid__gte=0)),
             models.CheckConstraint(
                 name="claim_shares_not_above_paid",
@@ -85,7 +86,8 @@ class Claim(TimeStampedModel):
                 | Q(total_amo__gte=0, total_complementary__gte=0,
                     total_paid__gte=F("total_amo") + F("total_complementary")),
             ),
-            models.UniqueConstraint(name="claim_unique_idempotency_key_per_insured", fields=["insured", "idempotency_key"],
+            models.UniqueConstraint(name="claim_unique_idempotency_key_per_insured",
+                                    fields=["insured", "idempotency_key"],
                                     condition=Q(idempotency_key__isnull=False)),
         ]
         indexes = [
@@ -273,6 +275,9 @@ class ClaimDecision(models.Model):
         verbose_name = "décision"
         verbose_name_plural = "décisions"
         ordering = ["claim", "decided_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.claim_id}"
 
 
 class DocumentRequest(TimeStampedModel):

@@ -106,7 +106,8 @@ class ComplementaryRate(DatedModel):
         ordering = ["mutuelle__code", "group", "ald_linked", "valid_from"]
         constraints = [
             models.CheckConstraint(name="complementaryrate_rate_0_1", condition=Q(rate__gte=0) & Q(rate__lte=1)),
-            models.CheckConstraint(name="complementaryrate_flat_non_negative", condition=Q(flat_per_consultation__gte=0)),
+            models.CheckConstraint(name="complementaryrate_flat_non_negative",
+                                   condition=Q(flat_per_consultation__gte=0)),
             models.UniqueConstraint(name="complementaryrate_unique_start",
                                     fields=["mutuelle", "group", "ald_linked", "valid_from"]),
         ]

@@ -191,7 +191,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"DocumentKindEnum": "claims.models.DocumentKind", "ClaimStatusEnum": "claims.models.ClaimStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "DocumentKindEnum": "claims.models.DocumentKind",
+        "ClaimStatusEnum": "claims.models.ClaimStatus",
+    },
 }
 
 # --- Security ---------------------------------------------------------------

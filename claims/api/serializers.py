@@ -2,6 +2,7 @@
 from datetime import date
 from decimal import Decimal
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from amo_portal.money import to_centimes
@@ -39,7 +40,7 @@ class SimulationBeneficiarySerializer(serializers.Serializer):
     disabled = serializers.BooleanField(default=False)
 
     def validate_birth_date(self, value: date) -> date:
-        if value > date.today() or value.year < 1900:
+        if value > timezone.localdate() or value.year < 1900:
             raise serializers.ValidationError("La date de naissance doit être passée (et postérieure à 1900).")
         return value
 
@@ -66,7 +67,7 @@ class SimulationInputSerializer(serializers.Serializer):
     lines = SimulationLineSerializer(many=True, allow_empty=False, max_length=50)
 
     def validate(self, attrs):
-        filing = attrs.get("filing_date") or date.today()
+        filing = attrs.get("filing_date") or timezone.localdate()
         attrs["filing_date"] = filing
         if attrs["care_date"] > filing:
             raise serializers.ValidationError({"care_date": "La date des soins ne peut pas suivre la date de dépôt."})

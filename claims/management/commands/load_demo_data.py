@@ -108,7 +108,8 @@ class Command(BaseCommand):
         fatima = self.insured(n=2, cnie="BE100002", first="Fatima Zahra", last="Bennani", first_ar="فاطمة الزهراء",
                               last_ar="بناني", born=date(1965, 11, 23), sex="F", mutuelle="MGEN",
                               username="fatima.bennani", administration="Ministère de la Santé")
-        ETMAccord.objects.create(accord_number="ETM-2024-000917", insured=fatima, ald=ALDCondition.objects.get(code="9"),
+        ETMAccord.objects.create(accord_number="ETM-2024-000917", insured=fatima,
+                                 ald=ALDCondition.objects.get(code="9"),
                                  valid_from=date(2024, 1, 15), valid_until=date(2029, 1, 14))
         self.insured(n=3, cnie="BK200003", first="Abdellah", last="Ouazzani", first_ar="عبد الله", last_ar="الوزاني",
                      born=date(1958, 5, 5), sex="M", mutuelle="OMFAM", username="abdellah.ouazzani",
