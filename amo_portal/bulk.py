@@ -1,9 +1,9 @@
-"""Set-based updates of many rows in one statement (PostgreSQL: UPDATE ... FROM unnest(arrays))."""
+"""Set-based updates of many rows in one statement (PostgreSQL: COPY into a temporary table, UPDATE ... FROM)."""
 import json
+import zlib
 from collections.abc import Mapping, Sequence
 
-import psycopg
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 
 def bulk_update_rows(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str],
@@ -11,7 +11,7 @@ def bulk_update_rows(model: type[models.Model], objs: Sequence[models.Model], fi
     """Write `fields` of `objs` back to the database.
 
     Django's bulk_update builds one CASE WHEN per field, whose cost grows with rows × fields;
-    on PostgreSQL we join one array per column instead (see update_columns).
+    on PostgreSQL we COPY the values and join them instead (see update_columns).
     Other databases (SQLite, the embedded default) use Django's bulk_update.
     """
     if not objs:
@@ -31,9 +31,8 @@ def update_columns(model: type[models.Model], pks: Sequence, columns: Mapping[st
     """Set, for each primary key in `pks`, the field values given column by column.
 
     `columns` maps a field name (or attname, e.g. "etm_accord_id") to one value per key, in the
-    order of `pks`. On PostgreSQL this is a single statement whose text does not depend on the
-    number of rows, with one array parameter per column (bound server-side, so nothing is
-    re-parsed per row); elsewhere, one UPDATE per row.
+    order of `pks`. On PostgreSQL the rows are copied to a temporary table and written by a
+    single UPDATE; elsewhere (SQLite), one UPDATE per row.
     """
     if not pks:
         return
@@ -46,17 +45,32 @@ def update_columns(model: type[models.Model], pks: Sequence, columns: Mapping[st
     if connection.vendor != "postgresql":
         _update_row_by_row(model, fields, pks, values)
         return
+    _update_from_copy(meta, fields, pks, values)
+
+
+def _update_from_copy(meta, fields: list[models.Field], pks: Sequence, values: list[list]) -> None:
+    """COPY the new values into a temporary table, then one UPDATE ... FROM joins it by key.
+
+    COPY formats rows in C (psycopg), far faster than binding thousands of parameters, and the
+    statement texts do not depend on the number of rows.
+    """
     pk = meta.pk
-    names = [pk.column] + [f.column for f in fields]
-    arrays = ", ".join(f"%s::{_array_type(f)}" for f in [pk, *fields])
+    columns = [pk, *fields]
+    # one temporary table per (table, columns): a session keeps it, emptied after each use
+    temp = f"_bulk_{meta.db_table}_{zlib.crc32(' '.join(f.column for f in columns).encode()):08x}"
+    definition = ", ".join(f'"{f.column}" {_column_type(f)}' for f in columns)
     set_clause = ", ".join(f'"{f.column}" = v."{f.column}"' for f in fields)
-    sql = (
-        f'UPDATE "{meta.db_table}" AS t SET {set_clause} FROM unnest({arrays}) '
-        f'AS v({", ".join(chr(34) + n + chr(34) for n in names)}) WHERE t."{pk.column}" = v."{pk.column}"'
-    )
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:  # server-side binding: arrays go as parameters
-        cursor.execute(sql, [list(pks), *values])
+    names = ", ".join(f'"{f.column}"' for f in columns)
+    with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as wrapper:
+        cursor = wrapper.cursor  # the psycopg cursor, for COPY
+        cursor.execute(f'CREATE TEMPORARY TABLE IF NOT EXISTS "{temp}" ({definition}) ON COMMIT DELETE ROWS')
+        with cursor.copy(f'COPY "{temp}" ({names}) FROM STDIN') as copy:
+            for row in zip(pks, *values, strict=True):
+                copy.write_row(row)
+        cursor.execute(f'ANALYZE "{temp}"')  # a few rows: lets the planner join by key, not by scan
+        cursor.execute(f'UPDATE "{meta.db_table}" AS t SET {set_clause} FROM "{temp}" AS v '
+                       f'WHERE t."{pk.column}" = v."{pk.column}"')
+        cursor.execute(f'DELETE FROM "{temp}"')
 
 
 def _column_values(field: models.Field, values: Sequence) -> list:
@@ -65,15 +79,13 @@ def _column_values(field: models.Field, values: Sequence) -> list:
     return list(values)
 
 
-def _array_type(field: models.Field) -> str:
+def _column_type(field: models.Field) -> str:
     if isinstance(field, models.JSONField):
-        return "jsonb[]"
-    if isinstance(field, models.ForeignKey):
-        return field.target_field.rel_db_type(connection) + "[]"
+        return "jsonb"
+    if isinstance(field, models.ForeignKey | models.AutoField):
+        return (field.target_field if isinstance(field, models.ForeignKey) else field).rel_db_type(connection)
     db_type = field.db_type(connection)
-    if db_type.startswith("varchar"):
-        return "text[]"
-    return f"{db_type}[]"
+    return "text" if db_type.startswith("varchar") else db_type
 
 
 def _update_row_by_row(model: type[models.Model], fields: list[models.Field], pks: Sequence,
@@ -88,3 +100,30 @@ def _update_row_by_row(model: type[models.Model], fields: list[models.Field], pk
         rows.append([*row, pk])
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def insert_rows(objs: Sequence[models.Model]) -> None:
+    """Insert new rows (no primary key yet, nothing returned). On PostgreSQL one COPY, whose
+    rows psycopg formats in C; elsewhere Django's bulk_create."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objs)
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            for obj in objs:
+                f.pre_save(obj, add=True)
+    names = ", ".join(f'"{f.column}"' for f in fields)
+    with connection.cursor() as wrapper, wrapper.cursor.copy(f'COPY "{meta.db_table}" ({names}) FROM STDIN') as copy:
+        for obj in objs:
+            copy.write_row([_copy_value(f, getattr(obj, f.attname)) for f in fields])
+
+
+def _copy_value(field: models.Field, value):
+    if isinstance(field, models.JSONField) and value is not None:
+        return json.dumps(value, cls=field.encoder)
+    return value

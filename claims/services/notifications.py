@@ -2,7 +2,7 @@
 from django.conf import settings
 from django.core.mail import send_mass_mail
 
-from claims.models import Claim, ClaimStatus
+from claims.models import Claim, ClaimStatus, DocumentRequest
 
 SUBJECTS = {
     ClaimStatus.SUBMITTED: "Votre dossier {number} a bien été déposé",
@@ -29,14 +29,22 @@ def status_emails(claim_ids: list[int]) -> int:
     """Send one email per claim with an email address; returns how many were sent."""
     base = getattr(settings, "PORTAL_BASE_URL", "http://127.0.0.1:8000")
     messages = []
-    claims = Claim.objects.filter(pk__in=claim_ids).select_related("insured").prefetch_related("document_requests")
+    claims = Claim.objects.filter(pk__in=claim_ids).select_related("insured").only(
+        "number", "status", "total_amo", "total_complementary", "rejection_message",
+        "insured__email", "insured__first_name", "insured__last_name")
+    # The missing documents matter only to claims waiting for them: one query for those, rather
+    # than a prefetch per claim (a worker notifies a thousand claims at a time).
+    missing = {}
+    for claim_id, text in (DocumentRequest.objects.filter(claim_id__in=claim_ids,
+                                                          claim__status=ClaimStatus.DOCUMENTS_REQUESTED)
+                           .order_by("claim_id", "created_at").values_list("claim_id", "missing")):
+        missing[claim_id] = text  # the latest request wins
     for claim in claims:
         if not claim.insured.email or claim.status not in SUBJECTS:
             continue
         amount = f"{claim.reimbursed:.2f}".replace(".", ",") if claim.reimbursed is not None else "0,00"
-        request = claim.document_requests.first()
         context = {"number": claim.number, "amount": amount, "reason": claim.rejection_message,
-                   "missing": request.missing if request else "", "url": f"{base}/espace/dossiers/{claim.pk}/"}
+                   "missing": missing.get(claim.pk, ""), "url": f"{base}/espace/dossiers/{claim.pk}/"}
         subject = SUBJECTS[claim.status].format(**context)
         body = BODIES.get(claim.status, DEFAULT_BODY).format(**context)
         messages.append((subject, f"Bonjour {claim.insured.full_name},\n\n{body}\n\nVotre mutuelle",

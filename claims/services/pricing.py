@@ -51,6 +51,7 @@ class Cotation:
     coefficient: Decimal
 
 
+@lru_cache(maxsize=4096)  # a few dozen distinct cotations make up most lines
 def parse_cotation(text: str) -> Cotation | None:
     """'B 60' -> (B, 60); 'Cs' -> (Cs, 1); 'K50' -> (K, 50). None when unreadable."""
     match = _COTATION.match(text or "")
@@ -129,6 +130,11 @@ def _ald(line: LineInput, ctx: ClaimContext) -> tuple[bool, str]:
     return False, " Ligne déclarée liée à l'ALD mais sans ETM valable à la date des soins : taux ordinaire."
 
 
+@lru_cache(maxsize=4096)
+def _act_head(code: str, coefficient: Decimal, quantity: int, ref: str) -> str:
+    return f"{code} × {coefficient.normalize():f} × {quantity} ({ref})"
+
+
 def price_act(line: LineInput, ctx: ClaimContext, book: TariffBook) -> PricedLine:
     cotation = parse_cotation(line.cotation)
     key = book.key(cotation.key) if cotation else None
@@ -149,7 +155,7 @@ def price_act(line: LineInput, ctx: ClaimContext, book: TariffBook) -> PricedLin
     flat = flat * line.quantity if key.is_consultation else ZERO
     tariff = to_centimes(value.value[0] * cotation.coefficient * line.quantity)
     amounts = liquidate_line(LineToLiquidate(line.amount_paid, tariff, amo.value[0], comp_rate, flat))
-    head = f"{key.code} × {cotation.coefficient.normalize():f} × {line.quantity} ({value.ref})"
+    head = _act_head(key.code, cotation.coefficient, line.quantity, value.ref)
     comp_ref = comp.ref if comp else "pas de régime complémentaire"
     text = _explain(head, amounts, to_centimes(line.amount_paid), amo.value[0], amo.ref, comp_rate, flat, comp_ref,
                     ald_note)

@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from amo_portal.bulk import bulk_update_rows, update_columns
+from amo_portal.bulk import bulk_update_rows, insert_rows, update_columns
 from amo_portal.money import ZERO
-from beneficiaries.models import Dependent, ETMAccord, Insured
+from beneficiaries.models import Dependent, ETMAccord, Insured, RightsMaintenance, StudyCertificate
 from beneficiaries.services.entitlement import beneficiary_entitlement
-from claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatus, ClaimStatusChange
+from claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatus
 from claims.services.checks import ClaimReason, Reason, deadline_reason, entitlement_reason
 from claims.services.liquidation import Totals, add_up
 from claims.services.pricing import ClaimContext, LineInput, LineReason, PricedLine, price_line, rejected_line
@@ -133,21 +133,44 @@ class Duplicates:
         return None
 
 
+#: Earlier live claims that share a fingerprint, or a document, with the chunk's claims. The keys
+#: are joined as an array so that PostgreSQL probes the indexes whatever the chunk size.
+SQL_DUPLICATE_KEYS = """
+SELECT c.id, c.duplicate_key, c.number FROM unnest(%s::text[]) AS k(key)
+JOIN claims_claim c ON c.duplicate_key = k.key WHERE c.status NOT IN ('brouillon', 'rejete')
+"""
+SQL_DUPLICATE_DOCUMENTS = """
+SELECT c.id, d.sha256, c.number FROM unnest(%s::text[]) AS k(sha)
+JOIN claims_claimdocument d ON d.sha256 = k.sha JOIN claims_claim c ON c.id = d.claim_id
+WHERE c.status NOT IN ('brouillon', 'rejete')
+"""
+
+
 def find_duplicates(claims: list[ClaimFacts]) -> Duplicates:
-    live = [ClaimStatus.DRAFT, ClaimStatus.REJECTED]
-    keys = {c.duplicate_key for c in claims if c.duplicate_key}
+    keys = sorted({c.duplicate_key for c in claims if c.duplicate_key})
+    shas = sorted({sha for c in claims for sha, _ in c.documents})
     by_key: dict[str, list[tuple[int, str]]] = {}
-    if keys:
-        for pk, key, number in (Claim.objects.filter(duplicate_key__in=keys).exclude(status__in=live)
-                                .values_list("pk", "duplicate_key", "number")):
-            by_key.setdefault(key, []).append((pk, number))
-    shas = {sha for c in claims for sha, _ in c.documents}
     by_document: dict[str, list[tuple[int, str]]] = {}
-    if shas:
-        for pk, sha, number in (ClaimDocument.objects.filter(sha256__in=shas).exclude(claim__status__in=live)
-                                .values_list("claim_id", "sha256", "claim__number")):
-            by_document.setdefault(sha, []).append((pk, number))
+    for found, rows in ((by_key, _earlier_rows(SQL_DUPLICATE_KEYS, keys, "duplicate_key")),
+                        (by_document, _earlier_rows(SQL_DUPLICATE_DOCUMENTS, shas, "sha256"))):
+        for pk, value, number in rows:
+            found.setdefault(value, []).append((pk, number))
     return Duplicates(by_key, by_document)
+
+
+def _earlier_rows(sql: str, values: list[str], field: str):
+    if not values:
+        return []
+    live = [ClaimStatus.DRAFT, ClaimStatus.REJECTED]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [values])
+            return cursor.fetchall()
+    if field == "duplicate_key":
+        return Claim.objects.filter(duplicate_key__in=values).exclude(status__in=live).values_list(
+            "pk", "duplicate_key", "number")
+    return ClaimDocument.objects.filter(sha256__in=values).exclude(claim__status__in=live).values_list(
+        "claim_id", "sha256", "claim__number")
 
 
 def control_and_price(claim: ClaimFacts, book: TariffBook, duplicates: Duplicates) -> Outcome:
@@ -219,20 +242,30 @@ def lock_pending_claims(limit: int) -> list[ClaimFacts]:
 def load_chunk(claims: list[ClaimFacts]) -> None:
     """Attach lines, documents, dependants and ETM accords to the locked claims (≤ 5 queries)."""
     by_id = {c.pk: c for c in claims}
+    # The chunk is usually a run of ids taken in order: a range scan of the claim_id indexes is
+    # cheaper than a thousand-value IN list to build and probe; rows of claims outside the chunk
+    # (another worker's, interleaved) are skipped. Sparse ids (claims filed again after a
+    # request for documents) fall back to the list.
+    lowest, highest = min(by_id), max(by_id)
+    scope = ({"claim_id__gte": lowest, "claim_id__lte": highest} if highest - lowest < 4 * len(by_id)
+             else {"claim_id__in": list(by_id)})
     for pk, claim_id, kind, cotation, code, quantity, paid, ald, approval, rejected in (
-            ClaimLine.objects.filter(claim_id__in=by_id).order_by("claim_id", "position").values_list(*LINE_COLUMNS)):
-        claim = by_id[claim_id]
+            ClaimLine.objects.filter(**scope).order_by("claim_id", "position")
+            .values_list(*LINE_COLUMNS)):
+        claim = by_id.get(claim_id)
+        if claim is None:
+            continue
         claim.line_ids.append(pk)
         claim.lines.append(LineInput(kind=kind, amount_paid=paid, quantity=quantity, cotation=cotation,
                                      medicine_code=code, ald_linked=ald, prior_approval_number=approval,
                                      rejected_reason_code=rejected))
-    for claim_id, sha256, name in (ClaimDocument.objects.filter(claim_id__in=by_id).order_by("pk")
+    for claim_id, sha256, name in (ClaimDocument.objects.filter(**scope).order_by("pk")
                                    .values_list("claim_id", "sha256", "original_name")):
-        by_id[claim_id].documents.append((sha256, name))
+        if claim_id in by_id:
+            by_id[claim_id].documents.append((sha256, name))
     dependent_ids = {c.dependent_id for c in claims if c.dependent_id}
     if dependent_ids:
-        dependents = {d.pk: d for d in Dependent.objects.filter(pk__in=dependent_ids).only(*DEPENDENT_FIELDS)
-                      .prefetch_related("study_certificates", "rights_maintenances")}
+        dependents = load_dependents(dependent_ids)
         for claim in claims:
             if claim.dependent_id:
                 claim.dependent = dependents[claim.dependent_id]
@@ -244,6 +277,29 @@ def load_chunk(claims: list[ClaimFacts]) -> None:
             accords.setdefault(accord.insured_id, []).append(accord)
         for claim in claims:
             claim.accords = accords.get(claim.insured_id, [])
+
+
+def load_dependents(ids: set[int]) -> dict[int, Dependent]:
+    """Dependants with their study certificates and rights maintenances, in three plain queries
+    (Django's prefetch_related builds one filtered queryset per dependant: too slow here)."""
+    db = Dependent.objects.db
+    dependents = {row[0]: Dependent.from_db(db, DEPENDENT_FIELDS, row)
+                  for row in Dependent.objects.filter(pk__in=ids).values_list(*DEPENDENT_FIELDS)}
+    related = {
+        "study_certificates": (StudyCertificate, ("id", "dependent_id", "valid_from", "valid_until")),
+        "rights_maintenances": (RightsMaintenance, ("id", "dependent_id", "valid_from", "valid_until")),
+    }
+    for name, (model, fields) in related.items():
+        rows: dict[int, list] = {pk: [] for pk in dependents}
+        for row in model.objects.filter(dependent_id__in=ids).values_list(*fields):
+            rows[row[1]].append(model.from_db(db, fields, row))
+        for pk, dependent in dependents.items():
+            # What the entitlement rules read through dependent.<relation>.all(): the related
+            # manager answers from this cache. A plain list, so that a .filter() on it fails
+            # loudly instead of querying behind our back.
+            dependent._prefetched_objects_cache = {**getattr(dependent, "_prefetched_objects_cache", {}),
+                                                   name: rows[pk]}
+    return dependents
 
 
 # --- the chunk -------------------------------------------------------------------------------
@@ -289,7 +345,7 @@ def process_locked_claims(claims: list[ClaimFacts], *, by, book: TariffBook) -> 
         "etm_accord_id": [o.etm_accord.pk if o.etm_accord else None for o in outcomes],
         "updated_at": [now] * len(claims),
     })
-    ClaimStatusChange.objects.bulk_create(changes)
+    insert_rows(changes)
 
 
 def write_lines(pks: list[int], priced: list[PricedLine]) -> None:

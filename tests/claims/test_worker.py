@@ -58,8 +58,8 @@ def test_worker_killed_mid_run_loses_nothing_and_liquidates_each_claim_exactly_o
     worker = start_worker(concurrency=2, log_path=tmp_path / "worker-1.log")
     try:
         # when: two sweeps work side by side in small chunks, and the worker is killed -9 mid-run
-        send_task(SWEEP, kwargs={"chunk": 50})
-        send_task(SWEEP, kwargs={"chunk": 50})
+        send_task(SWEEP, kwargs={"chunk": 50, "budget": 0})
+        send_task(SWEEP, kwargs={"chunk": 50, "budget": 0})
         wait_until(lambda: decided() >= 200, timeout=60, message="le premier worker n'a rien liquidé")
         kill_worker(worker)
         left = Claim.objects.filter(status=ClaimStatus.SUBMITTED).count()

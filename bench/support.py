@@ -1,0 +1,120 @@
+"""What every benchmark needs: its own PostgreSQL database, Django on it, a real Celery worker."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/9"
+
+
+def server_url() -> str:
+    return os.environ.get("BENCH_DATABASE_SERVER", DEFAULT_SERVER).rstrip("/")
+
+
+def redis_url() -> str:
+    return os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS)
+
+
+def database_url(name: str) -> str:
+    return f"{server_url()}/{name}"
+
+
+def recreate_database(name: str) -> None:
+    """Drop and create the benchmark's database (never one the portal or the tests use)."""
+    import psycopg
+
+    if name in {"test", "postgres", "template0", "template1"}:
+        raise SystemExit(f"refus d'écraser la base « {name} » : choisissez une base dédiée au benchmark")
+    with psycopg.connect(f"{server_url()}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django(name: str) -> None:
+    """Point this process at the benchmark database and start Django (debug off: no query log)."""
+    os.environ["DATABASE_URL"] = database_url(name)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "amo_portal.settings.local"
+    os.environ["DJANGO_DEBUG"] = "false"
+    os.environ["DJANGO_LOG_LEVEL"] = "WARNING"
+    os.environ["DJANGO_EMAIL_BACKEND"] = "django.core.mail.backends.dummy.EmailBackend"
+    os.environ.pop("REDIS_URL", None)  # this process runs nothing eagerly by mistake: it only sends
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def prepare_database(name: str) -> None:
+    """A fresh database with the schema and the reference data, as `make run` has them."""
+    from django.core.management import call_command
+
+    recreate_database(name)
+    setup_django(name)
+    call_command("migrate", verbosity=0)
+    call_command("load_reference_data", verbosity=0)
+
+
+def analyze() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def start_worker(name: str, *, concurrency: int = 2, log_path: Path | None = None) -> subprocess.Popen:
+    """`celery worker -P prefork` on the benchmark database and Redis db, in its own process group."""
+    import redis
+
+    redis.Redis.from_url(redis_url()).flushdb()
+    env = dict(os.environ)
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "amo_portal.settings.local", "DATABASE_URL": database_url(name),
+        "REDIS_URL": redis_url(), "CELERY_BROKER_URL": redis_url(), "DJANGO_DEBUG": "false",
+        "DJANGO_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
+        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+    })
+    output = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "amo_portal", "worker", "-P", "prefork",
+         f"--concurrency={concurrency}", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
+         f"--hostname=bench-{os.getpid()}@%h"],
+        cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+    wait_for_worker(proc)
+    return proc
+
+
+def celery_app():
+    from amo_portal.celery import app
+
+    app.conf.broker_url = redis_url()
+    app.conf.task_always_eager = False
+    return app
+
+
+def wait_for_worker(proc: subprocess.Popen, timeout: float = 60) -> None:
+    app = celery_app()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("le worker Celery s'est arrêté au démarrage (voir son journal)")
+        if app.control.ping(timeout=0.5):
+            return
+    raise SystemExit("le worker Celery ne répond pas")
+
+
+def stop_worker(proc: subprocess.Popen) -> None:
+    import signal
+
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
