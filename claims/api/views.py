@@ -88,7 +88,7 @@ class MedicineListApi(generics.GenericAPIView):
     @extend_schema(parameters=[OpenApiParameter("search", str, description="nom, DCI ou code")],
                    responses={200: MedicineSerializer(many=True)})
     def get(self, request):
-        search = request.query_params.get("search", "")[:100]
+        search = request.query_params.get("search", "")[:100].replace("\x00", "")  # PostgreSQL refuses NUL
         page = self.paginate_queryset(medicines_search(text=search))
         return self.get_paginated_response([medicine_payload(m) for m in page])
 
