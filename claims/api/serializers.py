@@ -1,5 +1,5 @@
 """Shapes of the claims API (input checking only; business rules live in the services)."""
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -7,6 +7,8 @@ from rest_framework import serializers
 
 from amo_portal.money import to_centimes
 
+#: How far ahead a simulated filing date may be.
+MAX_DAYS_AHEAD = 366
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.00"), "max_value": Decimal("1000000.00")}
 
 
@@ -65,6 +67,12 @@ class SimulationInputSerializer(serializers.Serializer):
     beneficiary = SimulationBeneficiarySerializer()
     etm = SimulationETMSerializer(required=False, allow_null=True, default=None)
     lines = SimulationLineSerializer(many=True, allow_empty=False, max_length=50)
+
+    def validate_filing_date(self, value: date | None) -> date | None:
+        # A simulation may look ahead ("if I file next month"), not into the next century.
+        if value is not None and value > timezone.localdate() + timedelta(days=MAX_DAYS_AHEAD):
+            raise serializers.ValidationError("La date de dépôt ne peut pas dépasser d'un an la date du jour.")
+        return value
 
     def validate(self, attrs):
         filing = attrs.get("filing_date") or timezone.localdate()
