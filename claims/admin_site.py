@@ -5,6 +5,8 @@ admin refuses a session that is not verified by their device. Staff enrol themse
 "Double authentification" (QR code). Wrong codes count as failed logins for the lockout
 (django-axes), like wrong passwords. claims.admin_config makes this site the default one.
 """
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -45,6 +47,21 @@ def verify_code(user, devices: list, code: str):
     return None
 
 
+#: Session key remembering that the signed-in user has no second factor (one query less per page).
+NO_DEVICE_SESSION_KEY = "amo_sans_double_authentification"
+
+
+def has_second_factor(request) -> bool:
+    """Whether the signed-in user enrolled a device. "No device" is remembered in the session:
+    enrolling (security_view) or logging in again asks anew."""
+    if request.session.get(NO_DEVICE_SESSION_KEY) == request.user.pk:
+        return False
+    enrolled = bool(confirmed_devices(request.user))
+    if not enrolled:
+        request.session[NO_DEVICE_SESSION_KEY] = request.user.pk
+    return enrolled
+
+
 class StaffLoginForm(AdminAuthenticationForm):
     otp_token = forms.CharField(
         label="Code de double authentification", required=False, max_length=10,
@@ -75,6 +92,22 @@ class AmoAdminSite(admin.AdminSite):
     site_title = "Back-office AMO"
     index_title = "Tableau de bord"
     login_form = StaffLoginForm
+    #: The desk needs the width; the home page and the breadcrumbs lead everywhere else.
+    enable_nav_sidebar = False
+
+    def each_context(self, request):
+        """Django's context, with the list of apps built only if a page shows it (the home page):
+        building it reverses every model's URLs on every request."""
+        script_name = request.META["SCRIPT_NAME"]
+        return {
+            "site_title": self.site_title, "site_header": self.site_header,
+            "site_url": script_name if self.site_url == "/" and script_name else self.site_url,
+            "has_permission": self.has_permission(request),
+            "available_apps": partial(self.get_app_list, request),  # templates call it when they need it
+            "is_popup": False, "is_nav_sidebar_enabled": self.enable_nav_sidebar,
+            "log_entries": self.get_log_entries(request),
+            "amo_scope": scope_label(request.user),
+        }
 
     def has_permission(self, request) -> bool:
         if not super().has_permission(request):
@@ -82,15 +115,33 @@ class AmoAdminSite(admin.AdminSite):
         user = request.user
         if getattr(user, "is_verified", None) is not None and user.is_verified():
             return True
-        if not hasattr(request, "_amo_has_second_factor"):
-            request._amo_has_second_factor = bool(confirmed_devices(user))
-        return not request._amo_has_second_factor
+        return not has_second_factor(request)
 
     def get_urls(self):
         return [path("securite/", self.admin_view(self.security_view), name="security"), *super().get_urls()]
 
     def security_view(self, request):
         return security_view(self, request)
+
+
+_CODES: dict[tuple[str, int], str] = {}
+
+
+def scope_label(user) -> str:
+    """"MGEN · agent de mutuelle" for the header. Mutuelle and organisme codes are reference data
+    that never change: they are read once per process, not once per page."""
+    if not user.is_authenticated:
+        return ""
+    from mutuelles.models import AMOFund, Mutuelle
+
+    for model, pk in ((Mutuelle, user.mutuelle_id), (AMOFund, user.fund_id)):
+        if pk is None:
+            continue
+        key = (model.__name__, pk)
+        if key not in _CODES:
+            _CODES[key] = model.objects.values_list("code", flat=True).get(pk=pk)
+        return f"{_CODES[key]} · {user.get_role_display()}"
+    return ""
 
 
 def _qr_svg(url: str) -> str:
@@ -121,6 +172,7 @@ def security_view(site: AmoAdminSite, request):
             if verify_code(user, [pending], code):
                 pending.confirmed = True
                 pending.save(update_fields=["confirmed"])
+                request.session.pop(NO_DEVICE_SESSION_KEY, None)
                 otp_login(request, pending)
                 messages.success(request, MSG_ENROLLED)
                 return HttpResponseRedirect(reverse("admin:security"))
