@@ -121,7 +121,7 @@ class ClaimForm(forms.Form):
     care_sheet_number = forms.CharField(label=_("N° de la feuille de soins (facultatif)"), max_length=40,
                                         required=False)
     is_ald = forms.BooleanField(label=_("Dossier ALD (affection de longue durée)"), required=False)
-    ald_code = forms.CharField(label=_("Code ALD"), max_length=8, required=False)
+    ald_code = forms.CharField(label=_("Code ALD (facultatif)"), max_length=8, required=False)
     etm_accord_number = forms.ChoiceField(label=_("Accord ETM"), required=False)
     care_sheet_files = MultipleFileField(label=_("Feuille de soins (photo ou PDF)"))
     prescription_files = MultipleFileField(label=_("Ordonnance (photo ou PDF)"))

@@ -2,6 +2,7 @@
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import gettext
 
 from amo_portal.money import format_dh
@@ -19,7 +20,8 @@ def dh(value) -> str:
             value = Decimal(value)
         except InvalidOperation:
             return value
-    return format_dh(value)
+    # <bdi dir="ltr">: "250,00 DH" keeps its order inside a right-to-left (Arabic) page.
+    return format_html('<bdi class="amount" dir="ltr">{}</bdi>', format_dh(value))
 
 
 @register.filter
