@@ -75,6 +75,10 @@ class ClaimAdmin(LargeTableAdmin):
             return ["filed_on", "pk"]  # the queue: served by claim_queue_idx
         return ["-filed_on", "-pk"]
 
+    def changelist_view(self, request, extra_context=None):
+        status = request.GET.get(QueueStatusFilter.parameter_name) or QueueStatusFilter.default_for(request.user)
+        return super().changelist_view(request, {"title": QueueStatusFilter.title_for(status), **(extra_context or {})})
+
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
             return queryset, False
@@ -106,15 +110,15 @@ class ClaimAdmin(LargeTableAdmin):
     def filed(self, obj: Claim) -> str:
         return self._cell(obj, "filed")
 
-    @admin.display(description="délai (60 j)")
+    @admin.display(description="délai")
     def countdown(self, obj: Claim) -> str:
         return self._cell(obj, "countdown")
 
-    @admin.display(description="payé par l'assuré")
+    @admin.display(description="payé")
     def paid(self, obj: Claim) -> str:
         return self._cell(obj, "paid")
 
-    @admin.display(description="remboursement")
+    @admin.display(description="remboursé")
     def reimbursement(self, obj: Claim) -> str:
         return self._cell(obj, "reimbursement")
 
@@ -122,7 +126,7 @@ class ClaimAdmin(LargeTableAdmin):
     def state(self, obj: Claim) -> str:
         return self._cell(obj, "state")
 
-    @admin.display(description="points à contrôler / motif")
+    @admin.display(description="à contrôler / motif")
     def reasons(self, obj: Claim) -> str:
         return self._cell(obj, "reasons")
 

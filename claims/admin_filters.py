@@ -56,6 +56,14 @@ class QueueStatusFilter(admin.SimpleListFilter):
         # organisme staff and administrators oversee rather than control: everything, newest first
         return cls.TO_CONTROL if getattr(user, "is_mutuelle_staff", False) else cls.ALL
 
+    @classmethod
+    def title_for(cls, value: str) -> str:
+        titles = {cls.TO_CONTROL: "Dossiers à contrôler", cls.SECOND_APPROVAL: "Dossiers à confirmer (double contrôle)",
+                  cls.ALL: "Tous les dossiers"}
+        if value in titles:
+            return titles[value]
+        return f"Dossiers « {ClaimStatus(value).label} »" if value in ClaimStatus.values else "Dossiers"
+
     def lookups(self, request, model_admin):
         return [
             (self.TO_CONTROL, "À contrôler"),
@@ -129,11 +137,13 @@ class ReasonFilter(admin.SimpleListFilter):
     parameter_name = "motif"
 
     def lookups(self, request, model_admin):
+        checks = [(f"controle:{key}", f"Contrôle : {label}") for key, label in REVIEW_REASON_LABELS.items()]
+        status = request.GET.get(QueueStatusFilter.parameter_name) or QueueStatusFilter.default_for(request.user)
+        if status not in (ClaimStatus.REJECTED, QueueStatusFilter.ALL):
+            return checks  # the (long) list of rejection reasons only where rejected claims are listed
         reasons = RejectionReason.objects.filter(scope__in=[RejectionReason.Scope.CLAIM, RejectionReason.Scope.BOTH])
-        return [
-            *[(f"controle:{key}", f"Contrôle : {label}") for key, label in REVIEW_REASON_LABELS.items()],
-            *[(f"rejet:{code}", f"Rejet : {label}") for code, label in reasons.values_list("code", "label")],
-        ]
+        rejections = [(f"rejet:{code}", f"Rejet : {label}") for code, label in reasons.values_list("code", "label")]
+        return [*checks, *rejections]
 
     def queryset(self, request, queryset):
         kind, _, key = (self.value() or "").partition(":")

@@ -120,6 +120,11 @@ class AmoAdminSite(admin.AdminSite):
     def get_urls(self):
         return [path("securite/", self.admin_view(self.security_view), name="security"), *super().get_urls()]
 
+    def index(self, request, extra_context=None):
+        from claims.admin_views import desk_summary
+
+        return super().index(request, {**(extra_context or {}), "amo_desk": desk_summary(request.user)})
+
     def security_view(self, request):
         return security_view(self, request)
 

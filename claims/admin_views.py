@@ -235,6 +235,33 @@ def desk_context(model_admin, request, claim: Claim, *, bound: DecisionForm | No
     }
 
 
+#: The home page counts the queue up to this many claims, then says "more than".
+SUMMARY_CAP = 1000
+
+
+def _capped(queryset) -> tuple[int, bool]:
+    count = queryset[:SUMMARY_CAP + 1].count()
+    return min(count, SUMMARY_CAP), count > SUMMARY_CAP
+
+
+def desk_summary(user) -> dict | None:
+    """The home page of mutuelle staff: their queue at a glance and their last decisions."""
+    if not getattr(user, "is_mutuelle_staff", False):
+        return None
+    from claims.models import ClaimDecision
+
+    mine = claims_visible_to(user=user).filter(status=ClaimStatus.IN_CONTROL)
+    urgent_before = timezone.localdate() - timedelta(days=PROCESSING_TARGET_DAYS - URGENT_DAYS)
+    return {
+        "to_control": _capped(mine), "urgent": _capped(mine.filter(filed_on__lte=urgent_before)),
+        "to_confirm": _capped(mine.filter(needs_second_approval=True)) if user.role == "superviseur" else None,
+        "waiting_documents": _capped(claims_visible_to(user=user).filter(status=ClaimStatus.DOCUMENTS_REQUESTED)),
+        "decisions": list(ClaimDecision.objects.filter(decided_by=user).select_related("claim", "line")
+                          .order_by("-decided_at")[:10]),
+        "urgent_days": URGENT_DAYS,
+    }
+
+
 def desk_view(model_admin, request, object_id):
     if not model_admin.has_view_or_change_permission(request):
         raise PermissionDenied

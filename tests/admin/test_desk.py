@@ -264,3 +264,43 @@ def test_history_page_lists_status_changes_and_decisions(login, agent, claim):
     assert "en contrôle → liquidé" in page
     assert "Acceptation" in page
     assert "Vu." in page
+
+
+def pdf_document():
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from claims.services.documents import check_document
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 80), color=(255, 255, 255)).save(buffer, format="PDF")
+    return check_document(SimpleUploadedFile("ordonnance.pdf", buffer.getvalue(), content_type="application/pdf"))
+
+
+def test_pdf_is_previewed_in_a_frame_that_chrome_can_render(login, agent, insured):
+    # given
+    claim = claim_in_control(insured=insured, documents=[("ordonnance", pdf_document())] + with_document(31))
+    pdf = claim.documents.get(content_type="application/pdf")
+    image = claim.documents.get(content_type="image/png")
+    client = login(agent)
+    # when
+    page = client.get(desk(claim)).content.decode()
+    pdf_response = client.get(reverse("claims:document", args=[pdf.pk]))
+    image_response = client.get(reverse("claims:document", args=[image.pk]))
+    # then: Chrome does not run its PDF viewer in a sandboxed document; images stay sandboxed
+    assert f'<iframe class="amo-doc-pdf" src="{reverse("claims:document", args=[pdf.pk])}"' in page
+    assert pdf_response["Content-Type"] == "application/pdf"
+    assert pdf_response["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" not in pdf_response
+    assert image_response["Content-Security-Policy"].startswith("sandbox")
+
+
+def test_home_page_shows_the_agents_queue_and_last_decisions(login, agent, claim):
+    client = login(agent)
+    client.post(decide(claim, "pieces"), {"pieces-version": claim.version, "pieces-details": "Facture."})
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "Ma file de contrôle" in page
+    assert "en attente de pièces" in page
+    assert claim.number in page  # in "Mes dernières décisions"
