@@ -1,16 +1,21 @@
 """Demo data for `make run`: insured persons of several mutuelles, dependants, an ALD patient,
 staff of two mutuelles and a CNOPS officer, and a few claims filed through the real services."""
+import io
+import random
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from beneficiaries.models import Dependent, ETMAccord, Insured, StudyCertificate
 from beneficiaries.validators import rib_key
 from claims.models import Claim
+from claims.services.documents import CheckedDocument, check_document
 from claims.services.intake import ClaimDraft, submit_claim
 from claims.services.pricing import LineInput
 from mutuelles.models import AMOFund, Mutuelle, StaffRole
@@ -18,6 +23,14 @@ from mutuelles.services import create_staff
 from tariffs.models import ALDCondition, Medicine
 
 DEMO_PASSWORD = "demo-AMO-2026"
+NAMES = [("Hassan", "Amrani", "حسن", "العمراني"), ("Khadija", "Bennis", "خديجة", "بنيس"),
+         ("Youssef", "Cherkaoui", "يوسف", "الشرقاوي"), ("Naima", "Daoudi", "نعيمة", "الداودي"),
+         ("Said", "El Fassi", "سعيد", "الفاسي"), ("Imane", "Ghali", "إيمان", "غالي"),
+         ("Mohamed", "Haddad", "محمد", "الحداد"), ("Souad", "Jettou", "سعاد", "جطو"),
+         ("Aziz", "Kabbaj", "عزيز", "القباج"), ("Loubna", "Lahlou", "لبنى", "لحلو"),
+         ("Driss", "Mansouri", "إدريس", "المنصوري"), ("Zineb", "Sqalli", "زينب", "السقلي")]
+ADMINISTRATIONS = ["Ministère de l'Éducation nationale", "Ministère de la Santé", "Ministère de l'Intérieur",
+                   "Ministère de la Justice", "Ministère de l'Économie et des Finances", "Collectivités territoriales"]
 
 
 def years_ago(today: date, years: int, days: int = 0) -> date:
@@ -26,6 +39,21 @@ def years_ago(today: date, years: int, days: int = 0) -> date:
     except ValueError:
         born = today.replace(year=today.year - years, day=28)
     return born - timedelta(days=days)
+
+
+def demo_scan(person: Insured, seed: int) -> CheckedDocument:
+    """A drawn stand-in for a scanned feuille de soins, so that document previews show something."""
+    image = Image.new("RGB", (620, 820), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([20, 20, 600, 800], outline=(40, 80, 140), width=3)
+    rows = ["FEUILLE DE SOINS - DEMONSTRATION", f"Assure : {person.first_name} {person.last_name}",
+            f"Immatriculation : {person.registration_number}", f"Piece n° {seed}", "Cachet et signature du medecin"]
+    for i, text in enumerate(rows):
+        draw.text((50, 60 + 60 * i), text, fill=(20, 20, 20))
+    draw.ellipse([380, 600, 560, 740], outline=(30, 60, 160), width=4)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return check_document(SimpleUploadedFile(f"feuille-{seed}.png", buffer.getvalue(), content_type="image/png"))
 
 
 def demo_rib(bank: str, n: int) -> str:
@@ -45,6 +73,7 @@ class Command(BaseCommand):
             self.create_staff()
             family = self.create_people()
         self.file_claims(family)
+        self.file_volume()
         self.print_logins()
 
     def create_staff(self) -> None:
@@ -135,13 +164,47 @@ class Command(BaseCommand):
                 LineInput("medicament", medicines[0].prices.first().ppv, medicine_code=medicines[0].code,
                           ald_linked=True),
             ]))
-        for insured, dependent, care_date, lines in drafts:
+        for seed, (insured, dependent, care_date, lines) in enumerate(drafts):
             is_ald = any(line.ald_linked for line in lines)
             draft = ClaimDraft(insured=insured, dependent=dependent, care_date=care_date, prescriber_inpe="101234567",
                                lines=lines, is_ald=is_ald, ald_code="9" if is_ald else "",
-                               etm_accord_number="ETM-2024-000917" if is_ald else "")
+                               etm_accord_number="ETM-2024-000917" if is_ald else "",
+                               documents=[("feuille_soins", demo_scan(insured, seed))] if seed != 1 else [])
             submit_claim(draft=draft, by=insured.user, filed_on=today)
         self.stdout.write(f"{Claim.objects.count()} dossiers de démonstration déposés.")
+
+    def file_volume(self) -> None:
+        """A few dozen members of four mutuelles with claims of the last weeks, so that the agents'
+        queue and the CNOPS pages have something to show."""
+        rng = random.Random(2026)
+        today = timezone.localdate()
+        medicines = list(Medicine.objects.filter(reimbursable_from__isnull=False).prefetch_related("prices"))
+        acts = [("C", "80.00"), ("Cs", "250.00"), ("Cs", "150.00"), ("B 60", "66.00"), ("Z 40", "400.00"),
+                ("CNPSY", "300.00"), ("AMM", "50.00"), ("K 30", "900.00"), ("B 120", "150.00")]
+        count = 0
+        for n in range(10, 46):
+            mutuelle = ("MGPAP", "MGEN", "OMFAM", "MGPT")[n % 4]
+            first, last, first_ar, last_ar = NAMES[n % len(NAMES)]
+            person = self.insured(n=n, cnie=f"B{chr(65 + n % 26)}{400000 + n}", first=first, last=last,
+                                  first_ar=first_ar, last_ar=last_ar, born=date(1960 + n % 35, 1 + n % 12, 1 + n % 27),
+                                  sex="F" if n % 3 == 0 else "M", mutuelle=mutuelle, username=None,
+                                  administration=ADMINISTRATIONS[n % len(ADMINISTRATIONS)])
+            for k in range(1 + n % 2):
+                lines = [LineInput("acte", Decimal(paid), cotation=cotation)
+                         for cotation, paid in rng.sample(acts, rng.randint(1, 2))]
+                if medicines and rng.random() < 0.6:
+                    med = rng.choice(medicines)
+                    price = med.prices.all()[0]
+                    quantity = rng.randint(1, 2)
+                    lines.append(LineInput("medicament", price.ppv * quantity, medicine_code=med.code,
+                                           quantity=quantity))
+                documents = [] if rng.random() < 0.15 else [("feuille_soins", demo_scan(person, n * 10 + k))]
+                draft = ClaimDraft(insured=person, dependent=None, care_date=today - timedelta(days=rng.randint(3, 50)),
+                                   prescriber_inpe=f"10{rng.randint(1000000, 9999999)}", lines=lines,
+                                   documents=documents)
+                submit_claim(draft=draft, by=None, filed_on=today - timedelta(days=rng.randint(0, 2)))
+                count += 1
+        self.stdout.write(f"{count} autres dossiers déposés pour {46 - 10} assurés de quatre mutuelles.")
 
     def print_logins(self) -> None:
         self.stdout.write(self.style.SUCCESS(f"\nComptes de démonstration (mot de passe : {DEMO_PASSWORD})"))
