@@ -1,6 +1,7 @@
 """Admin of organismes, mutuelles, their complementary regime and staff accounts."""
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import Exists, OuterRef
 
 from mutuelles.models import AMOFund, ComplementaryRate, Mutuelle, MutuelleFundLink, User
 
@@ -59,9 +60,30 @@ class MutuelleFundLinkAdmin(ReferenceDataAdmin):
 
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
-    list_display = ["username", "first_name", "last_name", "role", "mutuelle", "fund", "is_active"]
+    list_display = ["username", "first_name", "last_name", "role", "mutuelle", "fund", "is_active", "second_factor"]
+    actions = ["remove_second_factor"]
     list_filter = ["role", "mutuelle", "fund", "is_active", "is_staff"]
     search_fields = ["username", "first_name", "last_name", "email"]
     list_select_related = ["mutuelle", "fund"]
     fieldsets = [*UserAdmin.fieldsets, ("Rattachement", {"fields": ["role", "mutuelle", "fund"]})]
     add_fieldsets = [*UserAdmin.add_fieldsets, ("Rattachement", {"fields": ["role", "mutuelle", "fund"]})]
+
+    def get_queryset(self, request):
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        # one EXISTS per row in the same query, instead of one query per row
+        enrolled = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        return super().get_queryset(request).annotate(has_second_factor=Exists(enrolled))
+
+    @admin.display(description="double authentification", boolean=True)
+    def second_factor(self, obj) -> bool:
+        return obj.has_second_factor
+
+    @admin.action(description="Retirer la double authentification (téléphone perdu ou changé)",
+                  permissions=["change"])
+    def remove_second_factor(self, request, queryset):
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        removed, _ = TOTPDevice.objects.filter(user__in=queryset).delete()
+        self.message_user(request, f"{removed} appareil(s) retiré(s) : ces comptes se connectent à nouveau avec leur "
+                                   "seul mot de passe et peuvent réactiver la double authentification.")

@@ -107,3 +107,17 @@ def test_switching_the_second_factor_off_needs_a_current_code(client, agent, enr
     enrolled.throttle_reset()  # django-otp makes one wait a little after a wrong code
     client.post(SECURITY, {"etape": "desactiver", "code": code_for(enrolled, steps_ahead=1)})
     assert not TOTPDevice.objects.filter(user=agent).exists()
+
+
+def test_administrator_removes_a_lost_second_factor(client, agent, enrolled):
+    # given
+    from django.contrib.auth import get_user_model
+
+    admin_user = get_user_model().objects.create_superuser("chef", "chef@example.ma", PASSWORD)
+    client.force_login(admin_user)
+    users = reverse("admin:mutuelles_user_changelist")
+    assert client.get(users).status_code == 200
+    # when
+    client.post(users, {"action": "remove_second_factor", "_selected_action": [agent.pk], "index": 0})
+    # then
+    assert not TOTPDevice.objects.filter(user=agent).exists()
