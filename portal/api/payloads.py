@@ -1,5 +1,6 @@
 """Plain dictionaries the insured persons' API answers with (shapes in portal.api.serializers)."""
 from django.urls import reverse
+from django.utils import timezone
 
 from amo_portal.money import to_centimes
 from claims.services.pricing import REASON_MESSAGES
@@ -71,6 +72,28 @@ def _document(document) -> dict:
             "content_type": document.content_type, "size": document.size,
             "url": reverse("portal-api-claim-document", args=[document.claim_id, document.pk]),
             "page_url": reverse("claims:document", args=[document.pk])}
+
+
+def claim_filed(claim, data) -> dict:
+    """The claim just filed, from what is in memory (no query): its lines as typed, its first step.
+
+    The liquidation runs afterwards (Celery, on commit); GET /dossiers/{id}/ shows its result.
+    """
+    lines = [{"position": index + 1, "kind": line.kind, "cotation": line.cotation.strip(),
+              "code": line.medicine_code.strip(), "quantity": line.quantity, "paid": money(line.amount_paid),
+              "ald": line.ald_linked, "tariff": None, "base": None, "amo": None, "complementary": None,
+              "patient": None, "reason": "", "reason_message": "", "explanation": ""}
+             for index, line in enumerate(data.lines)]
+    step = {"status": claim.status, "label": str(STATUS_LABELS.get(claim.status, "")),
+            "at": timezone.localtime(claim.submitted_at), "detail": ""}
+    return {
+        **claim_summary(claim, {}),
+        "treatment_end_date": claim.treatment_end_date, "prescriber_inpe": claim.prescriber_inpe,
+        "provider_inpe": claim.provider_inpe, "is_ald": claim.is_ald, "ald_code": claim.ald_code,
+        "etm_accord_number": claim.etm_accord_number, "total_amo": None, "total_complementary": None,
+        "total_patient": None, "rejection_message": "", "lines": lines, "documents": [], "timeline": [step],
+        "pending_request": None, "statement_url": None,
+    }
 
 
 def claim_detail(claim, payments: dict) -> dict:

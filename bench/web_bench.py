@@ -1,0 +1,252 @@
+"""Claim creation through the API under load, against the floor of the web stack on this machine.
+
+1. A fresh PostgreSQL database (bench_web) gets the reference data and N insured persons, each
+   with an online account and an API token.
+2. gunicorn serves the portal with the production settings (gthread workers by default), REDIS_URL
+   pointing at a dedicated Redis database: a filed claim queues its liquidation and its status
+   email there, as in production; no worker consumes them during the run, so that the web stack
+   alone is measured.
+3. wrk (Debian package) on loopback, C connections for D seconds each:
+   - claims: POST /api/v1/dossiers/ with token authentication, two act lines, and a unique
+     Idempotency-Key per request (insured persons taken in turn);
+   - floor: GET /api/v1/ping/, a constant answer through the same middleware stack and DRF.
+   Throughput, p50 and p99 latency and errors of both, and the ratio claims / floor.
+4. Correctness: the number of claims in the database equals the number of 201 answers, and none
+   was filed twice.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+NAME = "web"
+HELP = "création de dossiers par l'API sous charge (wrk, gunicorn, PostgreSQL) contre un point constant"
+DATABASE = "bench_web"
+REDIS_DB_URL = "redis://127.0.0.1:6379/10"
+#: Goals of the issue: claims at 40 % or more of the floor's throughput, p99 under 250 ms, no error.
+GOAL_RATIO = 0.40
+GOAL_P99_MS = 250.0
+
+LUA_DONE = r"""
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+                 + summary.errors.status + summary.errors.timeout
+  io.write(string.format(
+    'WRK_RESULT {"requests": %d, "duration_us": %d, "p50_us": %d, "p90_us": %d, "p99_us": %d, ' ..
+    '"max_us": %d, "errors": %d, "status_errors": %d, "timeouts": %d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency.max, errors, summary.errors.status, summary.errors.timeout))
+end
+"""
+
+LUA_CLAIMS = r"""
+local tokens = {%(tokens)s}
+local counter = 0
+local threads = {}
+
+-- setup runs in the main Lua state; thread:set defines the global `thread_id` in each thread's own state.
+setup = function(thread)
+  table.insert(threads, thread)
+  thread:set("thread_id", #threads)
+end
+
+request = function()
+  counter = counter + 1
+  local token = tokens[(counter + thread_id * 7919) %% #tokens + 1]
+  local key = string.format("bench-%%s-%%d-%%d", "%(run)s", thread_id, counter)
+  local body = string.format(
+    '{"care_date": "%(care_date)s", "prescriber_inpe": "101234567", "lines": [' ..
+    '{"kind": "acte", "cotation": "Cs", "paid": "%%d.00"}, {"kind": "acte", "cotation": "B 60", "paid": "66.00"}]}',
+    150 + counter %% 500)
+  local headers = {}
+  headers["Content-Type"] = "application/json"
+  headers["Authorization"] = "Token " .. token
+  headers["Idempotency-Key"] = key
+  return wrk.format("POST", "/api/v1/dossiers/", headers, body)
+end
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--duration", type=int, default=60, help="secondes par mesure (défaut : 60)")
+    parser.add_argument("--connections", type=int, default=50, help="clients simultanés (défaut : 50)")
+    parser.add_argument("--threads", type=int, default=2, help="fils de wrk (défaut : 2)")
+    parser.add_argument("--workers", type=int, default=4, help="processus gunicorn (défaut : 4)")
+    parser.add_argument("--worker-threads", type=int, default=4, help="fils par processus gthread (défaut : 4)")
+    parser.add_argument("--worker-class", default="gthread", help="classe de worker gunicorn (défaut : gthread)")
+    parser.add_argument("--insured", type=int, default=200, help="assurés avec jeton (défaut : 200)")
+    parser.add_argument("--port", type=int, default=8399, help="port de gunicorn sur 127.0.0.1 (défaut : 8399)")
+    parser.add_argument("--warmup", type=int, default=5, help="secondes d'échauffement avant chaque mesure")
+
+
+def _insured_with_tokens(count: int) -> list[str]:
+    """Insured persons of MGPAP with an online account and an API token, written in bulk."""
+    from datetime import date
+
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+    from rest_framework.authtoken.models import Token
+
+    from beneficiaries.models import Insured
+    from beneficiaries.validators import rib_key
+    from mutuelles.models import AMOFund, Mutuelle, StaffRole, User
+
+    mgpap, cnops = Mutuelle.objects.get(code="MGPAP"), AMOFund.objects.get(code="CNOPS")
+    password = make_password(secrets.token_urlsafe(12))
+    with transaction.atomic():
+        users = User.objects.bulk_create([
+            User(username=f"bench.assure.{i}", email=f"bench{i}@example.ma", role=StaffRole.INSURED,
+                 password=password, first_name="Assuré", last_name=f"Banc{i}") for i in range(count)])
+        Insured.objects.bulk_create([
+            Insured(registration_number=f"BW{i:09d}", affiliation_number=f"MGPAP-B{i:07d}", cnie=f"BW{i:06d}",
+                    first_name="Assuré", last_name=f"Banc{i}", birth_date=date(1975, 1, 1), sex="M",
+                    status="actif", status_since=date(2010, 1, 1), affiliated_on=date(2010, 1, 1), mutuelle=mgpap,
+                    fund=cnops, rib=(f"011780{i:016d}" + rib_key(f"011780{i:016d}")), email=f"bench{i}@example.ma",
+                    user=user)
+            for i, user in enumerate(users)])
+        tokens = Token.objects.bulk_create([Token(user=user, key=Token.generate_key()) for user in users])
+    return [token.key for token in tokens]
+
+
+def _gunicorn(args, log: Path) -> subprocess.Popen:
+    from bench import support
+
+    env = dict(os.environ)
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "amo_portal.settings.production", "DATABASE_URL": support.database_url(DATABASE),
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(40), "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "false", "DJANGO_DEBUG": "false", "DJANGO_LOG_LEVEL": "WARNING",
+        "REDIS_URL": REDIS_DB_URL, "CELERY_BROKER_URL": REDIS_DB_URL, "PYTHONPATH": str(support.ROOT),
+        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+    })
+    command = [sys.executable, "-m", "gunicorn", "amo_portal.wsgi:application", "--bind",
+               f"127.0.0.1:{args.port}", "--workers", str(args.workers), "--worker-class", args.worker_class,
+               "--threads", str(args.worker_threads), "--backlog", "2048", "--log-level", "warning",
+               "--timeout", "60"]
+    output = open(log, "ab")  # noqa: SIM115 - handed to the child process
+    proc = subprocess.Popen(command, cwd=support.ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"gunicorn s'est arrêté au démarrage (journal : {log})")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{args.port}/api/v1/ping/", timeout=2) as answer:  # noqa: S310
+                if answer.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("gunicorn ne répond pas")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def _wrk(args, url: str, script: Path, duration: int) -> dict:
+    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration}s", "--latency", "--timeout", "10s",
+               "-s", str(script), url]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    line = next(row for row in output.splitlines() if row.startswith("WRK_RESULT "))
+    raw = json.loads(line.removeprefix("WRK_RESULT "))
+    seconds = raw["duration_us"] / 1e6
+    return {"requetes": raw["requests"], "debit_req_s": round(raw["requests"] / seconds, 1),
+            "p50_ms": round(raw["p50_us"] / 1000, 2), "p90_ms": round(raw["p90_us"] / 1000, 2),
+            "p99_ms": round(raw["p99_us"] / 1000, 2), "max_ms": round(raw["max_us"] / 1000, 1),
+            "erreurs": raw["errors"], "reponses_non_2xx": raw["status_errors"], "delais_depasses": raw["timeouts"]}
+
+
+def _scripts(folder: Path, tokens: list[str], run_id: str) -> tuple[Path, Path, Path]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    care_date = (timezone.localdate() - timedelta(days=3)).isoformat()
+    claims = folder / "claims.lua"
+    claims.write_text(LUA_CLAIMS % {"tokens": ",".join(f'"{t}"' for t in tokens), "run": run_id,
+                                    "care_date": care_date} + LUA_DONE)
+    warm = folder / "claims-warmup.lua"
+    warm.write_text(LUA_CLAIMS % {"tokens": ",".join(f'"{t}"' for t in tokens), "run": run_id + "w",
+                                  "care_date": care_date} + LUA_DONE)
+    ping = folder / "ping.lua"
+    ping.write_text(LUA_DONE)
+    return claims, warm, ping
+
+
+def _machine() -> dict:
+    load = os.getloadavg()
+    return {"processeurs": os.cpu_count(), "charge_1_5_15_min": [round(x, 2) for x in load],
+            "python": sys.version.split()[0]}
+
+
+def run(args: argparse.Namespace) -> dict:
+    from bench import support
+
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk absent : apt-get install -y wrk")
+    support.prepare_database(DATABASE)
+    tokens = _insured_with_tokens(args.insured)
+    support.analyze()
+    import redis
+
+    redis.Redis.from_url(REDIS_DB_URL).flushdb()
+    folder = Path(tempfile.mkdtemp(prefix="bench-web-"))
+    claims_lua, warm_lua, ping_lua = _scripts(folder, tokens, secrets.token_hex(4))
+    log = folder / "gunicorn.log"
+    machine_before = _machine()
+    server = _gunicorn(args, log)
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        if args.warmup:
+            _wrk(args, f"{base}/api/v1/ping/", ping_lua, args.warmup)
+        floor = _wrk(args, f"{base}/api/v1/ping/", ping_lua, args.duration)
+        if args.warmup:
+            _wrk(args, f"{base}/api/v1/dossiers/", warm_lua, args.warmup)
+        claims = _wrk(args, f"{base}/api/v1/dossiers/", claims_lua, args.duration)
+    finally:
+        _stop(server)
+    return {
+        "gunicorn": f"{args.workers} × {args.worker_class} ({args.worker_threads} fils)",
+        "wrk": f"{args.threads} fils, {args.connections} connexions, {args.duration} s par mesure",
+        "machine": machine_before,
+        "plancher_ping": floor, "creation_dossiers": claims,
+        "ratio_debit": round(claims["debit_req_s"] / floor["debit_req_s"], 3),
+        "objectifs": {"ratio_min": GOAL_RATIO, "p99_max_ms": GOAL_P99_MS,
+                      "ratio_atteint": claims["debit_req_s"] / floor["debit_req_s"] >= GOAL_RATIO,
+                      "p99_atteint": claims["p99_ms"] < GOAL_P99_MS,
+                      "sans_erreur": claims["erreurs"] == 0 and floor["erreurs"] == 0},
+        **_check(claims),
+        "messages_en_attente_redis": redis.Redis.from_url(REDIS_DB_URL).llen("celery"),
+        "journal_gunicorn": str(log),
+    }
+
+
+def _check(claims: dict) -> dict:
+    from django.db.models import Count
+
+    from claims.models import Claim
+
+    # Measured keys are "bench-<8 hex>-…"; the warm-up's are "bench-<8 hex>w-…".
+    created = Claim.objects.filter(idempotency_key__regex=r"^bench-[0-9a-f]{8}-").count()
+    answered = claims["requetes"] - claims["reponses_non_2xx"]
+    twice = (Claim.objects.values("insured_id", "idempotency_key").annotate(n=Count("id")).filter(n__gt=1).count())
+    # wrk stops counting at the deadline while the last requests (at most one per connection) may
+    # still complete on the server: the database can hold a few more claims than answers counted.
+    return {"dossiers_crees_pendant_la_mesure": created, "reponses_201_comptees": answered,
+            "ecart_dossiers_reponses": created - answered, "dossiers_en_double": twice}
