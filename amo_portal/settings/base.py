@@ -194,6 +194,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DocumentKindEnum": "claims.models.DocumentKind",
         "ClaimStatusEnum": "claims.models.ClaimStatus",
+        "LineKindEnum": "claims.models.LineKind",
     },
 }
 

@@ -7,6 +7,8 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, HttpResponse
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -51,6 +53,16 @@ class InsuredTokenAuthentication(TokenAuthentication):
         if not token.user.is_active:
             raise AuthenticationFailed("Compte inactif ou supprimé.")
         return token.user, token
+
+
+class InsuredTokenScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema describes InsuredTokenAuthentication: `Authorization: Token <jeton>`."""
+
+    target_class = InsuredTokenAuthentication
+    name = "jetonAssure"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")  # noqa: S106
 
 
 class InsuredApi(APIView):

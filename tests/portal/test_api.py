@@ -367,3 +367,28 @@ def test_ping_answers_a_constant_without_authentication():
     # then
     assert response.status_code == 200
     assert response.json() == {"ok": True}
+
+
+def test_token_requests_are_locked_after_repeated_failures(member):
+    # given
+    from django.conf import settings
+
+    client = APIClient()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/api/v1/jeton/", {"username": member.user.username, "password": "faux"}, format="json")
+    # when
+    response = client.post("/api/v1/jeton/", {"username": member.user.username, "password": PASSWORD}, format="json")
+    # then
+    assert response.status_code in (403, 429)
+    assert not Token.objects.filter(user=member.user).exists()
+
+
+def test_interactive_documentation_is_served_without_internet(client):
+    # when
+    page = client.get("/api/v1/docs/").content.decode()
+    schema = client.get("/api/v1/schema/?format=json").json()
+    # then
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower()
+    assert "/api/v1/dossiers/" in schema["paths"]
+    assert schema["components"]["securitySchemes"]["jetonAssure"]["name"] == "Authorization"
