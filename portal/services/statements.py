@@ -89,6 +89,8 @@ class _Writer:
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#9aa5b1")),
             ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
         ]
         if header:
@@ -178,7 +180,7 @@ def _lines_table(writer: _Writer, claim: Claim) -> Table:
                      writer.money(line.amount_paid), writer.money(line.tariff), writer.money(line.base),
                      Paragraph(writer.text(_amo_rate(line)), writer.cell_right), writer.money(line.amo_amount),
                      writer.money(line.complementary_amount), writer.money(line.patient_amount)])
-    widths = [8 * mm, 44 * mm, 19 * mm, 19 * mm, 19 * mm, 15 * mm, 19 * mm, 19 * mm, 18 * mm]
+    widths = [7 * mm, 38 * mm, 20 * mm, 20 * mm, 20 * mm, 15 * mm, 20 * mm, 20 * mm, 20 * mm]
     return writer.grid(rows, widths)
 
 
@@ -217,6 +219,12 @@ def _payment_text(claim: Claim, payment) -> str:
             + (f" se terminant par {claim.insured.rib[-4:]}." if claim.insured.rib else "."))
 
 
+def _rights_text(entitlement) -> str:
+    if entitlement.entitled:
+        return "Ouverts" if entitlement.code == "ouvert" else f"Ouverts — {entitlement.message}"
+    return f"Fermés — {entitlement.message}"
+
+
 def rights_attestation_pdf(*, insured: Insured, rights: list, on: date) -> bytes:
     """The attestation de droits: the insured person's and each dependant's rights on a date."""
     writer = _Writer()
@@ -231,7 +239,7 @@ def rights_attestation_pdf(*, insured: Insured, rights: list, on: date) -> bytes
             writer.p(row.name, writer.cell),
             writer.p(RELATIONSHIPS.get(row.relationship, row.relationship), writer.cell),
             writer.p(f"{row.birth_date:%d/%m/%Y}", writer.cell),
-            writer.p(("Ouverts — " if entitlement.entitled else "Fermés — ") + entitlement.message, writer.cell),
+            writer.p(_rights_text(entitlement), writer.cell),
             writer.p(f"{entitlement.ends_on:%d/%m/%Y}" if entitlement.ends_on else "—", writer.cell),
         ])
     story += [writer.p("Bénéficiaires", writer.heading),
