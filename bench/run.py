@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Entry point of `make bench`: run one benchmark, or all of them.
 
-    bench/run.py liquidation --claims 100000
+    bench/run.py                          # the liquidation benchmark, 100,000 claims
+    bench/run.py liquidation --claims 1000000
     bench/run.py all                      # every benchmark, each in its own process
     make bench BENCH_ARGS="liquidation --claims 1000000"
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -38,14 +40,21 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("all", help="tous les benchmarks, avec leurs réglages par défaut, chacun dans son processus")
     for name, module in available.items():
         module.add_arguments(sub.add_parser(name, help=module.HELP))
-    args = parser.parse_args(argv)
-    if args.benchmark in (None, "all"):
+    args = parser.parse_args(argv or sys.argv[1:] or ["liquidation"])
+    if args.benchmark == "all":
         failed = 0
         for name in available:
             print(f"=== {name} ===", flush=True)
             failed += subprocess.call([sys.executable, str(HERE / "run.py"), name]) != 0
         return 1 if failed else 0
-    result = available[args.benchmark].run(args)
+    from bench.support import release_redis
+
+    # a benchmark stopped from outside still stops its worker and frees its Redis database
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        result = available[args.benchmark].run(args)
+    finally:
+        release_redis()
     print(json.dumps({"benchmark": args.benchmark, **result}, ensure_ascii=False))
     return 0
 

@@ -9,7 +9,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
-DEFAULT_REDIS = "redis://127.0.0.1:6379/9"
+DEFAULT_REDIS_SERVER = "redis://127.0.0.1:6379"
+#: Redis databases a benchmark may take; each run claims a free one, so that two runs on one
+#: machine never consume each other's messages.
+REDIS_DATABASES = range(8, 16)
+LOCK_KEY = "amo-bench:owner"
+_redis_url: str | None = None
 
 
 def server_url() -> str:
@@ -17,7 +22,32 @@ def server_url() -> str:
 
 
 def redis_url() -> str:
-    return os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS)
+    """This run's Redis database: BENCH_REDIS_URL if set, else a free one among REDIS_DATABASES,
+    held (a key with an expiry, renewed by use) until release_redis()."""
+    global _redis_url
+    if _redis_url is None:
+        _redis_url = os.environ.get("BENCH_REDIS_URL") or _claim_redis_database()
+    return _redis_url
+
+
+def _claim_redis_database() -> str:
+    import redis
+
+    server = os.environ.get("BENCH_REDIS_SERVER", DEFAULT_REDIS_SERVER).rstrip("/")
+    for number in REDIS_DATABASES:
+        client = redis.Redis.from_url(f"{server}/{number}")
+        if client.set(LOCK_KEY, os.getpid(), nx=True, ex=6 * 3600):
+            return f"{server}/{number}"
+    raise SystemExit("aucune base Redis libre pour le benchmark (8 à 15 sont prises) : réessayez plus tard")
+
+
+def release_redis() -> None:
+    import redis
+
+    if _redis_url and not os.environ.get("BENCH_REDIS_URL"):
+        client = redis.Redis.from_url(_redis_url)
+        if client.get(LOCK_KEY) == str(os.getpid()).encode():
+            client.flushdb()
 
 
 def database_url(name: str) -> str:
@@ -71,7 +101,10 @@ def start_worker(name: str, *, concurrency: int = 2, log_path: Path | None = Non
     """`celery worker -P prefork` on the benchmark database and Redis db, in its own process group."""
     import redis
 
-    redis.Redis.from_url(redis_url()).flushdb()
+    client = redis.Redis.from_url(redis_url())
+    client.flushdb()  # this run's own database: nothing left by an earlier run leaks in
+    if not os.environ.get("BENCH_REDIS_URL"):
+        client.set(LOCK_KEY, os.getpid(), ex=6 * 3600)
     env = dict(os.environ)
     env.update({
         "DJANGO_SETTINGS_MODULE": "amo_portal.settings.local", "DATABASE_URL": database_url(name),

@@ -16,7 +16,7 @@ MAX_SWEEP_INVOCATIONS = 1000
 #: that a backlog drains without a round trip through the broker per chunk (and before the
 #: status emails the chunks queued), far below the task time limit and the broker's
 #: visibility timeout.
-SWEEP_BUDGET_SECONDS = 20.0
+SWEEP_BUDGET_SECONDS = 60.0
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)

@@ -227,3 +227,47 @@ def test_same_idempotency_key_with_another_body_is_a_conflict(insured):
     with pytest.raises(ConflictError):
         file_claim(insured=insured, lines=[act("C", "90")], idempotency_key="k-2")
     assert Claim.objects.count() == 1
+
+
+def test_princeps_is_paid_on_its_reimbursement_base(insured, file_and_process):
+    # given: DOLIPRANE 1000, PPV 15.80, PBR 11.50, two boxes, before MGPAP's 2026 change (70 % + 16 %)
+    # when
+    claim = file_and_process(insured=insured, care_date=date(2025, 9, 9), lines=[medicine("6118000000001", "31.60", 2)])
+    # then
+    line = claim.lines.get()
+    assert (line.tariff, line.base, line.amo_amount, line.complementary_amount, line.patient_amount) == (
+        D("23.00"), D("23.00"), D("16.10"), D("3.68"), D("11.82"))
+
+
+@pytest.mark.parametrize(("filed_on", "status"), [(date(2020, 9, 3), ClaimStatus.LIQUIDATED),
+                                                  (date(2020, 9, 4), ClaimStatus.REJECTED)])
+def test_days_of_the_2020_suspension_do_not_count(insured, file_and_process, filed_on, status):
+    # given: care on 1 March 2020; 24 March – 27 July 2020 is not counted, so day 60 is 3 September
+    # when
+    claim = file_and_process(insured=insured, care_date=date(2020, 3, 1), filed_on=filed_on, lines=[act("C", "80")])
+    # then
+    assert claim.status == status
+
+
+def test_student_child_of_23_with_a_certificate_is_covered(insured, file_and_process):
+    # given
+    from tests.factories.beneficiaries import StudyCertificateFactory
+
+    child = DependentFactory(insured=insured, birth_date=date(2002, 2, 1))
+    StudyCertificateFactory(dependent=child, valid_from=date(2025, 9, 1), valid_until=date(2026, 8, 31))
+    # when
+    claim = file_and_process(insured=insured, dependent=child, care_date=date(2025, 11, 3), lines=[act("C", "80")])
+    # then
+    assert claim.status == ClaimStatus.LIQUIDATED
+    assert claim.total_amo == D("64.00")
+
+
+def test_etm_covers_its_last_day(insured, file_and_process):
+    # given
+    accord = ETMAccordFactory(insured=insured, valid_from=date(2024, 1, 1), valid_until=date(2025, 2, 2))
+    # when
+    claim = file_and_process(insured=insured, care_date=date(2025, 2, 2), is_ald=True, ald_code="9",
+                             etm_accord_number=accord.accord_number, lines=[act("Cs", "150.00", ald=True)])
+    # then
+    assert claim.lines.get().amo_amount == D("150.00")
+    assert claim.status == ClaimStatus.LIQUIDATED
