@@ -4,7 +4,7 @@ States follow domain.md §5.2: dépôt → contrôle → liquidation → bordere
 """
 from collections.abc import Iterable, Mapping
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -83,3 +83,34 @@ def transition_many(*, claims: list[Claim], targets: Mapping[int, tuple[str, str
         claim.version += 1
     notify_on_commit([change.claim_id for change in changes])
     return changes
+
+
+def transition_ids(*, claim_ids: list[int], from_status: str, to: str, by, reason_code: str = "",
+                   reason: str = "") -> list[int]:
+    """Move many claims, locked by the caller, from one status to another in two set-based
+    statements (the UPDATE and the INSERT of the audit rows): payment bordereaux move 100,000
+    claims at a time. Claims no longer in `from_status` are left alone; returns the ids moved."""
+    if not claim_ids:
+        return []
+    if not can_transition(from_status, to):
+        raise InvalidTransition(claim="(lot)", current=from_status, requested=to)
+    now = timezone.now()
+    by_id = getattr(by, "pk", by)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE claims_claim SET status = %s, version = version + 1, updated_at = %s "
+                "WHERE id = ANY(%s) AND status = %s RETURNING id", [to, now, list(claim_ids), from_status])
+            moved = [row[0] for row in cursor.fetchall()]
+            cursor.execute(
+                "INSERT INTO claims_claimstatuschange (claim_id, from_status, to_status, changed_by_id, "
+                "changed_at, reason_code, reason) SELECT unnest(%s::bigint[]), %s, %s, %s, %s, %s, %s",
+                [moved, from_status, to, by_id, now, reason_code, reason[:500]])
+    else:
+        moved = list(Claim.objects.filter(pk__in=claim_ids, status=from_status).values_list("pk", flat=True))
+        Claim.objects.filter(pk__in=moved).update(status=to, version=F("version") + 1, updated_at=now)
+        ClaimStatusChange.objects.bulk_create(
+            ClaimStatusChange(claim_id=pk, from_status=from_status, to_status=to, changed_by_id=by_id, changed_at=now,
+                              reason_code=reason_code, reason=reason[:500]) for pk in moved)
+    notify_on_commit(moved)
+    return moved

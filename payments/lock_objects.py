@@ -1,8 +1,10 @@
 """The locking querysets of the payments app, in one place (lock order: bordereau, lines, claims).
 
-Every job that changes claims of a bordereau first locks the bordereau row or its lines, then the
-claims, always in id order: two jobs never wait on each other in opposite orders. Rows another
-worker holds are skipped, not waited for: that worker is already doing them.
+Every job that changes claims of a bordereau first locks the bordereau row or its lines, then
+updates the claims (claims.workflow.transition_ids), always in id order: two jobs never wait on
+each other in opposite orders. Rows another worker holds are skipped, not waited for: that
+worker is already doing them. A claim in a bordereau is changed only by these jobs, so the lock
+on its line guards it.
 """
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -16,21 +18,16 @@ def lock_bordereau(bordereau_id: int) -> Bordereau:
     return Bordereau.objects.select_for_update(no_key=True).get(pk=bordereau_id)
 
 
-def payable_claim_ids(*, mutuelle_id: int, fund_id: int, after_id: int, limit: int) -> list[int]:
-    """Liquidated claims, and claims whose transfer was rejected, of one payer pair, from `after_id` on."""
+def lock_payable_claims(*, mutuelle_id: int, fund_id: int, after_id: int, limit: int, fields: tuple[str, ...]) -> list:
+    """Lock liquidated claims, and claims whose transfer was rejected, of one payer pair, from
+    `after_id` on, and read `fields` of them (with their insured person's) in the same query."""
     return list(
         Claim.objects.filter(mutuelle_id=mutuelle_id, fund_id=fund_id, pk__gt=after_id,
                              status__in=[ClaimStatus.LIQUIDATED, ClaimStatus.PAYMENT_REJECTED])
         .order_by("pk")
         .select_for_update(skip_locked=True, no_key=True, of=("self",))
-        .values_list("pk", flat=True)[:limit]
+        .values_list(*fields)[:limit]
     )
-
-
-def lock_claims(claim_ids: list[int]) -> list[Claim]:
-    """The claims of lines already locked by the caller (nobody else changes a claim in a bordereau)."""
-    return list(Claim.objects.filter(pk__in=claim_ids).order_by("pk").select_for_update(no_key=True, of=("self",))
-                .only("id", "status", "version", "number", "updated_at"))
 
 
 def lines_to_release(*, bordereau_id: int, limit: int, line_ids: list[int] | None = None) -> list[BordereauLine]:
@@ -46,9 +43,10 @@ def _has_result(payer: str) -> Exists:
 
 
 def lines_to_settle(*, bordereau_id: int, limit: int) -> QuerySet[BordereauLine]:
-    """Lines sent to the bank for which the bank has answered every transfer (AMO and complementary)."""
+    """Waiting lines of a bordereau whose order was issued, for which the bank has answered every
+    transfer (AMO and complementary). The caller has checked the bordereau's status."""
     return (
-        BordereauLine.objects.filter(bordereau_id=bordereau_id, state=LineState.SENT)
+        BordereauLine.objects.filter(bordereau_id=bordereau_id, state=LineState.PENDING)
         .filter(Q(amo=0) | _has_result(Payer.AMO))
         .filter(Q(complementary=0) | _has_result(Payer.COMPLEMENTARY))
         .order_by("pk")

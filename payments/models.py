@@ -113,8 +113,10 @@ class Bordereau(TimeStampedModel):
 
 
 class LineState(models.TextChoices):
+    """A line waits ("en attente") until the bank answers; once the bordereau's transfer order is
+    issued, a waiting line is a transfer sent (its state is not rewritten: 100,000 updates saved)."""
+
     PENDING = "en_attente", "en attente"
-    SENT = "transmis", "virement émis"
     PAID = "paye", "payé"
     BANK_REJECTED = "rejete", "rejeté par la banque"
     WITHDRAWN = "retire", "retiré du bordereau"
@@ -125,10 +127,14 @@ class BordereauLine(models.Model):
     and what each payer transfers. `reference` names the payment of this claim in the transfer
     order and in the bank's return; it is unique across all bordereaux."""
 
-    bordereau = models.ForeignKey(Bordereau, verbose_name="bordereau", related_name="lines", on_delete=models.PROTECT)
-    claim = models.ForeignKey(Claim, verbose_name="dossier", related_name="payment_lines", on_delete=models.PROTECT)
+    # Only the indexes the queries use (each one costs on every insert of 100,000 lines): the
+    # bordereau and the claim are covered by the composite indexes below.
+    bordereau = models.ForeignKey(Bordereau, verbose_name="bordereau", related_name="lines", on_delete=models.PROTECT,
+                                  db_index=False)
+    claim = models.ForeignKey(Claim, verbose_name="dossier", related_name="payment_lines", on_delete=models.PROTECT,
+                              db_index=False)
     insured = models.ForeignKey(Insured, verbose_name="assuré (bénéficiaire du virement)", related_name="+",
-                                on_delete=models.PROTECT)
+                                on_delete=models.PROTECT, db_index=False)
     reference = models.CharField("référence de paiement", max_length=32, unique=True)
     claim_number = models.CharField("n° de dossier", max_length=24)
     payee_name = models.CharField("bénéficiaire du virement", max_length=200)
@@ -145,7 +151,7 @@ class BordereauLine(models.Model):
     bank_reason = models.CharField("motif banque", max_length=200, blank=True)
     withdrawn_reason = models.CharField("motif du retrait", max_length=500, blank=True)
     withdrawn_by = models.ForeignKey(USER, verbose_name="retiré par", null=True, blank=True, related_name="+",
-                                     on_delete=models.PROTECT)
+                                     on_delete=models.PROTECT, db_index=False)
     withdrawn_at = models.DateTimeField("retiré le", null=True, blank=True)
 
     class Meta:
@@ -156,7 +162,7 @@ class BordereauLine(models.Model):
             models.UniqueConstraint(name="bordereauline_unique_claim_per_bordereau", fields=["bordereau", "claim"]),
             # a claim is in at most one open bordereau...
             models.UniqueConstraint(name="bordereauline_one_open_line_per_claim", fields=["claim"],
-                                    condition=Q(state__in=["en_attente", "transmis"])),
+                                    condition=Q(state="en_attente")),
             # ... and is paid at most once
             models.UniqueConstraint(name="bordereauline_paid_once_per_claim", fields=["claim"],
                                     condition=Q(state="paye")),

@@ -74,8 +74,8 @@ PENDING_LABELS = {
     BordereauStatus.REJECTED: "en préparation",
     BordereauStatus.APPROVED: "approuvé",
 }
+SENT_LABEL = "virement émis"
 STATE_LABELS = {
-    LineState.SENT: "virement émis",
     LineState.PAID: "payé",
     LineState.BANK_REJECTED: "rejeté par la banque",
 }
@@ -92,7 +92,12 @@ def claim_payments(*, claim_ids: list[int]) -> dict[int, ClaimPayment]:
     for claim_id, number, batch_status, state, paid_on, rib, amo, complementary, reason, code in rows:
         if claim_id in payments:
             continue
-        status = STATE_LABELS.get(state) or PENDING_LABELS.get(batch_status, "en préparation")
+        if state in STATE_LABELS:
+            status = STATE_LABELS[state]
+        elif batch_status in (BordereauStatus.SENT, BordereauStatus.SETTLED):
+            status = SENT_LABEL
+        else:
+            status = PENDING_LABELS.get(batch_status, "en préparation")
         payments[claim_id] = ClaimPayment(
             batch_number=number, status=status, paid_on=paid_on, rib_last_digits=f"…{rib[-4:]}" if rib else "",
             amo=amo, complementary=complementary, bank_reason=reason or code,

@@ -6,6 +6,7 @@ workflow's status email). Importing the same file twice records nothing new; a s
 something else about a transfer already answered is refused whole.
 """
 import hashlib
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,10 +17,10 @@ from django.utils import timezone
 
 from amo_portal.bulk import bulk_update_rows
 from amo_portal.money import ZERO
-from claims.models import Claim, ClaimStatus, ClaimStatusChange
-from claims.workflow import transition_many
+from claims.models import ClaimStatus
+from claims.workflow import transition_ids
 from payments.exceptions import BankReturnRejected, BordereauStateError, TransferFileError
-from payments.lock_objects import lines_to_settle, lock_bordereau, lock_claims
+from payments.lock_objects import lines_to_settle, lock_bordereau
 from payments.models import (
     BankReturn,
     BankReturnLine,
@@ -66,7 +67,7 @@ class _Expected:
 def expected_transfers(bordereau: Bordereau) -> dict[str, _Expected]:
     """Transfer id -> what the order asked, for every transfer of the bordereau's order."""
     expected = {}
-    lines = (bordereau.lines.exclude(state__in=[LineState.PENDING, LineState.WITHDRAWN])
+    lines = (bordereau.lines.exclude(state=LineState.WITHDRAWN)
              .values_list("pk", "reference", "amo", "complementary").iterator(chunk_size=10000))
     for pk, reference, amo, complementary in lines:
         if amo > 0:
@@ -167,7 +168,9 @@ def _outcome(line: BordereauLine, results: dict[str, BankReturnLine]) -> None:
 def settle_bordereau(*, bordereau_id: int, limit: int = CHUNK) -> tuple[int, bool]:
     """Apply the bank's answers to the next chunk of lines and their claims; returns (settled, maybe_more)."""
     with transaction.atomic(durable=True):
-        bordereau = Bordereau.objects.only("id", "number", "executed_by_id").get(pk=bordereau_id)
+        bordereau = Bordereau.objects.only("id", "number", "status", "executed_by_id").get(pk=bordereau_id)
+        if bordereau.status != BordereauStatus.SENT:
+            return 0, False
         lines = list(lines_to_settle(bordereau_id=bordereau_id, limit=limit))
         if lines:
             results: dict[int, dict[str, BankReturnLine]] = {}
@@ -187,22 +190,19 @@ def settle_bordereau(*, bordereau_id: int, limit: int = CHUNK) -> tuple[int, boo
 
 
 def _move_claims(lines: list[BordereauLine], bordereau: Bordereau) -> None:
-    by_claim = {line.claim_id: line for line in lines}
-    claims = lock_claims(list(by_claim))
-    targets = {}
-    for claim in claims:
-        line = by_claim[claim.pk]
+    """Claims of settled lines: "payé", or "virement rejeté" with the bank's reason (one set-based
+    move per outcome). Nobody else moves a claim that is in a bordereau: the line lock suffices."""
+    groups: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for line in lines:
         if line.state == LineState.PAID:
-            targets[claim.pk] = (ClaimStatus.PAID, "virement_execute", REASON_PAID.format(number=bordereau.number))
+            key = (ClaimStatus.PAID, "virement_execute", REASON_PAID.format(number=bordereau.number))
         else:
-            targets[claim.pk] = (ClaimStatus.PAYMENT_REJECTED, f"banque_{line.bank_reason_code}",
-                                 REASON_REJECTED.format(reason=line.bank_reason or line.bank_reason_code))
-    changes = transition_many(claims=claims, targets=targets, by=bordereau.executed_by)
-    now = timezone.now()
-    for claim in claims:
-        claim.updated_at = now
-    bulk_update_rows(Claim, claims, ["status", "version", "updated_at"])
-    ClaimStatusChange.objects.bulk_create(changes, batch_size=5000)
+            key = (ClaimStatus.PAYMENT_REJECTED, f"banque_{line.bank_reason_code}",
+                   REASON_REJECTED.format(reason=line.bank_reason or line.bank_reason_code))
+        groups[key].append(line.claim_id)
+    for (to, code, reason), claim_ids in groups.items():
+        transition_ids(claim_ids=claim_ids, from_status=ClaimStatus.IN_BATCH, to=to, by=bordereau.executed_by_id,
+                       reason_code=code, reason=reason)
 
 
 def close_if_settled(*, bordereau_id: int) -> bool:
@@ -211,7 +211,7 @@ def close_if_settled(*, bordereau_id: int) -> bool:
         bordereau = lock_bordereau(bordereau_id)
         if bordereau.status != BordereauStatus.SENT:
             return bordereau.status == BordereauStatus.SETTLED
-        if bordereau.lines.filter(state=LineState.SENT).exists():
+        if bordereau.lines.filter(state=LineState.PENDING).exists():
             return False
         bordereau.status = BordereauStatus.SETTLED
         bordereau.settled_at = timezone.now()

@@ -10,18 +10,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
-from amo_portal.bulk import bulk_update_rows
 from amo_portal.money import ZERO
 from beneficiaries.validators import normalise_rib, validate_rib
-from claims.models import Claim, ClaimStatus, ClaimStatusChange
-from claims.workflow import transition_many
+from claims.models import Claim, ClaimStatus
+from claims.workflow import transition_ids
 from mutuelles.models import AMOFund, Mutuelle
 from payments.exceptions import NothingToPay
-from payments.lock_objects import lock_bordereau, payable_claim_ids
+from payments.lock_objects import lock_bordereau, lock_payable_claims
 from payments.models import Bordereau, BordereauLine, BordereauStatus, HeldClaim, LineState
 
 #: Claims locked and written per transaction.
@@ -82,7 +81,7 @@ def payment_history(claim_ids: Iterable[int]) -> dict[int, PaymentHistory]:
     return history
 
 
-def hold_reason(*, claim: Claim, rib: str, history: PaymentHistory) -> str | None:
+def hold_reason(*, status: str, rib: str, history: PaymentHistory, due: Decimal) -> str | None:
     """Why the claim cannot be paid now (a HeldClaim reason code), or None."""
     if not rib:
         return HeldClaim.Reason.NO_RIB
@@ -90,10 +89,8 @@ def hold_reason(*, claim: Claim, rib: str, history: PaymentHistory) -> str | Non
         validate_rib(rib)
     except ValidationError:
         return HeldClaim.Reason.INVALID_RIB
-    if claim.status == ClaimStatus.PAYMENT_REJECTED and rib == history.refused_rib:
+    if status == ClaimStatus.PAYMENT_REJECTED and rib == history.refused_rib:
         return HeldClaim.Reason.RIB_UNCHANGED
-    due = (claim.total_amo or ZERO) - history.amo_paid + (claim.total_complementary or ZERO) \
-        - history.complementary_paid
     if due <= ZERO:
         return HeldClaim.Reason.NOTHING_DUE
     return None
@@ -110,63 +107,79 @@ def fill_bordereau(*, bordereau_id: int, limit: int = CHUNK) -> tuple[int, bool]
         bordereau = lock_bordereau(bordereau_id)
         if bordereau.status != BordereauStatus.BUILDING:
             return 0, False  # replay of a finished build
-        ids = payable_claim_ids(mutuelle_id=bordereau.mutuelle_id, fund_id=bordereau.fund_id,
-                                after_id=bordereau.build_cursor, limit=limit)
-        held = add_claims(bordereau, ids) if ids else 0
-        more = len(ids) == limit
-        if ids:
-            bordereau.build_cursor = ids[-1]
-            bordereau.progress_done += len(ids)
+        rows = lock_payable_claims(mutuelle_id=bordereau.mutuelle_id, fund_id=bordereau.fund_id,
+                                   after_id=bordereau.build_cursor, limit=limit, fields=PAYABLE_FIELDS)
+        held = add_claims(bordereau, rows) if rows else 0
+        more = len(rows) == limit
+        if rows:
+            bordereau.build_cursor = rows[-1][0]
+            bordereau.progress_done += len(rows)
             bordereau.held_count += held
             bordereau.progress_at = timezone.now()
             bordereau.save(update_fields=["build_cursor", "progress_done", "held_count", "progress_at", "updated_at"])
         if not more:
             close_bordereau(bordereau)
-    return len(ids), more
+    return len(rows), more
 
 
-def _claims_with_payees(ids: list[int]) -> list[Claim]:
-    return list(
-        Claim.objects.filter(pk__in=ids).order_by("pk").select_related("insured", "dependent")
-        .only("id", "status", "version", "number", "total_amo", "total_complementary", "updated_at",
-              "mutuelle_id", "fund_id", "insured__id", "insured__rib", "insured__first_name", "insured__last_name",
-              "dependent__id", "dependent__first_name", "dependent__last_name")
-    )
+#: What the builder reads of each locked claim (plain values: thousands per chunk).
+PAYABLE_FIELDS = ("pk", "status", "number", "total_amo", "total_complementary", "mutuelle_id", "fund_id", "insured_id",
+                  "insured__rib", "insured__first_name", "insured__last_name", "dependent__first_name",
+                  "dependent__last_name")
+#: Columns of a new line, in the order of `line_row`.
+LINE_COLUMNS = ("bordereau_id", "claim_id", "insured_id", "reference", "claim_number", "payee_name", "patient_name",
+                "rib", "amo", "complementary", "state", "amo_paid", "complementary_paid", "bank_reason_code",
+                "bank_reason", "withdrawn_reason")
 
 
-def add_claims(bordereau: Bordereau, ids: list[int]) -> int:
-    """Write the lines of the payable claims among `ids`, hold out the others; returns how many were held."""
-    claims = _claims_with_payees(ids)
-    history = payment_history(ids)
-    lines, held, moving, targets = [], [], [], {}
-    reason = REASON_IN_BATCH.format(number=bordereau.number)
-    for claim in claims:
-        past = history.get(claim.pk, PaymentHistory())
-        rib = normalise_rib(claim.insured.rib)
-        code = hold_reason(claim=claim, rib=rib, history=past)
+def add_claims(bordereau: Bordereau, rows: list[tuple]) -> int:
+    """Write the lines of the payable claims among the locked `rows`, hold out the others; returns
+    how many were held. Lines are copied and claims moved with set-based statements."""
+    ids = [row[0] for row in rows]
+    history = payment_history(ids) if _has_history(bordereau, ids) else {}
+    lines, held, moving = [], [], {ClaimStatus.LIQUIDATED: [], ClaimStatus.PAYMENT_REJECTED: []}
+    for pk, status, number, amo, complementary, mutuelle_id, fund_id, insured_id, rib, first, last, \
+            dep_first, dep_last in rows:
+        past = history.get(pk) or PaymentHistory()
+        rib = normalise_rib(rib)
+        due_amo, due_complementary = (amo or ZERO) - past.amo_paid, (complementary or ZERO) - past.complementary_paid
+        code = hold_reason(status=status, rib=rib, history=past, due=due_amo + due_complementary)
         if code is not None:
-            held.append(HeldClaim(claim_id=claim.pk, mutuelle_id=claim.mutuelle_id, fund_id=claim.fund_id,
-                                  reason_code=code, reason=HeldClaim.Reason(code).label, last_bordereau=bordereau))
+            held.append(HeldClaim(claim_id=pk, mutuelle_id=mutuelle_id, fund_id=fund_id, reason_code=code,
+                                  reason=HeldClaim.Reason(code).label, last_bordereau=bordereau))
             continue
-        lines.append(BordereauLine(
-            bordereau=bordereau, claim_id=claim.pk, insured_id=claim.insured_id,
-            reference=f"{claim.number}-{past.attempts + 1}", claim_number=claim.number,
-            payee_name=claim.insured.full_name, patient_name=claim.beneficiary_name, rib=rib,
-            amo=(claim.total_amo or ZERO) - past.amo_paid,
-            complementary=(claim.total_complementary or ZERO) - past.complementary_paid,
-        ))
-        moving.append(claim)
-        targets[claim.pk] = (ClaimStatus.IN_BATCH, "bordereau", reason)
-    changes = transition_many(claims=moving, targets=targets, by=bordereau.built_by)
-    now = timezone.now()
-    for claim in moving:
-        claim.updated_at = now
-    bulk_update_rows(Claim, moving, ["status", "version", "updated_at"])
-    ClaimStatusChange.objects.bulk_create(changes, batch_size=5000)
-    BordereauLine.objects.bulk_create(lines, batch_size=5000)
-    HeldClaim.objects.filter(claim_id__in=ids).delete()
+        payee = f"{first} {last}"
+        lines.append((bordereau.pk, pk, insured_id, f"{number}-{past.attempts + 1}", number, payee,
+                      f"{dep_first} {dep_last}" if dep_last is not None else payee, rib, due_amo, due_complementary,
+                      LineState.PENDING, ZERO, ZERO, "", "", ""))
+        moving[status].append(pk)
+    copy_lines(lines)
+    reason = REASON_IN_BATCH.format(number=bordereau.number)
+    for from_status, claim_ids in moving.items():
+        transition_ids(claim_ids=claim_ids, from_status=from_status, to=ClaimStatus.IN_BATCH, by=bordereau.built_by_id,
+                       reason_code="bordereau", reason=reason)
+    if HeldClaim.objects.filter(mutuelle_id=bordereau.mutuelle_id, fund_id=bordereau.fund_id).exists():
+        HeldClaim.objects.filter(claim_id__in=ids).delete()
     HeldClaim.objects.bulk_create(held)
     return len(held)
+
+
+def _has_history(bordereau: Bordereau, ids: list[int]) -> bool:
+    """Whether any of these claims was ever in a bordereau (most were not: one query saved)."""
+    return BordereauLine.objects.filter(claim_id__in=ids).exists()
+
+
+def copy_lines(rows: list[tuple]) -> None:
+    """Insert new lines: PostgreSQL COPY (rows formatted in C), elsewhere Django's bulk_create."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        BordereauLine.objects.bulk_create(BordereauLine(**dict(zip(LINE_COLUMNS, row, strict=True))) for row in rows)
+        return
+    statement = f"COPY payments_bordereauline ({', '.join(LINE_COLUMNS)}) FROM STDIN"
+    with connection.cursor() as wrapper, wrapper.cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def close_bordereau(bordereau: Bordereau) -> None:

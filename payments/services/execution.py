@@ -18,7 +18,7 @@ from beneficiaries.validators import rib_to_iban
 from payments.bordereau_pdf import BordereauSummary, Signature, render_bordereau_pdf
 from payments.exceptions import BordereauStateError, PayerAccountMissing
 from payments.lock_objects import lock_bordereau
-from payments.models import Bordereau, BordereauLine, BordereauStatus, LineState, Payer, TransferOrder
+from payments.models import Bordereau, BordereauStatus, LineState, Payer, TransferOrder
 from payments.services.progress import end_progress, record_job_error, start_progress
 from payments.transfer_file import OrderHeader, Section, Transfer, write_transfer_order
 
@@ -100,8 +100,8 @@ def render_transfer_order(bordereau: Bordereau) -> bytes:
 
 
 def execute_bordereau(*, bordereau_id: int, by) -> TransferOrder:
-    """Issue the transfer order of an approved bordereau, once. Its lines become "virement émis";
-    the claims stay "dans un bordereau" until the bank's return says what was paid."""
+    """Issue the transfer order of an approved bordereau, once. The claims stay "dans un
+    bordereau" until the bank's return says what was paid."""
     bordereau = Bordereau.objects.select_related("mutuelle", "fund", "built_by", "presented_by",
                                                  "approved_by").get(pk=bordereau_id)
     existing = TransferOrder.objects.filter(bordereau_id=bordereau_id).first()
@@ -116,7 +116,8 @@ def execute_bordereau(*, bordereau_id: int, by) -> TransferOrder:
         record_job_error(bordereau_id=bordereau_id, message=error.message)
         raise
     order = TransferOrder(bordereau=bordereau, file_name=f"OV-{bordereau.number}.txt",
-                          sha256=hashlib.sha256(content).hexdigest(), created_by=by)
+                          sha256=hashlib.sha256(content).hexdigest(), created_by=by,
+                          transfer_count=content.count(b"\r\nVI;"))
     bordereau.status = BordereauStatus.SENT  # as it will read once recorded, for the PDF's status line
     pdf = render_pdf(bordereau, order)
     order = record_transfer_order(order=order, content=content, pdf=pdf)
@@ -136,13 +137,10 @@ def record_transfer_order(*, order: TransferOrder, content: bytes, pdf: bytes) -
     order.debtor_amo_iban, order.debtor_complementary_iban = (re.sub(r"\s", "", iban).upper() for iban in sections)
     order.total_amo, order.total_complementary = bordereau.total_amo, bordereau.total_complementary
     order.total = bordereau.total_amo + bordereau.total_complementary
-    order.transfer_count = bordereau.lines.filter(state=LineState.PENDING, amo__gt=0).count() + \
-        bordereau.lines.filter(state=LineState.PENDING, complementary__gt=0).count()
     order.file.save(order.file_name, ContentFile(content), save=False)
     order.save()
     bordereau.bordereau_pdf.save(f"{bordereau.number}.pdf", ContentFile(pdf), save=False)
     bordereau.bordereau_pdf_sha256 = hashlib.sha256(pdf).hexdigest()
-    BordereauLine.objects.filter(bordereau=bordereau, state=LineState.PENDING).update(state=LineState.SENT)
     bordereau.status = BordereauStatus.SENT
     bordereau.executed_by = order.created_by
     bordereau.executed_at = timezone.now()

@@ -8,7 +8,7 @@ from payments.models import BankReturnLine, Bordereau, BordereauLine, BordereauS
 def unfinished_jobs() -> dict[str, list[int]]:
     """Bordereau ids per job still to run: constitution, restitution, execution, settlement."""
     pending = BordereauLine.objects.filter(bordereau_id=OuterRef("pk"), state=LineState.PENDING)
-    answered = BankReturnLine.objects.filter(line__bordereau_id=OuterRef("pk"), line__state=LineState.SENT)
+    answered = BankReturnLine.objects.filter(line__bordereau_id=OuterRef("pk"), line__state=LineState.PENDING)
     ids = Bordereau.objects.values_list("pk", flat=True)
     return {
         "build": list(ids.filter(status=BordereauStatus.BUILDING)),

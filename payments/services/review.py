@@ -4,13 +4,12 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from amo_portal.bulk import bulk_update_rows
 from amo_portal.money import ZERO
-from claims.models import Claim, ClaimStatus, ClaimStatusChange
-from claims.workflow import transition_many
+from claims.models import ClaimStatus
+from claims.workflow import transition_ids
 from mutuelles.models import StaffRole
 from payments.exceptions import BordereauStateError, NotAllowed
-from payments.lock_objects import lines_to_release, lock_bordereau, lock_claims
+from payments.lock_objects import lines_to_release, lock_bordereau
 from payments.models import Bordereau, BordereauLine, BordereauStatus, LineState
 from payments.services.progress import advance_progress, end_progress
 
@@ -127,17 +126,11 @@ def withdraw_lines(lines: list[BordereauLine], *, by, reason: str) -> int:
     """Give locked pending lines' claims back to "liquidé"; the lines stay, marked withdrawn."""
     if not lines:
         return 0
-    claims = lock_claims([line.claim_id for line in lines])
-    changes = transition_many(claims=claims, targets={c.pk: (ClaimStatus.LIQUIDATED, "retrait_bordereau", reason)
-                                                      for c in claims}, by=by)
-    now = timezone.now()
-    for claim in claims:
-        claim.updated_at = now
-    for line in lines:
-        line.state, line.withdrawn_reason, line.withdrawn_by, line.withdrawn_at = LineState.WITHDRAWN, reason, by, now
-    bulk_update_rows(Claim, claims, ["status", "version", "updated_at"])
-    bulk_update_rows(BordereauLine, lines, ["state", "withdrawn_reason", "withdrawn_by", "withdrawn_at"])
-    ClaimStatusChange.objects.bulk_create(changes, batch_size=5000)
+    ids = [line.pk for line in lines]
+    BordereauLine.objects.filter(pk__in=ids).update(state=LineState.WITHDRAWN, withdrawn_reason=reason,
+                                                    withdrawn_by=by, withdrawn_at=timezone.now())
+    transition_ids(claim_ids=[line.claim_id for line in lines], from_status=ClaimStatus.IN_BATCH,
+                   to=ClaimStatus.LIQUIDATED, by=by, reason_code="retrait_bordereau", reason=reason)
     return len(lines)
 
 

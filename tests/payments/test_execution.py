@@ -50,7 +50,7 @@ def test_approval_issues_a_transfer_order_whose_sha256_is_that_of_the_file(payer
     content = order.file.open("rb").read()
     assert order.sha256 == hashlib.sha256(content).hexdigest()
     assert bordereau.status == BordereauStatus.SENT
-    assert set(bordereau.lines.values_list("state", flat=True)) == {LineState.SENT}
+    assert set(bordereau.lines.values_list("state", flat=True)) == {LineState.PENDING}
 
 
 def test_the_order_adds_up_to_the_bordereau_totals_to_the_centime(payer_accounts, approve):
