@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -172,9 +171,12 @@ def _related(claim: Claim, visible) -> tuple[list[Claim], list[tuple[Claim, str]
 def _next_in_queue(claim: Claim, visible) -> Claim | None:
     if claim.filed_on is None:
         return None
-    after = Q(filed_on__gt=claim.filed_on) | Q(filed_on=claim.filed_on, pk__gt=claim.pk)
-    return (visible.filter(after, status=ClaimStatus.IN_CONTROL).order_by("filed_on", "pk")
-            .only("pk", "number").first())
+    # a row comparison, so that the queue index (mutuelle, status, filed_on, id) starts right after
+    # this claim instead of reading every older one (an OR of two conditions would)
+    return (visible.filter(status=ClaimStatus.IN_CONTROL)
+            .extra(where=['("claims_claim"."filed_on", "claims_claim"."id") > (%s, %s)'],  # noqa: S610
+                   params=[claim.filed_on, claim.pk])
+            .order_by("filed_on", "pk").only("pk", "number").first())
 
 
 def _rights(claim: Claim):

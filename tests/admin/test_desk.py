@@ -304,3 +304,18 @@ def test_home_page_shows_the_agents_queue_and_last_decisions(login, agent, claim
     assert "Ma file de contrôle" in page
     assert "en attente de pièces" in page
     assert claim.number in page  # in "Mes dernières décisions"
+
+
+def test_desk_links_to_the_next_claim_of_the_queue(login, agent, insured):
+    # given: two claims filed the same day, and an older one
+    today = timezone.localdate()
+    older = claim_in_control(insured=insured, care_date=today - timedelta(days=20), filed_on=today - timedelta(days=9),
+                             lines=[act("C", "80.00")])
+    first = claim_in_control(insured=insured, care_date=today - timedelta(days=6), filed_on=today - timedelta(days=5))
+    second = claim_in_control(insured=insured, care_date=today - timedelta(days=7), filed_on=today - timedelta(days=5),
+                              lines=[act("Cs", "150.00")])
+    client = login(agent)
+    # when / then
+    assert f"Dossier suivant de la file ({first.number})" in client.get(desk(older)).content.decode()
+    assert f"Dossier suivant de la file ({second.number})" in client.get(desk(first)).content.decode()
+    assert "Dossier suivant de la file" not in client.get(desk(second)).content.decode()
