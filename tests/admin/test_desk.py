@@ -319,3 +319,23 @@ def test_desk_links_to_the_next_claim_of_the_queue(login, agent, insured):
     assert f"Dossier suivant de la file ({first.number})" in client.get(desk(older)).content.decode()
     assert f"Dossier suivant de la file ({second.number})" in client.get(desk(first)).content.decode()
     assert "Dossier suivant de la file" not in client.get(desk(second)).content.decode()
+
+
+def test_four_eyes_from_the_desk(login, agent, supervisor, claim, mgpap):
+    # given: a threshold under this claim's reimbursement, and the agent's first approval
+    mgpap.four_eyes_threshold = D("100.00")
+    mgpap.save(update_fields=["four_eyes_threshold"])
+    login(agent).post(decide(claim, "accepter"), {"accepter-version": claim.version})
+    claim.refresh_from_db()
+    assert claim.needs_second_approval
+    # when: the superviseur finds it in "à confirmer" and confirms it
+    client = login(supervisor)
+    queue = client.get(QUEUE, {"statut": "double_controle"}).content.decode()
+    page = client.get(desk(claim)).content.decode()
+    response = client.post(decide(claim, "confirmer"), {"confirmer-version": claim.version}, follow=True)
+    # then
+    assert claim.number in queue
+    assert "Confirmer (double contrôle)" in page
+    assert "Double contrôle confirmé" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.LIQUIDATED
