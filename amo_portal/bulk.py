@@ -63,11 +63,15 @@ def _update_from_copy(meta, fields: list[models.Field], pks: Sequence, values: l
     names = ", ".join(f'"{f.column}"' for f in columns)
     with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as wrapper:
         cursor = wrapper.cursor  # the psycopg cursor, for COPY
-        cursor.execute(f'CREATE TEMPORARY TABLE IF NOT EXISTS "{temp}" ({definition}) ON COMMIT DELETE ROWS')
+        cursor.execute("SELECT to_regclass(%s) IS NULL", [f"pg_temp.{temp}"])
+        created = cursor.fetchone()[0]
+        if created:
+            cursor.execute(f'CREATE TEMPORARY TABLE "{temp}" ({definition}) ON COMMIT DELETE ROWS')
         with cursor.copy(f'COPY "{temp}" ({names}) FROM STDIN') as copy:
             for row in zip(pks, *values, strict=True):
                 copy.write_row(row)
-        cursor.execute(f'ANALYZE "{temp}"')  # a few rows: lets the planner join by key, not by scan
+        if created:  # statistics of a few thousand rows: the planner joins by key, not by scan
+            cursor.execute(f'ANALYZE "{temp}"')
         cursor.execute(f'UPDATE "{meta.db_table}" AS t SET {set_clause} FROM "{temp}" AS v '
                        f'WHERE t."{pk.column}" = v."{pk.column}"')
         cursor.execute(f'DELETE FROM "{temp}"')

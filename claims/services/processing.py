@@ -133,15 +133,19 @@ class Duplicates:
         return None
 
 
-#: Earlier live claims that share a fingerprint, or a document, with the chunk's claims. The keys
-#: are joined as an array so that PostgreSQL probes the indexes whatever the chunk size.
+#: Earlier live claims that share a fingerprint, or a document, with the chunk's claims. One
+#: index probe per key (LATERAL ... OFFSET 0 keeps the planner from hashing the whole table
+#: instead, which it prefers on small tables and pays for on every chunk).
 SQL_DUPLICATE_KEYS = """
 SELECT c.id, c.duplicate_key, c.number FROM unnest(%s::text[]) AS k(key)
-JOIN claims_claim c ON c.duplicate_key = k.key WHERE c.status NOT IN ('brouillon', 'rejete')
+CROSS JOIN LATERAL (SELECT id, duplicate_key, number, status FROM claims_claim
+                    WHERE duplicate_key = k.key OFFSET 0) AS c
+WHERE c.status NOT IN ('brouillon', 'rejete')
 """
 SQL_DUPLICATE_DOCUMENTS = """
 SELECT c.id, d.sha256, c.number FROM unnest(%s::text[]) AS k(sha)
-JOIN claims_claimdocument d ON d.sha256 = k.sha JOIN claims_claim c ON c.id = d.claim_id
+CROSS JOIN LATERAL (SELECT claim_id, sha256 FROM claims_claimdocument WHERE sha256 = k.sha OFFSET 0) AS d
+JOIN claims_claim c ON c.id = d.claim_id
 WHERE c.status NOT IN ('brouillon', 'rejete')
 """
 
