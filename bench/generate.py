@@ -55,6 +55,7 @@ class _Table:
     columns: list[str]
     index: dict[str, int]
     template: list
+    json_names: list[str]
 
     @classmethod
     def of(cls, model: type[models.Model], now: datetime) -> _Table:
@@ -66,12 +67,17 @@ class _Table:
                 template.append(now)
             else:  # the model default, "" for text fields without one, else None
                 template.append(_db_value(f.get_default()))
-        return cls(model, fields, columns, {f.attname: i for i, f in enumerate(fields)}, template)
+        return cls(model, fields, columns, {f.attname: i for i, f in enumerate(fields)}, template,
+                   [f.attname for f in fields if isinstance(f, models.JSONField)])
 
     def row(self, values: dict) -> list:
         row = self.template.copy()
+        index = self.index
         for name, value in values.items():
-            row[self.index[name]] = _db_value(value)
+            row[index[name]] = value
+        for name in self.json_names:
+            if name in values:
+                row[index[name]] = _db_value(values[name])
         return row
 
     @property
@@ -93,7 +99,7 @@ def _copy(table: _Table, rows: Sequence[list]) -> None:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f'COPY "{table.db_table}" ({cols}) FROM STDIN') as copy:
                 for row in rows:
-                    copy.write_row(row)
+                    copy.write_row(row)  # formatted in C by psycopg
         else:  # SQLite (small volumes only): plain parameterised inserts
             marks = ", ".join(["%s"] * len(table.columns))
             prepared = [[f.get_db_prep_save(v, connection) if not isinstance(f, models.JSONField) else v
