@@ -2,14 +2,17 @@
 lines table, paginated. Pure rendering: it takes a summary and rows, and returns bytes.
 
 100,000 lines make about 2,300 pages; drawing them cell by cell through reportlab's canvas takes
-half a minute, so each page's text is written as raw PDF text operators (the font is still
-declared through reportlab, and non-ASCII letters are escaped in the font's WinAnsi encoding).
+half a minute, so each column of a page is one text object whose cells are written as raw PDF
+operators ("show, next line"; the font is still declared through reportlab, and non-ASCII letters
+are escaped in the font's WinAnsi encoding). Amounts are set in Courier, right-aligned by padding.
 """
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4, landscape
@@ -20,15 +23,18 @@ rl_config.useA85 = 0
 
 PAGE = landscape(A4)
 MARGIN = 36
-ROW_HEIGHT = 11
-FONT_SIZE = 8
+ROW_HEIGHT = 9.5
+FONT_SIZE = 7
 ROWS_PER_PAGE = int((PAGE[1] - 2 * MARGIN - 60) // ROW_HEIGHT)
-#: Left edge of text columns, right edge of amount columns.
-COLUMNS = (("N°", 36, "L"), ("Référence de paiement", 66, "L"), ("Bénéficiaire du virement", 186, "L"),
-           ("Bénéficiaire des soins", 326, "L"), ("RIB", 466, "L"), ("Part AMO", 660, "R"),
-           ("Part complémentaire", 735, "R"), ("Total", 806, "R"))
-_HELVETICA_DIGIT = 556
-_HELVETICA_NARROW = 278  # space and comma
+#: Text columns (title, left edge), Helvetica.
+TEXT_COLUMNS = (("N°", 36), ("Référence de paiement", 64), ("Bénéficiaire du virement", 180),
+                ("Bénéficiaire des soins", 320), ("RIB", 460))
+#: Amount columns, Courier (fixed pitch: right-aligned by padding, no width computed per cell).
+AMOUNT_TITLES = ("Part AMO", "Part complémentaire", "Total")
+AMOUNT_X = 572
+AMOUNT_CHARS = 13
+COURIER_PITCH = 0.6  # Courier's advance width, in ems
+NAME_CHARS = 34
 
 
 def _escape_table() -> dict[int, str]:
@@ -50,9 +56,12 @@ def _escape_table() -> dict[int, str]:
 _ESCAPES = _escape_table()
 
 
+_PLAIN = re.compile(r"[ -'*-\[\]-~]*")  # printable ASCII but the parentheses and the backslash
+
+
 def pdf_text(value: str) -> str:
     """A string ready to sit between parentheses in a PDF text operator (WinAnsi encoding)."""
-    if value.isascii() and value.isprintable() and not any(c in value for c in "()\\"):
+    if _PLAIN.fullmatch(value):
         return value
     return value.translate(_ESCAPES)
 
@@ -62,9 +71,15 @@ def amount_fr(value: Decimal) -> str:
     return f"{value:,.2f}".replace(",", " ").replace(".", ",")
 
 
-def _amount_width(text: str) -> float:
-    narrow = text.count(" ") + text.count(",") + text.count("-")
-    return ((len(text) - narrow) * _HELVETICA_DIGIT + narrow * _HELVETICA_NARROW) * FONT_SIZE / 1000
+@lru_cache(maxsize=65536)
+def amounts_cell(amo: Decimal, complementary: Decimal) -> str:
+    """AMO, complementary and total as one fixed-pitch string, each right-aligned in its column
+    (cached: the same shares come back on thousands of lines)."""
+    return "".join(f"{amount_fr(v):>{AMOUNT_CHARS}}" for v in (amo, complementary, amo + complementary))
+
+
+def _amount_right(index: int) -> float:
+    return AMOUNT_X + (index + 1) * AMOUNT_CHARS * COURIER_PITCH * FONT_SIZE
 
 
 @dataclass(frozen=True)
@@ -110,6 +125,7 @@ class _Writer:
         self.summary = summary
         self.pages = pages
         self.page = 0
+        self.header_ready = False
 
     def footer(self) -> None:
         self.page += 1
@@ -171,46 +187,57 @@ class _Writer:
             c.setFillColorRGB(0, 0, 0)
 
     def table_header(self) -> float:
+        """The titles of the lines table, drawn once into a form that every page reuses."""
         c = self.canvas
-        y = PAGE[1] - MARGIN - 10
-        c.setFont("Helvetica-Bold", 10)
-        c.drawString(MARGIN, y, f"Bordereau n° {self.summary.number} — lignes")
-        y -= 20
-        c.setFont("Helvetica-Bold", FONT_SIZE)
-        for title, x, align in COLUMNS:
-            (c.drawString if align == "L" else c.drawRightString)(x, y, title)
-        c.line(MARGIN, y - 3, PAGE[0] - MARGIN, y - 3)
+        y = PAGE[1] - MARGIN - 30
+        if not self.header_ready:
+            c.beginForm("table_header")
+            c.setFont("Helvetica-Bold", 10)
+            c.drawString(MARGIN, y + 20, f"Bordereau n° {self.summary.number} — lignes")
+            c.setFont("Helvetica-Bold", FONT_SIZE)
+            for title, x in TEXT_COLUMNS:
+                c.drawString(x, y, title)
+            for index, title in enumerate(AMOUNT_TITLES):
+                c.drawRightString(_amount_right(index), y, title)
+            c.line(MARGIN, y - 3, PAGE[0] - MARGIN, y - 3)
+            c.endForm()
+            self.header_ready = True
+        c.doForm("table_header")
         return y - ROW_HEIGHT - 2
 
-    def rows_page(self, rows: list[tuple], first_index: int, totals: tuple[str, ...] | None) -> None:
+    def rows_page(self, rows: list[tuple], first_index: int, totals: tuple[Decimal, Decimal] | None) -> None:
+        """One text object per page, one column after the other, each cell a raw "show, next
+        line" operator (see the module docstring)."""
         y = self.table_header()
+        columns: list[list[str]] = [[], [], [], [], []]
+        number, reference, payee, patient, rib = columns
+        amounts = []
+        for index, (ref, payee_name, patient_name, rib_text, amo, complementary) in enumerate(rows, start=first_index):
+            number.append(str(index))
+            reference.append(pdf_text(ref))
+            payee.append(pdf_text(payee_name[:NAME_CHARS]))
+            patient.append(pdf_text(patient_name[:NAME_CHARS]))
+            rib.append(rib_text)
+            amounts.append(amounts_cell(amo, complementary))
         text = self.canvas.beginText(MARGIN, y)
         text.setFont("Helvetica", FONT_SIZE, ROW_HEIGHT)
-        code = text._code  # raw operators, see the module docstring
-        x_no, x_ref, x_payee, x_patient, x_rib = (col[1] for col in COLUMNS[:5])
-        rights = [col[1] for col in COLUMNS[5:]]
-        for index, (reference, payee, patient, rib, amo, complementary) in enumerate(rows, start=first_index):
-            code.append(f"1 0 0 1 {x_no} {y:.1f} Tm ({index}) Tj "
-                        f"1 0 0 1 {x_ref} {y:.1f} Tm ({pdf_text(reference)}) Tj "
-                        f"1 0 0 1 {x_payee} {y:.1f} Tm ({pdf_text(payee[:34])}) Tj "
-                        f"1 0 0 1 {x_patient} {y:.1f} Tm ({pdf_text(patient[:34])}) Tj "
-                        f"1 0 0 1 {x_rib} {y:.1f} Tm ({rib}) Tj")
-            for right, value in zip(rights, (amo, complementary, amo + complementary), strict=True):
-                shown = amount_fr(value)
-                code.append(f"1 0 0 1 {right - _amount_width(shown):.2f} {y:.1f} Tm ({shown}) Tj")
-            y -= ROW_HEIGHT
+        code = text._code
+        for (_, x), cells in zip(TEXT_COLUMNS, columns, strict=True):
+            code.append(f"1 0 0 1 {x} {y:.2f} Tm (" + ") Tj T* (".join(cells) + ") Tj")
+        text.setFont("Courier", FONT_SIZE, ROW_HEIGHT)
+        code.append(f"1 0 0 1 {AMOUNT_X} {y:.2f} Tm (" + ") Tj T* (".join(amounts) + ") Tj")
         self.canvas.drawText(text)
         if totals is not None:
-            self.totals_row(y, totals)
+            self.totals_row(y - ROW_HEIGHT * len(rows), totals)
         self.footer()
 
-    def totals_row(self, y: float, totals: tuple[str, ...]) -> None:
+    def totals_row(self, y: float, totals: tuple[Decimal, Decimal]) -> None:
         c = self.canvas
         c.line(MARGIN, y + ROW_HEIGHT - 3, PAGE[0] - MARGIN, y + ROW_HEIGHT - 3)
         c.setFont("Helvetica-Bold", FONT_SIZE)
-        c.drawString(COLUMNS[1][1], y, "Total du bordereau")
-        for (_, right, _), value in zip(COLUMNS[5:], totals, strict=True):
-            c.drawRightString(right, y, value)
+        c.drawString(TEXT_COLUMNS[1][1], y, "Total du bordereau")
+        c.setFont("Courier-Bold", FONT_SIZE)
+        c.drawString(AMOUNT_X, y, amounts_cell(*totals))
 
     def close(self) -> bytes:
         self.canvas.save()
@@ -233,5 +260,5 @@ def render_bordereau_pdf(summary: BordereauSummary, rows: Iterable[tuple]) -> by
         page.append(row)
         amo += row[4]
         complementary += row[5]
-    writer.rows_page(page, index, (amount_fr(amo), amount_fr(complementary), amount_fr(amo + complementary)))
+    writer.rows_page(page, index, (amo, complementary))
     return writer.close()

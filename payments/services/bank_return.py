@@ -8,6 +8,7 @@ something else about a transfer already answered is refused whole.
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -15,10 +16,11 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from amo_portal.bulk import bulk_update_rows
+from amo_portal.bulk import update_columns
 from amo_portal.money import ZERO
 from claims.models import ClaimStatus
 from claims.workflow import transition_ids
+from payments.copy_rows import insert_tuples
 from payments.exceptions import BankReturnRejected, BordereauStateError, TransferFileError
 from payments.lock_objects import lines_to_settle, lock_bordereau
 from payments.models import (
@@ -34,7 +36,7 @@ from payments.services.progress import advance_progress, end_progress, start_pro
 from payments.transfer_file import ParsedReturn, parse_bank_return
 
 #: Lines settled per transaction.
-CHUNK = 2000
+CHUNK = 5000
 STEP_SETTLING = "intégration du retour banque"
 #: ISO 20022 reason codes a bank gives for a rejected credit transfer (ExternalStatusReason1Code).
 BANK_REASONS = {
@@ -88,8 +90,13 @@ def _parse(bordereau: Bordereau, content: bytes) -> ParsedReturn:
     return parsed
 
 
-def _new_results(parsed: ParsedReturn, bordereau: Bordereau) -> list[BankReturnLine]:
-    """The results not recorded yet, each checked against the order and against earlier answers."""
+#: Columns of a recorded bank result, in the order of the tuples of `_new_results`.
+RESULT_COLUMNS = ("line_id", "payer", "accepted", "amount", "reason_code", "reason", "booked_on", "bank_return_id")
+
+
+def _new_results(parsed: ParsedReturn, bordereau: Bordereau) -> list[tuple]:
+    """The results not recorded yet (as RESULT_COLUMNS without the return's id), each checked
+    against the order and against earlier answers."""
     expected = expected_transfers(bordereau)
     known = {(line_id, payer): accepted for line_id, payer, accepted in
              BankReturnLine.objects.filter(line__bordereau=bordereau).values_list("line_id", "payer", "accepted")}
@@ -110,9 +117,8 @@ def _new_results(parsed: ParsedReturn, bordereau: Bordereau) -> list[BankReturnL
             raise BankReturnRejected(MSG_CONTRADICTS.format(ref=result.transfer_id))
         if earlier is None:
             reason = result.reason or BANK_REASONS.get(result.reason_code, "")
-            new.append(BankReturnLine(line_id=wanted.line_id, payer=wanted.payer, accepted=result.accepted,
-                                      amount=result.amount, reason_code=result.reason_code, reason=reason[:200],
-                                      booked_on=result.booked_on or (parsed.processed_on if result.accepted else None)))
+            new.append((wanted.line_id, wanted.payer, result.accepted, result.amount, result.reason_code,
+                        reason[:200], result.booked_on or (parsed.processed_on if result.accepted else None)))
     return new
 
 
@@ -140,29 +146,42 @@ def import_bank_return(*, bordereau: Bordereau, content: bytes, file_name: str, 
         )
         bank_return.file.save(f"RB-{locked.number}-{sha[:12]}.txt", ContentFile(content), save=False)
         bank_return.save()
-        for result in results:
-            result.bank_return = bank_return
-        BankReturnLine.objects.bulk_create(results, batch_size=5000)
+        insert_tuples(BankReturnLine, RESULT_COLUMNS, [(*r, bank_return.pk) for r in results])
         if results:
-            start_progress(bordereau_id=locked.pk, step=STEP_SETTLING, total=len({r.line_id for r in results}))
+            start_progress(bordereau_id=locked.pk, step=STEP_SETTLING, total=len({r[0] for r in results}))
             from payments.tasks import settle_bordereau_task
 
             settle_bordereau_task.delay_on_commit(locked.pk)
     return bank_return
 
 
-def _outcome(line: BordereauLine, results: dict[str, BankReturnLine]) -> None:
-    """Set the line's paid shares, state, date and bank reason from the bank's answers."""
-    amo, complementary = results.get(Payer.AMO), results.get(Payer.COMPLEMENTARY)
-    line.amo_paid = line.amo if amo is not None and amo.accepted else ZERO
-    line.complementary_paid = line.complementary if complementary is not None and complementary.accepted else ZERO
-    refused = [r for r in (amo, complementary) if r is not None and not r.accepted]
+@dataclass(slots=True)
+class _Settled:
+    """A line as the settlement writes it back."""
+
+    pk: int
+    claim_id: int
+    state: str = LineState.PAID
+    amo_paid: Decimal = ZERO
+    complementary_paid: Decimal = ZERO
+    paid_on: date | None = None
+    reason_code: str = ""
+    reason: str = ""
+
+
+def _outcome(pk: int, claim_id: int, amo: Decimal, complementary: Decimal, answers: dict[str, tuple]) -> _Settled:
+    """The line's paid shares, state, date and bank reason from the bank's answers
+    (answers: payer -> (accepted, reason code, reason, booked on))."""
+    line = _Settled(pk, claim_id)
+    by_amo, by_complementary = answers.get(Payer.AMO), answers.get(Payer.COMPLEMENTARY)
+    line.amo_paid = amo if by_amo is not None and by_amo[0] else ZERO
+    line.complementary_paid = complementary if by_complementary is not None and by_complementary[0] else ZERO
+    refused = [a for a in (by_amo, by_complementary) if a is not None and not a[0]]
     if refused:
-        line.state = LineState.BANK_REJECTED
-        line.bank_reason_code, line.bank_reason = refused[0].reason_code, refused[0].reason
+        line.state, line.reason_code, line.reason = LineState.BANK_REJECTED, refused[0][1], refused[0][2]
     else:
-        line.state = LineState.PAID
-        line.paid_on = max(r.booked_on for r in (amo, complementary) if r is not None)
+        line.paid_on = max(a[3] for a in (by_amo, by_complementary) if a is not None)
+    return line
 
 
 def settle_bordereau(*, bordereau_id: int, limit: int = CHUNK) -> tuple[int, bool]:
@@ -171,25 +190,30 @@ def settle_bordereau(*, bordereau_id: int, limit: int = CHUNK) -> tuple[int, boo
         bordereau = Bordereau.objects.only("id", "number", "status", "executed_by_id").get(pk=bordereau_id)
         if bordereau.status != BordereauStatus.SENT:
             return 0, False
-        lines = list(lines_to_settle(bordereau_id=bordereau_id, limit=limit))
-        if lines:
-            results: dict[int, dict[str, BankReturnLine]] = {}
-            for result in BankReturnLine.objects.filter(line_id__in=[line.pk for line in lines]):
-                results.setdefault(result.line_id, {})[result.payer] = result
-            for line in lines:
-                _outcome(line, results[line.pk])
+        rows = list(lines_to_settle(bordereau_id=bordereau_id, limit=limit)
+                    .values_list("pk", "claim_id", "amo", "complementary"))
+        if rows:
+            answers: dict[int, dict[str, tuple]] = defaultdict(dict)
+            for line_id, payer, *answer in (BankReturnLine.objects.filter(line_id__in=[r[0] for r in rows])
+                                            .values_list("line_id", "payer", "accepted", "reason_code", "reason",
+                                                         "booked_on")):
+                answers[line_id][payer] = tuple(answer)
+            lines = [_outcome(*row, answers[row[0]]) for row in rows]
+            update_columns(BordereauLine, [line.pk for line in lines], {
+                "state": [line.state for line in lines], "amo_paid": [line.amo_paid for line in lines],
+                "complementary_paid": [line.complementary_paid for line in lines],
+                "paid_on": [line.paid_on for line in lines], "bank_reason_code": [line.reason_code for line in lines],
+                "bank_reason": [line.reason for line in lines]})
             _move_claims(lines, bordereau)
-            bulk_update_rows(BordereauLine, lines, ["state", "amo_paid", "complementary_paid", "paid_on",
-                                                    "bank_reason_code", "bank_reason"])
-    if lines:
-        advance_progress(bordereau_id=bordereau_id, done=len(lines))
-    more = len(lines) == limit
+    if rows:
+        advance_progress(bordereau_id=bordereau_id, done=len(rows))
+    more = len(rows) == limit
     if not more:
         close_if_settled(bordereau_id=bordereau_id)
-    return len(lines), more
+    return len(rows), more
 
 
-def _move_claims(lines: list[BordereauLine], bordereau: Bordereau) -> None:
+def _move_claims(lines: list[_Settled], bordereau: Bordereau) -> None:
     """Claims of settled lines: "payé", or "virement rejeté" with the bank's reason (one set-based
     move per outcome). Nobody else moves a claim that is in a bordereau: the line lock suffices."""
     groups: dict[tuple[str, str, str], list[int]] = defaultdict(list)
@@ -197,8 +221,8 @@ def _move_claims(lines: list[BordereauLine], bordereau: Bordereau) -> None:
         if line.state == LineState.PAID:
             key = (ClaimStatus.PAID, "virement_execute", REASON_PAID.format(number=bordereau.number))
         else:
-            key = (ClaimStatus.PAYMENT_REJECTED, f"banque_{line.bank_reason_code}",
-                   REASON_REJECTED.format(reason=line.bank_reason or line.bank_reason_code))
+            key = (ClaimStatus.PAYMENT_REJECTED, f"banque_{line.reason_code}",
+                   REASON_REJECTED.format(reason=line.reason or line.reason_code))
         groups[key].append(line.claim_id)
     for (to, code, reason), claim_ids in groups.items():
         transition_ids(claim_ids=claim_ids, from_status=ClaimStatus.IN_BATCH, to=to, by=bordereau.executed_by_id,

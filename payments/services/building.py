@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from beneficiaries.validators import normalise_rib, validate_rib
 from claims.models import Claim, ClaimStatus
 from claims.workflow import transition_ids
 from mutuelles.models import AMOFund, Mutuelle
+from payments.copy_rows import insert_tuples
 from payments.exceptions import NothingToPay
 from payments.lock_objects import lock_bordereau, lock_payable_claims
 from payments.models import Bordereau, BordereauLine, BordereauStatus, HeldClaim, LineState
@@ -153,7 +154,7 @@ def add_claims(bordereau: Bordereau, rows: list[tuple]) -> int:
                       f"{dep_first} {dep_last}" if dep_last is not None else payee, rib, due_amo, due_complementary,
                       LineState.PENDING, ZERO, ZERO, "", "", ""))
         moving[status].append(pk)
-    copy_lines(lines)
+    insert_tuples(BordereauLine, LINE_COLUMNS, lines)
     reason = REASON_IN_BATCH.format(number=bordereau.number)
     for from_status, claim_ids in moving.items():
         transition_ids(claim_ids=claim_ids, from_status=from_status, to=ClaimStatus.IN_BATCH, by=bordereau.built_by_id,
@@ -167,19 +168,6 @@ def add_claims(bordereau: Bordereau, rows: list[tuple]) -> int:
 def _has_history(bordereau: Bordereau, ids: list[int]) -> bool:
     """Whether any of these claims was ever in a bordereau (most were not: one query saved)."""
     return BordereauLine.objects.filter(claim_id__in=ids).exists()
-
-
-def copy_lines(rows: list[tuple]) -> None:
-    """Insert new lines: PostgreSQL COPY (rows formatted in C), elsewhere Django's bulk_create."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        BordereauLine.objects.bulk_create(BordereauLine(**dict(zip(LINE_COLUMNS, row, strict=True))) for row in rows)
-        return
-    statement = f"COPY payments_bordereauline ({', '.join(LINE_COLUMNS)}) FROM STDIN"
-    with connection.cursor() as wrapper, wrapper.cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def close_bordereau(bordereau: Bordereau) -> None:
