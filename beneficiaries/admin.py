@@ -20,6 +20,8 @@ from beneficiaries.selectors import insured_visible_to
 
 #: Above this many people matching a name, the search asks for a more precise one.
 MAX_PEOPLE_MATCHED = 1000
+#: Words of a name search taken into account (each cut between last and first name is tried).
+MAX_NAME_WORDS = 4
 _HAS_DIGIT = re.compile(r"\d")
 
 
@@ -31,31 +33,46 @@ class HiddenObjectsAre404:
         raise Http404(f"{opts.verbose_name} introuvable")
 
 
-class CappedCountPaginator(Paginator):
-    """Counts at most a few pages beyond the one asked for: on a table of millions of rows the
-    count stops early (one bounded query) instead of counting everything on every page."""
-
-    lookahead_pages = 10
+class LookAheadPaginator(Paginator):
+    """Never counts: it reads the page asked for plus one row, and that row tells whether a next
+    page exists. One query per list page whatever the size of the table; the list then says
+    "plus de N" instead of a total that would cost a COUNT(*) of millions of rows."""
 
     def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, page_hint: int = 1):
-        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
+        super().__init__(object_list, per_page, 0, allow_empty_first_page)
         self.page_hint = max(1, page_hint)
-        self.is_capped = False
+
+    @cached_property
+    def _rows(self) -> list:
+        start = (self.page_hint - 1) * self.per_page
+        return list(self.object_list[start:start + self.per_page + 1])
 
     @cached_property
     def count(self) -> int:
-        cap = (self.page_hint + self.lookahead_pages) * self.per_page + 1
-        counted = self.object_list[:cap].count()
-        self.is_capped = counted >= cap
-        return cap - 1 if self.is_capped else counted
+        return (self.page_hint - 1) * self.per_page + len(self._rows)
+
+    @property
+    def is_capped(self) -> bool:
+        """More rows exist beyond the page shown (the total is not known)."""
+        return len(self._rows) > self.per_page
+
+    @property
+    def at_least(self) -> int:
+        return self.page_hint * self.per_page
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if number == self.page_hint:
+            return self._get_page(self._rows[:self.per_page], number, self)
+        return super().page(number)
 
 
 class LargeTableAdmin(HiddenObjectsAre404, admin.ModelAdmin):
-    """Lists of big tables: no full count, no facet counts, a bounded count for the pages."""
+    """Lists of big tables: no count at all (no full count, no facet counts, no page count)."""
 
     show_full_result_count = False
     show_facets = ShowFacets.NEVER
-    paginator = CappedCountPaginator
+    paginator = LookAheadPaginator
     list_per_page = 50
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
@@ -64,6 +81,21 @@ class LargeTableAdmin(HiddenObjectsAre404, admin.ModelAdmin):
         except ValueError:
             page = 1
         return self.paginator(queryset, per_page, orphans, allow_empty_first_page, page_hint=page)
+
+
+def name_condition(words: list[str]) -> Q:
+    """The words begin the last name, then the first name, or the other way round: "alaoui
+    kar", "karim ala", "el amrani karim" (a last name of two words), "fatima zahra". Every
+    alternative is a prefix match, served by an index on PostgreSQL (claims migration 0004)."""
+    condition = Q()
+    for cut in range(1, len(words) + 1):
+        head, rest = " ".join(words[:cut]), " ".join(words[cut:])
+        for first_field, second_field in (("last_name", "first_name"), ("first_name", "last_name")):
+            alternative = Q(**{f"{first_field}__istartswith": head})
+            if rest:
+                alternative &= Q(**{f"{second_field}__istartswith": rest})
+            condition |= alternative
+    return condition
 
 
 @dataclass(frozen=True)
@@ -86,9 +118,7 @@ def matching_people(*, user, term: str) -> PeopleMatch:
         people = visible.filter(Q(registration_number=term) | Q(cnie=term.upper()) | Q(affiliation_number=term))
         dependents = Dependent.objects.filter(cnie=term.upper(), insured__in=visible)
     else:
-        names = Q()
-        for word in term.split():
-            names &= Q(last_name__istartswith=word) | Q(first_name__istartswith=word)
+        names = name_condition(term.split()[:MAX_NAME_WORDS])
         people = visible.filter(names)
         dependents = Dependent.objects.filter(names, insured__in=visible)
     insured_ids = list(people.order_by().values_list("pk", flat=True)[:MAX_PEOPLE_MATCHED + 1])
