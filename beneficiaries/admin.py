@@ -195,7 +195,8 @@ class InsuredAdmin(ScopedAdmin):
     list_filter = ["mutuelle", "status", "fund"]
     search_fields = ["registration_number"]  # shows the search box; matching_people does the search
     list_select_related = ["mutuelle"]
-    readonly_fields = ["user", "created_at", "updated_at"]
+    # the RIB changes only from the insured person's space, where every change is recorded (RibChange)
+    readonly_fields = ["user", "rib", "created_at", "updated_at"]
     raw_id_fields = ["user"]
     inlines = [DependentInline, ETMInline]
     fieldsets = [
