@@ -163,12 +163,14 @@ class DocumentStatusFilter(admin.SimpleListFilter):
                 ("demandees", "Pièces demandées, en attente"), ("recues", "Pièces demandées puis reçues")]
 
     def queryset(self, request, queryset):
-        documents = Exists(ClaimDocument.objects.filter(claim=OuterRef("pk")))
-        waiting = Exists(DocumentRequest.objects.filter(claim=OuterRef("pk"), fulfilled_at__isnull=True))
-        received = Exists(DocumentRequest.objects.filter(claim=OuterRef("pk"), fulfilled_at__isnull=False))
-        conditions = {"aucune": ~documents, "jointes": documents, "demandees": waiting, "recues": received}
-        condition = conditions.get(self.value() or "")
-        return queryset if condition is None else queryset.filter(condition)
+        value = self.value()
+        if value in ("aucune", "jointes"):
+            documents = Exists(ClaimDocument.objects.filter(claim=OuterRef("pk")))
+            return queryset.filter(~documents if value == "aucune" else documents)
+        if value in ("demandees", "recues"):
+            requests = DocumentRequest.objects.filter(claim=OuterRef("pk"), fulfilled_at__isnull=value == "demandees")
+            return queryset.filter(Exists(requests))
+        return queryset
 
 
 def search_claims(*, user, queryset: QuerySet[Claim], term: str) -> tuple[QuerySet[Claim], PeopleMatch | None]:

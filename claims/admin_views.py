@@ -58,36 +58,45 @@ def countdown_badge(claim: Claim, today: date) -> str:
 
 
 _REASON_SHORT = {text: REVIEW_REASON_LABELS[key] for key, text in REVIEW_REASONS.items()}
+#: Plain lookups: the queue renders up to 100 rows per page, Django's get_FOO_display and strftime
+#: were half of the time spent on each row.
+_STATUS_LABELS = dict(ClaimStatus.choices)
+
+
+def _day(value: date | None) -> str:
+    return f"{value.day:02d}/{value.month:02d}/{value.year}" if value else "—"
 
 
 def queue_cells(claim: Claim, today: date) -> dict[str, str]:
     """The queue's cells of one claim, as HTML with every value escaped (list_select_related:
     insured and dependent are already loaded)."""
     e = html.escape
+    insured = claim.insured
     if claim.dependent_id:
-        person = (f'{e(claim.dependent.full_name)}<br><span class="amo-quiet">ayant droit de '
-                  f'{e(claim.insured.full_name)}</span>')
+        dependent = claim.dependent
+        person = (f'{e(dependent.first_name)} {e(dependent.last_name)}<br><span class="amo-quiet">ayant droit de '
+                  f'{e(insured.first_name)} {e(insured.last_name)}</span>')
     else:
-        person = e(claim.insured.full_name)
-    badges = [f'<span class="amo-status amo-status-{e(claim.status)}">{e(claim.get_status_display())}</span>']
+        person = f"{e(insured.first_name)} {e(insured.last_name)}"
+    status = claim.status
+    badges = [f'<span class="amo-status amo-status-{e(status)}">{e(_STATUS_LABELS.get(status, status))}</span>']
     if claim.needs_second_approval:
         badges.append('<span class="amo-badge amo-second">à confirmer</span>')
     if claim.is_ald:
         badges.append('<span class="amo-badge amo-ald">ALD</span>')
     # the version shown travels with the bulk action: a claim changed meanwhile is refused
     badges.append(f'<input type="hidden" name="version_{claim.pk}" value="{claim.version}">')
-    if claim.status == ClaimStatus.REJECTED:
+    if status == ClaimStatus.REJECTED:
         reasons = f'<span class="amo-quiet">{e(claim.rejection_message)}</span>'
     else:
         reasons = " ".join(f'<span class="amo-tag">{e(_REASON_SHORT.get(text, text))}</span>'
                            for text in claim.review_reasons or [])
     return {
-        "beneficiary": person, "registration": e(claim.insured.registration_number),
-        "care": claim.care_date.strftime("%d/%m/%Y"),
-        "filed": claim.filed_on.strftime("%d/%m/%Y") if claim.filed_on else "—",
+        "beneficiary": person, "registration": e(insured.registration_number),
+        "care": _day(claim.care_date), "filed": _day(claim.filed_on),
         "countdown": countdown_badge(claim, today),
-        "paid": f'<span class="amo-amount">{e(format_dh(claim.total_paid))}</span>',
-        "reimbursement": f'<span class="amo-amount">{e(format_dh(claim.reimbursed))}</span>',
+        "paid": f'<span class="amo-amount">{format_dh(claim.total_paid)}</span>',
+        "reimbursement": f'<span class="amo-amount">{format_dh(claim.reimbursed)}</span>',
         "state": " ".join(badges), "reasons": reasons,
     }
 
