@@ -1,0 +1,154 @@
+"""Downloads (PDF, CSV, transfer order) and the CNOPS dashboard: success, scope (404), validation."""
+import hashlib
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from mutuelles.models import AMOFund
+from payments.services.bank_return import import_bank_return
+from payments.services.review import approve_bordereau, present_bordereau
+from tests.factories.mutuelles import StaffFactory
+from tests.payments.support import bank_answer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def bordereau(liquidated, build, mgpap, payer_accounts):
+    liquidated(2)
+    return build(mgpap)
+
+
+@pytest.fixture
+def sent(bordereau, supervisor, fund_officer, django_capture_on_commit_callbacks):
+    present_bordereau(bordereau=bordereau, by=supervisor)
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_bordereau(bordereau=bordereau, by=fund_officer)
+    bordereau.refresh_from_db()
+    return bordereau
+
+
+@pytest.fixture
+def cnss_officer(db):
+    return StaffFactory(role="organisme", mutuelle=None, fund=AMOFund.objects.get(code="CNSS"))
+
+
+def test_a_cnops_officer_downloads_the_working_copy_marked_not_approved(client, bordereau, fund_officer):
+    # given
+    client.force_login(fund_officer)
+    # when
+    response = client.get(reverse("payments:bordereau_pdf", args=[bordereau.pk]))
+    # then
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert "projet" in response["Content-Disposition"]
+
+
+def test_the_approved_pdf_served_is_the_archived_one(client, sent, fund_officer):
+    # given
+    client.force_login(fund_officer)
+    # when
+    response = client.get(reverse("payments:bordereau_pdf", args=[sent.pk]))
+    # then
+    content = b"".join(response.streaming_content)
+    assert hashlib.sha256(content).hexdigest() == sent.bordereau_pdf_sha256
+
+
+@pytest.mark.parametrize("who", ["cnss_officer", "other_agent"])
+def test_another_organisme_or_mutuelle_gets_404(client, bordereau, request, who):
+    # given
+    client.force_login(request.getfixturevalue(who))
+    # when / then
+    for name in ("payments:bordereau_pdf", "payments:bordereau_csv"):
+        assert client.get(reverse(name, args=[bordereau.pk])).status_code == 404
+
+
+def test_downloads_need_a_staff_login(client, bordereau):
+    # when
+    response = client.get(reverse("payments:bordereau_csv", args=[bordereau.pk]))
+    # then
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_the_csv_is_utf8_with_bom_semicolons_and_decimal_points(client, bordereau, agent):
+    # given an agent of the mutuelle, who may read its bordereaux
+    client.force_login(agent)
+    # when
+    response = client.get(reverse("payments:bordereau_csv", args=[bordereau.pk]))
+    # then
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeffBordereau;Référence de paiement;N° de dossier;")
+    rows = text.strip("\ufeff").splitlines()
+    line = bordereau.lines.order_by("pk").first()
+    assert rows[1].split(";")[:3] == [bordereau.number, line.reference, line.claim_number]
+    assert rows[1].split(";")[6:10] == ["120.00", "40.00", "160.00", "en attente"]
+    assert len(rows) == 3
+
+
+def test_the_transfer_order_is_downloaded_with_its_hash(client, sent, fund_officer):
+    # given
+    client.force_login(fund_officer)
+    # when
+    response = client.get(reverse("payments:transfer_order", args=[sent.pk]))
+    # then
+    content = b"".join(response.streaming_content)
+    assert response["X-Content-SHA256"] == hashlib.sha256(content).hexdigest() == sent.transfer_order.sha256
+    assert content.startswith(b"EN;OVAMO1;" + sent.number.encode())
+
+
+def test_a_mutuelle_agent_may_not_download_the_transfer_order(client, sent, agent):
+    # given
+    client.force_login(agent)
+    # when / then
+    assert client.get(reverse("payments:transfer_order", args=[sent.pk])).status_code == 403
+
+
+def test_no_transfer_order_before_approval_is_404(client, bordereau, fund_officer):
+    # given
+    client.force_login(fund_officer)
+    # when / then
+    assert client.get(reverse("payments:transfer_order", args=[bordereau.pk])).status_code == 404
+
+
+def test_the_dashboard_counts_paid_claims_amounts_and_delays(client, sent, fund_officer,
+                                                            django_capture_on_commit_callbacks):
+    # given the bank pays today; the claims were filed on 2026-02-02
+    today = date.today()
+    with django_capture_on_commit_callbacks(execute=True):
+        import_bank_return(bordereau=sent, content=bank_answer(sent.transfer_order, processed_on=today),
+                           file_name="r.txt", by=fund_officer)
+    client.force_login(fund_officer)
+    # when
+    response = client.get(reverse("payments:dashboard"), {"semaines": "52"})
+    # then
+    assert response.status_code == 200
+    overall = response.context["data"]["overall"]
+    delay = (today - date(2026, 2, 2)).days
+    assert (overall.paid, overall.amo_paid, overall.complementary_paid) == (2, Decimal("240.00"), Decimal("80.00"))
+    assert (overall.median_delay, overall.p90_delay) == (delay, delay)
+    content = response.content.decode()
+    assert content.count("<svg") == 4
+    assert "60 jours (délai légal)" in content
+
+
+def test_the_dashboard_is_for_organisme_staff(client, agent):
+    # given
+    client.force_login(agent)
+    # when / then
+    assert client.get(reverse("payments:dashboard")).status_code == 403
+
+
+def test_the_dashboard_ignores_an_unknown_period_or_mutuelle(client, fund_officer):
+    # given
+    client.force_login(fund_officer)
+    # when
+    response = client.get(reverse("payments:dashboard"), {"semaines": "abc", "mutuelle": "999"})
+    # then
+    assert response.status_code == 200
+    filters = response.context["filters"]
+    assert (filters.weeks, filters.mutuelle_id) == (12, None)
+    assert filters.start == filters.end - timedelta(days=filters.end.weekday()) - timedelta(weeks=11)
