@@ -157,5 +157,6 @@ def test_officer_sees_the_claim_read_only(client, world, fund_officer):
     client.force_login(fund_officer)
     page = client.get(reverse("admin:claims_claim_change", args=[world["claim"].pk])).content.decode()
     assert world["claim"].number in page
+    assert "Consultation seule" in page
     assert 'id="actions"' not in page
     assert "Accepter le dossier" not in page
