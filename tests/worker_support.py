@@ -3,7 +3,7 @@
 Ordinary tests run Celery eagerly (amo_portal.settings.test). Tests that prove the worker path
 (crashes, redelivery, concurrency) start a real worker instead:
 
-    from tests.worker_support import requires_worker, send_task, start_worker, stop_worker
+    from tests.worker_support import requires_worker, send_task, start_worker, stop_worker, wait_until
 
     pytestmark = [pytest.mark.worker, requires_worker]
 
