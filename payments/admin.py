@@ -64,18 +64,19 @@ def progress_html(bordereau: Bordereau) -> str:
 
 @admin.register(Bordereau)
 class BordereauAdmin(ReadOnlyAdmin):
-    list_display = ["number", "mutuelle", "fund", "status_badge", "line_count", "amo_dh", "complementary_dh",
-                    "total_dh", "progress", "built_at", "approved_by"]
+    list_display = ["number", "mutuelle", "status_badge", "line_count", "amo_dh", "complementary_dh", "total_dh",
+                    "progress", "built_at"]
     list_filter = ["status", "mutuelle", "fund"]
     search_fields = ["number"]
     list_select_related = ["mutuelle", "fund", "approved_by"]
     change_form_template = "payments/admin/bordereau_change_form.html"
     change_list_template = "payments/admin/bordereau_change_list.html"
+    # The desk above the form shows the visas; the raw record stays at hand, folded.
     fieldsets = [
-        ("Traçabilité", {"fields": [("built_by", "built_at"), ("presented_by", "presented_at"),
-                                    ("approved_by", "approved_at"), ("rejected_by", "rejected_at", "rejection_reason"),
-                                    ("executed_by", "executed_at"), "settled_at"]}),
-        ("Constitution", {"fields": ["period_start", "period_end", "held_count", "bordereau_pdf_sha256"]}),
+        ("Enregistrement complet", {"classes": ["collapse"], "fields": [
+            ("built_by", "built_at"), ("presented_by", "presented_at"), ("approved_by", "approved_at"),
+            ("rejected_by", "rejected_at", "rejection_reason"), ("executed_by", "executed_at"), "settled_at",
+            "bordereau_pdf_sha256", "build_cursor", "job_error"]}),
     ]
 
     def get_queryset(self, request):
@@ -146,11 +147,22 @@ def desk_context(request, bordereau: Bordereau) -> dict:
         "can_reject": status in (S.BUILT, S.PRESENTED) and user.has_perm("payments.approve_bordereau"),
         "can_split": status in (S.BUILT, S.PRESENTED) and user.has_perm("payments.split_bordereau"),
         "can_execute": status == S.APPROVED and user.has_perm("payments.execute_bordereau"),
-        "can_import": status in (S.SENT, S.SETTLED) and user.has_perm("payments.execute_bordereau"),
+        "can_import": status == S.SENT and user.has_perm("payments.execute_bordereau"),
         "return_form": admin_views.BankReturnForm(),
         "lines_url": reverse("admin:payments_bordereauline_changelist") + f"?bordereau__id__exact={bordereau.pk}",
         "held_url": reverse("admin:payments_heldclaim_changelist") + f"?last_bordereau__id__exact={bordereau.pk}",
     }
+
+
+class BordereauStatusFilter(admin.SimpleListFilter):
+    title = "statut du bordereau"
+    parameter_name = "statut_bordereau"
+
+    def lookups(self, request, model_admin):
+        return BordereauStatus.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(bordereau__status=self.value()) if self.value() else queryset
 
 
 @admin.action(description="Retirer les dossiers choisis du bordereau (ils retournent à la file de la mutuelle)")
@@ -179,9 +191,9 @@ def withdraw_lines_action(modeladmin, request, queryset):
 
 @admin.register(BordereauLine)
 class BordereauLineAdmin(ReadOnlyAdmin):
-    list_display = ["reference", "claim_link", "payee_name", "patient_name", "rib", "amo_dh", "complementary_dh",
-                    "state", "paid_on", "bank_reason", "bordereau"]
-    list_filter = ["state", "bordereau__status", "bordereau__mutuelle"]
+    list_display = ["reference", "claim_link", "payee_name", "rib", "amo_dh", "complementary_dh", "state",
+                    "paid_on_short", "bank_reason"]
+    list_filter = ["state", BordereauStatusFilter, "bordereau__mutuelle"]
     search_fields = ["=reference", "=claim_number", "=rib", "payee_name"]
     list_select_related = ["bordereau"]
     list_per_page = 100
@@ -206,6 +218,10 @@ class BordereauLineAdmin(ReadOnlyAdmin):
     @admin.display(description="part AMO", ordering="amo")
     def amo_dh(self, obj: BordereauLine) -> str:
         return format_dh(obj.amo)
+
+    @admin.display(description="payé le", ordering="paid_on")
+    def paid_on_short(self, obj: BordereauLine) -> str:
+        return obj.paid_on.strftime("%d/%m/%Y") if obj.paid_on else "—"
 
     @admin.display(description="part complémentaire", ordering="complementary")
     def complementary_dh(self, obj: BordereauLine) -> str:

@@ -18,7 +18,7 @@ from payments.services.building import request_bordereau
 from payments.services.review import approve_bordereau, present_bordereau, reject_bordereau
 
 MAX_RETURN_SIZE = 50 * 1024 * 1024
-MSG_BUILD_STARTED = "Constitution du bordereau {number} lancée : la progression s'affiche ci-dessous."
+MSG_BUILD_STARTED = "Constitution du bordereau {number} lancée."
 MSG_PRESENTED = "Bordereau {number} présenté à l'organisme."
 MSG_APPROVED = "Bordereau {number} approuvé : l'ordre de virement est en cours d'émission."
 MSG_REJECTED = "Bordereau {number} rejeté : ses dossiers retournent à la file de leur mutuelle."

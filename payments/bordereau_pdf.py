@@ -30,9 +30,9 @@ ROWS_PER_PAGE = int((PAGE[1] - 2 * MARGIN - 60) // ROW_HEIGHT)
 TEXT_COLUMNS = (("N°", 36), ("Référence de paiement", 64), ("Bénéficiaire du virement", 180),
                 ("Bénéficiaire des soins", 320), ("RIB", 460))
 #: Amount columns, Courier (fixed pitch: right-aligned by padding, no width computed per cell).
-AMOUNT_TITLES = ("Part AMO", "Part complémentaire", "Total")
-AMOUNT_X = 572
-AMOUNT_CHARS = 13
+AMOUNT_TITLES = ("Part AMO", "Part compl.", "Total")
+AMOUNT_X = 566
+AMOUNT_CHARS = 15
 COURIER_PITCH = 0.6  # Courier's advance width, in ems
 NAME_CHARS = 34
 

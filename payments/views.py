@@ -1,5 +1,6 @@
 """Pages of the payments app for staff: bordereau downloads (PDF, CSV, transfer order) and the
 CNOPS dashboard. Every object goes through the scoped selectors: others' bordereaux are 404."""
+from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
@@ -70,6 +71,6 @@ def dashboard(request):
     if not (request.user.is_superuser or request.user.is_fund_officer):
         raise PermissionDenied
     filters = DashboardFilters.from_query(request.GET, user=request.user)
-    context = {"data": dashboard_data(filters=filters, user=request.user), "filters": filters,
-               "week_choices": WEEK_CHOICES, "title": "Tableau de bord des paiements"}
+    context = {**admin.site.each_context(request), "data": dashboard_data(filters=filters, user=request.user),
+               "filters": filters, "week_choices": WEEK_CHOICES, "title": "Tableau de bord des paiements"}
     return render(request, "payments/dashboard.html", context)

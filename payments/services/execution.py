@@ -52,6 +52,9 @@ def bordereau_summary(bordereau: Bordereau, order: TransferOrder | None = None) 
     def name(user) -> str:
         return (user.get_full_name() or user.username) if user else ""
 
+    def local(moment):
+        return timezone.localtime(moment) if moment else None
+
     return BordereauSummary(
         number=bordereau.number, mutuelle=f"{bordereau.mutuelle.code} — {bordereau.mutuelle.name_fr}",
         fund=f"{bordereau.fund.code} — {bordereau.fund.name_fr}", period_start=bordereau.period_start,
@@ -59,9 +62,9 @@ def bordereau_summary(bordereau: Bordereau, order: TransferOrder | None = None) 
         total_complementary=bordereau.total_complementary, amo_payer_account=bordereau.fund.iban,
         complementary_payer_account=bordereau.mutuelle.iban, status=bordereau.get_status_display(),
         signatures=[
-            Signature("Constitué par", name(bordereau.built_by), bordereau.built_at),
-            Signature("Présenté par (mutuelle)", name(bordereau.presented_by), bordereau.presented_at),
-            Signature("Approuvé par (organisme)", name(bordereau.approved_by), bordereau.approved_at),
+            Signature("Constitué par", name(bordereau.built_by), local(bordereau.built_at)),
+            Signature("Présenté par (mutuelle)", name(bordereau.presented_by), local(bordereau.presented_at)),
+            Signature("Approuvé par (organisme)", name(bordereau.approved_by), local(bordereau.approved_at)),
         ],
         approved=bordereau.approved_at is not None and bordereau.status != BordereauStatus.REJECTED,
         transfer_file=order.file_name if order else "", transfer_sha256=order.sha256 if order else "",
