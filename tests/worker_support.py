@@ -80,6 +80,7 @@ def worker_env(**extra: str) -> dict[str, str]:
         "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "DJANGO_CONN_MAX_AGE": "0",
+        "DJANGO_DEBUG": "false",  # no query log kept in memory by a long-running worker
         "DJANGO_LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
     })

@@ -64,9 +64,11 @@ def test_worker_killed_mid_run_loses_nothing_and_liquidates_each_claim_exactly_o
         kill_worker(worker)
         left = Claim.objects.filter(status=ClaimStatus.SUBMITTED).count()
         assert 0 < left < 2000, "le worker devait être tué en cours de traitement"
-        # then a new worker gets the unacknowledged sweeps back (Redis visibility timeout) and finishes
+        # then a new worker gets the unacknowledged sweeps back (Redis visibility timeout), and the
+        # periodic sweep (beat, every minute) comes by too: together they finish the work
         worker = start_worker(concurrency=2, purge=False, log_path=tmp_path / "worker-2.log")
-        wait_until(lambda: not Claim.objects.filter(status=ClaimStatus.SUBMITTED).exists(), timeout=90,
+        send_task(SWEEP, kwargs={"chunk": 500})
+        wait_until(lambda: not Claim.objects.filter(status=ClaimStatus.SUBMITTED).exists(), timeout=120,
                    message="des dossiers restent déposés après le redémarrage")
     finally:
         stop_worker(worker)
