@@ -131,7 +131,8 @@ def test_the_dashboard_counts_paid_claims_amounts_and_delays(client, sent, fund_
     assert (overall.paid, overall.amo_paid, overall.complementary_paid) == (2, Decimal("240.00"), Decimal("80.00"))
     assert (overall.median_delay, overall.p90_delay) == (delay, delay)
     content = response.content.decode()
-    assert content.count("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox") == 4  # the four charts
+    assert content.count("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox") == 3  # no rejection: no 4th chart
+    assert "Aucun rejet sur la période." in content
     assert "60 jours (délai légal)" in content
 
 
