@@ -190,9 +190,70 @@ def _scripts(folder: Path, tokens: list[str], run_id: str) -> tuple[Path, Path, 
 
 
 def _machine() -> dict:
+    """The conditions of the run: load of the machine, and the database's round trip and commit times
+    (a claim costs about ten round trips and one commit; the ping, none)."""
+    from django.db import connection, transaction
+
+    def median_ms(action, n: int) -> float:
+        times = []
+        for _ in range(n):
+            start = time.perf_counter()
+            action()
+            times.append((time.perf_counter() - start) * 1000)
+        return round(sorted(times)[n // 2], 3)
+
+    def round_trip():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+
+    def commit():  # a transaction id is assigned, so the commit is flushed to the WAL like a claim's
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_current_xact_id()")
+
     load = os.getloadavg()
     return {"processeurs": os.cpu_count(), "charge_1_5_15_min": [round(x, 2) for x in load],
-            "python": sys.version.split()[0]}
+            "python": sys.version.split()[0], "aller_retour_sql_ms": median_ms(round_trip, 200),
+            "transaction_ecriture_ms": median_ms(commit, 50)}
+
+
+def _cpu_per_request(tokens: list[str], n: int = 100) -> dict:
+    """Processor time of one request of each kind, in this process through Django's test client (whole
+    middleware stack and DRF, no network): what the machine's load does not change, unlike wrk's figures."""
+    from django.test import Client
+
+    from bench import support
+
+    app = support.celery_app()  # the claims' tasks go to the benchmark's Redis, as under gunicorn
+    app.conf.broker_url = REDIS_DB_URL
+    client = Client(HTTP_HOST="127.0.0.1")
+    body = ('{"care_date": "%s", "prescriber_inpe": "101234567", "lines": [{"kind": "acte", "cotation": "Cs", '
+            '"paid": "%d.00"}, {"kind": "acte", "cotation": "B 60", "paid": "66.00"}]}')
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    care_date = (timezone.localdate() - timedelta(days=3)).isoformat()
+
+    def ping(i: int) -> int:
+        return client.get("/api/v1/ping/").status_code
+
+    def claim(i: int) -> int:
+        return client.post("/api/v1/dossiers/", body % (care_date, 150 + i % 500), content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Token {tokens[i % len(tokens)]}",
+                           HTTP_IDEMPOTENCY_KEY=f"cpu-{secrets.token_hex(8)}").status_code
+
+    def cost(action) -> float:
+        for i in range(5):
+            action(i)
+        start = time.process_time()
+        statuses = {action(i) for i in range(n)}
+        if statuses - {200, 201}:
+            raise SystemExit(f"réponses inattendues : {statuses}")
+        return (time.process_time() - start) / n * 1000
+
+    ping_ms, claim_ms = cost(ping), cost(claim)
+    return {"ping_ms": round(ping_ms, 2), "creation_dossier_ms": round(claim_ms, 2),
+            "rapport_ping_sur_creation": round(ping_ms / claim_ms, 3)}
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -210,6 +271,7 @@ def run(args: argparse.Namespace) -> dict:
     claims_lua, warm_lua, ping_lua = _scripts(folder, tokens, secrets.token_hex(4))
     log = folder / "gunicorn.log"
     machine_before = _machine()
+    cpu = _cpu_per_request(tokens)
     server = _gunicorn(args, log)
     base = f"http://127.0.0.1:{args.port}"
     try:
@@ -224,7 +286,8 @@ def run(args: argparse.Namespace) -> dict:
     return {
         "gunicorn": f"{args.workers} × {args.worker_class} ({args.worker_threads} fils)",
         "wrk": f"{args.threads} fils, {args.connections} connexions, {args.duration} s par mesure",
-        "machine": machine_before,
+        "machine_avant": machine_before, "charge_apres_1_5_15_min": [round(x, 2) for x in os.getloadavg()],
+        "temps_processeur_par_requete_en_processus": cpu,
         "plancher_ping": floor, "creation_dossiers": claims,
         "ratio_debit": round(claims["debit_req_s"] / floor["debit_req_s"], 3),
         "objectifs": {"ratio_min": GOAL_RATIO, "p99_max_ms": GOAL_P99_MS,
