@@ -9,13 +9,17 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from claims.services.documents import CheckedDocument
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
+#: Documents of a preview never confirmed are deleted after this long (at the account's next preview).
+KEEP_FOR = timedelta(days=1)
 
 
 def _folder(user, token: str) -> str:
@@ -24,6 +28,7 @@ def _folder(user, token: str) -> str:
 
 def stash_documents(*, user, documents: list[tuple[str, CheckedDocument]]) -> str:
     """Keep checked documents for this account; returns the token that names them."""
+    _forget_old_stashes(user)
     token = secrets.token_hex(16)
     folder = _folder(user, token)
     manifest = []
@@ -53,6 +58,18 @@ def stashed_documents(*, user, token: str) -> list[tuple[str, CheckedDocument]]:
         documents.append((item["kind"], CheckedDocument(content=content, content_type=item["content_type"],
                                                         extension=item["extension"], name=item["name"])))
     return documents
+
+
+def _forget_old_stashes(user) -> None:
+    root = f"pending/{int(user.pk)}"
+    if not default_storage.exists(root):
+        return
+    folders, _ = default_storage.listdir(root)
+    limit = timezone.now() - KEEP_FOR
+    for token in folders:
+        manifest = f"{root}/{token}/manifest.json"
+        if default_storage.exists(manifest) and default_storage.get_modified_time(manifest) < limit:
+            discard_stash(user=user, token=token)
 
 
 def discard_stash(*, user, token: str) -> None:

@@ -263,3 +263,24 @@ def test_public_simulator_page_names_bad_fields_in_french(client):
     assert response.status_code == 400
     assert "Le formulaire contient des erreurs" in page
     assert "montant payé" in page
+
+
+def test_documents_of_a_preview_never_confirmed_are_deleted_after_a_day(member):
+    # given
+    import os
+    import time
+
+    from django.core.files.storage import default_storage
+
+    from portal.services.uploads import stash_documents, stashed_documents
+    from tests.factories.claims import image_document
+
+    old = stash_documents(user=member.user, documents=[("autre", image_document(61))])
+    manifest = default_storage.path(f"pending/{member.user.pk}/{old}/manifest.json")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(manifest, (two_days_ago, two_days_ago))
+    # when
+    new = stash_documents(user=member.user, documents=[("autre", image_document(62))])
+    # then
+    assert stashed_documents(user=member.user, token=old) == []
+    assert len(stashed_documents(user=member.user, token=new)) == 1
