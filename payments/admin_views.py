@@ -67,10 +67,11 @@ def reject_view(request, pk: int):
 @require_POST
 def execute_view(request, pk: int):
     """Start the execution again (after an IBAN was fixed, or a worker was lost): idempotent."""
-    from payments.tasks import execute_bordereau_task
+    from payments.tasks import archive_bordereau_pdf_task, execute_bordereau_task
 
     bordereau = _bordereau(request, pk, "execute_bordereau")
     execute_bordereau_task.delay_on_commit(bordereau.pk, request.user.pk)
+    archive_bordereau_pdf_task.delay_on_commit(bordereau.pk)
     messages.info(request, MSG_EXECUTION_RESTARTED)
     return HttpResponseRedirect(_change_url(bordereau))
 

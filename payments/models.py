@@ -135,7 +135,7 @@ class BordereauLine(models.Model):
                               db_index=False)
     insured = models.ForeignKey(Insured, verbose_name="assuré (bénéficiaire du virement)", related_name="+",
                                 on_delete=models.PROTECT, db_index=False)
-    reference = models.CharField("référence de paiement", max_length=32, unique=True)
+    reference = models.CharField("référence de paiement", max_length=32)
     claim_number = models.CharField("n° de dossier", max_length=24)
     payee_name = models.CharField("bénéficiaire du virement", max_length=200)
     patient_name = models.CharField("bénéficiaire des soins", max_length=200)
@@ -159,7 +159,10 @@ class BordereauLine(models.Model):
         verbose_name_plural = "lignes de bordereau"
         ordering = ["bordereau", "pk"]
         constraints = [
-            models.UniqueConstraint(name="bordereauline_unique_claim_per_bordereau", fields=["bordereau", "claim"]),
+            # unique references without the extra pattern index Django adds to unique=True text fields
+            models.UniqueConstraint(name="bordereauline_unique_reference", fields=["reference"]),
+            # claim first: the same index serves the lookups by claim (payment history, insured pages)
+            models.UniqueConstraint(name="bordereauline_unique_claim_per_bordereau", fields=["claim", "bordereau"]),
             # a claim is in at most one open bordereau...
             models.UniqueConstraint(name="bordereauline_one_open_line_per_claim", fields=["claim"],
                                     condition=Q(state="en_attente")),
@@ -174,10 +177,7 @@ class BordereauLine(models.Model):
                                    condition=Q(amo_paid__gte=0, complementary_paid__gte=0,
                                                amo_paid__lte=F("amo"), complementary_paid__lte=F("complementary"))),
         ]
-        indexes = [
-            models.Index(fields=["bordereau", "state", "id"], name="bordereauline_state_idx"),
-            models.Index(fields=["claim", "-id"], name="bordereauline_claim_idx"),
-        ]
+        indexes = [models.Index(fields=["bordereau", "state", "id"], name="bordereauline_state_idx")]
 
     def __str__(self) -> str:
         return self.reference

@@ -1,20 +1,41 @@
 """Celery tasks of the payments app: thin, idempotent wrappers that take ids and call one service.
 
-The chunked jobs re-enqueue themselves while there is more to do; each chunk is its own
-transaction, so a worker killed half-way loses at most the chunk it was writing, and the next
-run (the redelivered message, or the nightly sweep) resumes where the last commit left off.
+The chunked jobs (constitution, restitution, settlement) take chunk after chunk, each its own
+transaction, for at most BUDGET_SECONDS, then queue their own continuation: a worker killed
+half-way loses at most the chunk it was writing, and the redelivered message (acks late) or the
+nightly sweep resumes where the last commit left off. Working through chunks in one run, rather
+than one message per chunk, keeps the status emails the chunks queue from interleaving with them.
 """
+import time
+from collections.abc import Callable
+
 from celery import shared_task
-from django.db import DatabaseError, OperationalError
+from django.db import InterfaceError, OperationalError
 
 #: A chunked job re-enqueues itself at most this many times in a row.
 MAX_INVOCATIONS = 10000
+#: How long one run keeps taking chunks before queueing its continuation: far below the task
+#: time limit and the broker's visibility timeout.
+BUDGET_SECONDS = 60.0
+#: Database trouble worth another try (lost connection, deadlock); anything else is final.
+TRANSIENT = (OperationalError, InterfaceError)
+
+
+def run_chunks(step: Callable[[], tuple[int, bool]], budget: float) -> tuple[int, bool]:
+    """Call `step` (one chunk: returns (done, maybe_more)) until it says no more or the budget is spent."""
+    started, total, more = time.monotonic(), 0, True
+    while more:
+        done, more = step()
+        total += done
+        if time.monotonic() - started >= budget:
+            break
+    return total, more
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
 def build_all_batches_task(self) -> int:
     """Open a bordereau for every (mutuelle, organisme) pair with payable claims, and resume the
-    jobs left unfinished (a worker lost, a message lost); returns how many bordereaux were started."""
+    jobs left unfinished (a worker lost, a message lost); returns how many pairs had claims."""
     from mutuelles.models import AMOFund, Mutuelle
     from mutuelles.services import system_user
     from payments.services.building import payer_pairs_with_payable_claims, start_bordereau
@@ -26,37 +47,40 @@ def build_all_batches_task(self) -> int:
             start_bordereau(mutuelle=Mutuelle.objects.get(pk=mutuelle_id), fund=AMOFund.objects.get(pk=fund_id),
                             by=system_user())
         resume_unfinished_jobs()  # enqueues the constitution of the bordereaux just opened, too
-    except (OperationalError, DatabaseError) as exc:
+    except TRANSIENT as exc:
         raise self.retry(exc=exc, countdown=30) from exc
     return len(pairs)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
-def build_bordereau_task(self, bordereau_id: int, chunk: int | None = None, invocation: int = 0) -> tuple[int, bool]:
-    """Put the next chunk of payable claims into the bordereau being built, then go on."""
+def build_bordereau_task(self, bordereau_id: int, chunk: int | None = None, invocation: int = 0,
+                         budget: float = BUDGET_SECONDS) -> tuple[int, bool]:
+    """Put payable claims into the bordereau being built, chunk after chunk, then close it."""
     from payments.services.building import CHUNK, fill_bordereau
 
     try:
-        processed, more = fill_bordereau(bordereau_id=bordereau_id, limit=chunk or CHUNK)
-    except (OperationalError, DatabaseError) as exc:
+        done, more = run_chunks(lambda: fill_bordereau(bordereau_id=bordereau_id, limit=chunk or CHUNK), budget)
+    except TRANSIENT as exc:
         raise self.retry(exc=exc, countdown=5) from exc
     if more and invocation < MAX_INVOCATIONS:
-        build_bordereau_task.delay(bordereau_id, chunk, invocation + 1)
-    return processed, more
+        build_bordereau_task.delay(bordereau_id, chunk, invocation + 1, budget)
+    return done, more
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
-def release_bordereau_task(self, bordereau_id: int, chunk: int | None = None, invocation: int = 0) -> tuple[int, bool]:
+def release_bordereau_task(self, bordereau_id: int, chunk: int | None = None, invocation: int = 0,
+                           budget: float = BUDGET_SECONDS) -> tuple[int, bool]:
     """Give the claims of a rejected bordereau back to their mutuelle's queue, chunk by chunk."""
     from payments.services.review import CHUNK, release_rejected_bordereau
 
     try:
-        processed, more = release_rejected_bordereau(bordereau_id=bordereau_id, limit=chunk or CHUNK)
-    except (OperationalError, DatabaseError) as exc:
+        done, more = run_chunks(lambda: release_rejected_bordereau(bordereau_id=bordereau_id, limit=chunk or CHUNK),
+                                budget)
+    except TRANSIENT as exc:
         raise self.retry(exc=exc, countdown=5) from exc
     if more and invocation < MAX_INVOCATIONS:
-        release_bordereau_task.delay(bordereau_id, chunk, invocation + 1)
-    return processed, more
+        release_bordereau_task.delay(bordereau_id, chunk, invocation + 1, budget)
+    return done, more
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
@@ -71,21 +95,33 @@ def execute_bordereau_task(self, bordereau_id: int, user_id: int | None = None) 
     by = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     try:
         return execute_bordereau(bordereau_id=bordereau_id, by=by or system_user()).pk
-    except (OperationalError, DatabaseError) as exc:
+    except TRANSIENT as exc:
         raise self.retry(exc=exc, countdown=5) from exc
     except PayerAccountMissing:
         return 0  # recorded on the bordereau; an officer fixes the account and starts it again
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
-def settle_bordereau_task(self, bordereau_id: int, chunk: int | None = None, invocation: int = 0) -> tuple[int, bool]:
-    """Apply the imported bank return to the next chunk of claims, then go on."""
+def archive_bordereau_pdf_task(self, bordereau_id: int) -> str:
+    """Render and keep the approved bordereau PDF (once), beside the transfer order."""
+    from payments.services.execution import archive_bordereau_pdf
+
+    try:
+        return archive_bordereau_pdf(bordereau_id=bordereau_id)
+    except TRANSIENT as exc:
+        raise self.retry(exc=exc, countdown=5) from exc
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def settle_bordereau_task(self, bordereau_id: int, chunk: int | None = None, invocation: int = 0,
+                          budget: float = BUDGET_SECONDS) -> tuple[int, bool]:
+    """Apply the imported bank return to the claims, chunk by chunk."""
     from payments.services.bank_return import CHUNK, settle_bordereau
 
     try:
-        processed, more = settle_bordereau(bordereau_id=bordereau_id, limit=chunk or CHUNK)
-    except (OperationalError, DatabaseError) as exc:
+        done, more = run_chunks(lambda: settle_bordereau(bordereau_id=bordereau_id, limit=chunk or CHUNK), budget)
+    except TRANSIENT as exc:
         raise self.retry(exc=exc, countdown=5) from exc
     if more and invocation < MAX_INVOCATIONS:
-        settle_bordereau_task.delay(bordereau_id, chunk, invocation + 1)
-    return processed, more
+        settle_bordereau_task.delay(bordereau_id, chunk, invocation + 1, budget)
+    return done, more

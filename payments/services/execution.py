@@ -1,10 +1,11 @@
 """Execution of an approved bordereau: its transfer order file (docs/transfer-file.md) and the
-approved bordereau PDF, produced once, with their SHA-256 recorded.
+approved bordereau PDF, each produced once, with its SHA-256 recorded.
 
 Both files are written from the lines outside any lock (an approved bordereau's lines no longer
-change); the bordereau row is locked only to record them. Two workers executing at once both
-write, one records, the other finds the order already there and drops its copy. The files are
-deterministic (dated by the approval), so a re-run writes the very same bytes.
+change), by two tasks that can run side by side; the bordereau row is locked only to record
+them. Two workers executing at once both write, one records, the other finds the file already
+there and drops its copy. The order is deterministic (dated by the approval), so a re-run writes
+the very same bytes.
 """
 import hashlib
 import re
@@ -22,7 +23,7 @@ from payments.models import Bordereau, BordereauStatus, LineState, Payer, Transf
 from payments.services.progress import end_progress, record_job_error, start_progress
 from payments.transfer_file import OrderHeader, Section, Transfer, write_transfer_order
 
-STEP_EXECUTING = "émission de l'ordre de virement et du bordereau PDF"
+STEP_EXECUTING = "émission de l'ordre de virement"
 MSG_NO_ACCOUNT = ("Le compte payeur (IBAN) {whose} n'est pas renseigné ou invalide : renseignez-le "
                   "puis relancez l'exécution.")
 _IBAN = re.compile(r"^MA\d{26}$")
@@ -67,7 +68,7 @@ def bordereau_summary(bordereau: Bordereau, order: TransferOrder | None = None) 
             Signature("Approuvé par (organisme)", name(bordereau.approved_by), local(bordereau.approved_at)),
         ],
         approved=bordereau.approved_at is not None and bordereau.status != BordereauStatus.REJECTED,
-        transfer_file=order.file_name if order else "", transfer_sha256=order.sha256 if order else "",
+        transfer_file=order.file_name if order else "", transfer_sha256=(order.sha256 or "") if order else "",
     )
 
 
@@ -105,8 +106,7 @@ def render_transfer_order(bordereau: Bordereau) -> bytes:
 def execute_bordereau(*, bordereau_id: int, by) -> TransferOrder:
     """Issue the transfer order of an approved bordereau, once. The claims stay "dans un
     bordereau" until the bank's return says what was paid."""
-    bordereau = Bordereau.objects.select_related("mutuelle", "fund", "built_by", "presented_by",
-                                                 "approved_by").get(pk=bordereau_id)
+    bordereau = Bordereau.objects.select_related("mutuelle", "fund").get(pk=bordereau_id)
     existing = TransferOrder.objects.filter(bordereau_id=bordereau_id).first()
     if existing is not None:
         return existing
@@ -118,34 +118,54 @@ def execute_bordereau(*, bordereau_id: int, by) -> TransferOrder:
     except PayerAccountMissing as error:
         record_job_error(bordereau_id=bordereau_id, message=error.message)
         raise
-    order = TransferOrder(bordereau=bordereau, file_name=f"OV-{bordereau.number}.txt",
+    order = TransferOrder(bordereau=bordereau, file_name=order_file_name(bordereau),
                           sha256=hashlib.sha256(content).hexdigest(), created_by=by,
                           transfer_count=content.count(b"\r\nVI;"))
-    bordereau.status = BordereauStatus.SENT  # as it will read once recorded, for the PDF's status line
-    pdf = render_pdf(bordereau, order)
-    order = record_transfer_order(order=order, content=content, pdf=pdf)
+    order = record_transfer_order(order=order, content=content)
     end_progress(bordereau_id=bordereau_id)
     return order
 
 
+def order_file_name(bordereau: Bordereau) -> str:
+    return f"OV-{bordereau.number}.txt"
+
+
 @transaction.atomic(durable=True)
-def record_transfer_order(*, order: TransferOrder, content: bytes, pdf: bytes) -> TransferOrder:
+def record_transfer_order(*, order: TransferOrder, content: bytes) -> TransferOrder:
     bordereau = lock_bordereau(order.bordereau_id)
     existing = TransferOrder.objects.filter(bordereau_id=bordereau.pk).first()
     if existing is not None:
-        return existing  # another worker got there first: its files are the ones on record
+        return existing  # another worker got there first: its file is the one on record
     if bordereau.status != BordereauStatus.APPROVED:
         raise BordereauStateError(bordereau=bordereau, action="émettre son ordre de virement")
-    sections = order.bordereau.fund.iban, order.bordereau.mutuelle.iban
-    order.debtor_amo_iban, order.debtor_complementary_iban = (re.sub(r"\s", "", iban).upper() for iban in sections)
+    order.debtor_amo_iban, order.debtor_complementary_iban = payer_accounts(order.bordereau)
     order.total_amo, order.total_complementary = bordereau.total_amo, bordereau.total_complementary
     order.total = bordereau.total_amo + bordereau.total_complementary
     order.file.save(order.file_name, ContentFile(content), save=False)
     order.save()
-    bordereau.bordereau_pdf.save(f"{bordereau.number}.pdf", ContentFile(pdf), save=False)
-    bordereau.bordereau_pdf_sha256 = hashlib.sha256(pdf).hexdigest()
     bordereau.status = BordereauStatus.SENT
     bordereau.executed_by = order.created_by
     bordereau.executed_at = timezone.now()
-    bordereau.save()
+    bordereau.save(update_fields=["status", "executed_by", "executed_at", "updated_at"])
     return order
+
+
+def archive_bordereau_pdf(*, bordereau_id: int) -> str:
+    """Render the approved bordereau PDF and keep it with its SHA-256, once. Rendered beside the
+    transfer order (another worker process), it names the order's file; its hash is printed
+    when the order is already recorded."""
+    bordereau = Bordereau.objects.select_related("mutuelle", "fund", "built_by", "presented_by",
+                                                 "approved_by").get(pk=bordereau_id)
+    if bordereau.bordereau_pdf:
+        return bordereau.bordereau_pdf.name
+    if bordereau.approved_at is None or bordereau.status == BordereauStatus.REJECTED:
+        raise BordereauStateError(bordereau=bordereau, action="archiver son bordereau approuvé")
+    order = TransferOrder.objects.filter(bordereau_id=bordereau_id).first()
+    pdf = render_pdf(bordereau, order or TransferOrder(file_name=order_file_name(bordereau)))
+    with transaction.atomic(durable=True):
+        locked = lock_bordereau(bordereau_id)
+        if not locked.bordereau_pdf:
+            locked.bordereau_pdf.save(f"{locked.number}.pdf", ContentFile(pdf), save=False)
+            locked.bordereau_pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+            locked.save(update_fields=["bordereau_pdf", "bordereau_pdf_sha256", "updated_at"])
+    return locked.bordereau_pdf.name

@@ -6,7 +6,7 @@ from payments.models import BankReturnLine, Bordereau, BordereauLine, BordereauS
 
 
 def unfinished_jobs() -> dict[str, list[int]]:
-    """Bordereau ids per job still to run: constitution, restitution, execution, settlement."""
+    """Bordereau ids per job still to run: constitution, restitution, execution, settlement, PDF."""
     pending = BordereauLine.objects.filter(bordereau_id=OuterRef("pk"), state=LineState.PENDING)
     answered = BankReturnLine.objects.filter(line__bordereau_id=OuterRef("pk"), line__state=LineState.PENDING)
     ids = Bordereau.objects.values_list("pk", flat=True)
@@ -16,11 +16,14 @@ def unfinished_jobs() -> dict[str, list[int]]:
         "execute": list(ids.filter(status=BordereauStatus.APPROVED)
                         .exclude(Exists(TransferOrder.objects.filter(bordereau_id=OuterRef("pk"))))),
         "settle": list(ids.filter(status=BordereauStatus.SENT).filter(Exists(answered))),
+        "archive": list(ids.filter(status__in=[BordereauStatus.APPROVED, BordereauStatus.SENT,
+                                               BordereauStatus.SETTLED], bordereau_pdf="")),
     }
 
 
 def resume_unfinished_jobs() -> dict[str, list[int]]:
     from payments.tasks import (
+        archive_bordereau_pdf_task,
         build_bordereau_task,
         execute_bordereau_task,
         release_bordereau_task,
@@ -29,7 +32,7 @@ def resume_unfinished_jobs() -> dict[str, list[int]]:
 
     jobs = unfinished_jobs()
     tasks = {"build": build_bordereau_task, "release": release_bordereau_task, "execute": execute_bordereau_task,
-             "settle": settle_bordereau_task}
+             "settle": settle_bordereau_task, "archive": archive_bordereau_pdf_task}
     for name, bordereau_ids in jobs.items():
         for bordereau_id in bordereau_ids:
             tasks[name].delay(bordereau_id)

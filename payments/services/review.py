@@ -71,7 +71,8 @@ def check_control_totals(bordereau: Bordereau) -> None:
 
 @transaction.atomic(durable=True)
 def approve_bordereau(*, bordereau: Bordereau, by) -> Bordereau:
-    """A CNOPS officer approves a presented bordereau; its transfer order is then issued by a worker."""
+    """A CNOPS officer approves a presented bordereau; its transfer order is then issued, and the
+    approved PDF archived, by workers."""
     bordereau = lock_bordereau(bordereau.pk)
     if bordereau.status == S.APPROVED and bordereau.approved_by_id == by.pk:
         return bordereau
@@ -88,9 +89,10 @@ def approve_bordereau(*, bordereau: Bordereau, by) -> Bordereau:
     bordereau.approved_by = by
     bordereau.approved_at = timezone.now()
     bordereau.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
-    from payments.tasks import execute_bordereau_task
+    from payments.tasks import archive_bordereau_pdf_task, execute_bordereau_task
 
     execute_bordereau_task.delay_on_commit(bordereau.pk, by.pk)
+    archive_bordereau_pdf_task.delay_on_commit(bordereau.pk)
     return bordereau
 
 

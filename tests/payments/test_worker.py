@@ -18,6 +18,7 @@ from payments.services.review import approve_bordereau, present_bordereau
 from payments.transfer_file import parse_transfer_order
 from tests.payments.support import bank_answer, set_payer_accounts
 from tests.worker_support import (
+    VISIBILITY_TIMEOUT,
     kill_worker,
     real_broker,
     requires_worker,
@@ -169,7 +170,9 @@ def test_a_worker_killed_in_the_middle_of_the_settlement_and_restarted_pays_ever
         kill_worker(worker)
         paid = Claim.objects.filter(payment_lines__bordereau=bordereau, status=ClaimStatus.PAID).count()
         assert 0 < paid < bordereau.line_count
-        # and started again (the killed task comes back from Redis after the visibility timeout)
+        # and started again once the killed task's message is due back from Redis (a worker
+        # restores unacknowledged messages older than the visibility timeout when it starts)
+        time.sleep(VISIBILITY_TIMEOUT + 1)
         worker = start_payments_worker(concurrency=2, purge=False)
         wait_until(lambda: Bordereau.objects.get(pk=bordereau.pk).status == BordereauStatus.SETTLED, timeout=40,
                    message="bordereau non soldé après redémarrage")
@@ -190,8 +193,9 @@ def test_a_worker_killed_in_the_middle_of_the_constitution_and_restarted_puts_ea
         send_task(BUILD, args=[bordereau.pk, 10])
         wait_until(lambda: Bordereau.objects.get(pk=bordereau.pk).progress_done >= 100, timeout=30, interval=0.02,
                    message="constitution non commencée")
-        # when
+        # when killed half-way and started again once the message is due back from Redis
         kill_worker(worker)
+        time.sleep(VISIBILITY_TIMEOUT + 1)
         worker = start_payments_worker(concurrency=2, purge=False)
         wait_until(lambda: Bordereau.objects.get(pk=bordereau.pk).status == BordereauStatus.BUILT, timeout=40,
                    message="bordereau non constitué après redémarrage")
