@@ -187,7 +187,7 @@ def test_a_rejected_claim_waits_for_a_new_rib_then_is_paid_only_what_the_bank_di
     # then only the AMO share is due again, to the new RIB
     new_line = again.lines.get()
     assert (new_line.amo, new_line.complementary, new_line.rib) == (D("120.00"), D("0.00"), claim.insured.rib)
-    assert new_line.reference.endswith("-2")
+    assert new_line.reference == f"{claim.number}-{again.pk:06d}"
     # when that bordereau is paid
     present_bordereau(bordereau=again, by=supervisor)
     with django_capture_on_commit_callbacks(execute=True):

@@ -26,7 +26,7 @@ def test_liquidated_claims_go_into_one_bordereau_with_their_payee_rib_and_both_s
     line = bordereau.lines.get(claim=claims[0])
     assert (line.rib, line.amo, line.complementary, line.payee_name) == (
         claims[0].insured.rib, D("120.00"), D("40.00"), claims[0].insured.full_name)
-    assert line.reference == f"{claims[0].number}-1"
+    assert line.reference == f"{claims[0].number}-{bordereau.pk:06d}"
     assert set(Claim.objects.values_list("status", flat=True)) == {ClaimStatus.IN_BATCH}
     assert bordereau.number.startswith("BRD-CNOPS-MGPAP-")
 

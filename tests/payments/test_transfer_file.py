@@ -29,13 +29,13 @@ RIB_1, RIB_2 = "011780000000000000000150", "007780000000000000000257"
 def sections() -> list[Section]:
     return [
         Section("A", "Caisse Nationale des Organismes de Prévoyance Sociale", "MA64011519000001205000534921", [
-            Transfer("MGPAP-2026-00000001-1-A", RIB_1, "MA64" + RIB_1, "Karim Alaoui", D("120.00"),
+            Transfer("MGPAP-2026-00000001-000042-A", RIB_1, "MA64" + RIB_1, "Karim Alaoui", D("120.00"),
                      "MGPAP-2026-00000001", "REMBOURSEMENT AMO CNOPS DOSSIER MGPAP-2026-00000001"),
-            Transfer("MGPAP-2026-00000002-1-A", RIB_2, "MA64" + RIB_2, "Fatima-Zahra El Ouazzani", D("1052.80"),
+            Transfer("MGPAP-2026-00000002-000042-A", RIB_2, "MA64" + RIB_2, "Fatima-Zahra El Ouazzani", D("1052.80"),
                      "MGPAP-2026-00000002", "REMBOURSEMENT AMO CNOPS DOSSIER MGPAP-2026-00000002"),
         ]),
         Section("C", "Mutuelle Générale du Personnel des Administrations Publiques", "MA16007780000123450000012383", [
-            Transfer("MGPAP-2026-00000001-1-C", RIB_1, "MA64" + RIB_1, "Karim Alaoui", D("40.00"),
+            Transfer("MGPAP-2026-00000001-000042-C", RIB_1, "MA64" + RIB_1, "Karim Alaoui", D("40.00"),
                      "MGPAP-2026-00000001", "REMBOURSEMENT COMPLEMENTAIRE MGPAP DOSSIER MGPAP-2026-00000001"),
         ]),
     ]
@@ -108,8 +108,8 @@ def test_the_bank_return_fixture_is_read_with_its_rejection():
     # then
     assert parsed.bordereau_number == HEADER.bordereau_number
     assert [(r.transfer_id, r.accepted, r.reason_code) for r in parsed.results] == [
-        ("MGPAP-2026-00000001-1-A", True, ""), ("MGPAP-2026-00000002-1-A", False, "AC04"),
-        ("MGPAP-2026-00000001-1-C", True, "")]
+        ("MGPAP-2026-00000001-000042-A", True, ""), ("MGPAP-2026-00000002-000042-A", False, "AC04"),
+        ("MGPAP-2026-00000001-000042-C", True, "")]
     assert parsed.results[0].booked_on == date(2026, 3, 4)
 
 
