@@ -5,7 +5,6 @@ from django.db.models import F, Q
 
 from amo_portal.models import TimeStampedModel
 from amo_portal.money import money_field
-from beneficiaries.models import Insured
 from claims.models import Claim
 from mutuelles.models import AMOFund, Mutuelle
 
@@ -123,9 +122,9 @@ class LineState(models.TextChoices):
 
 
 class BordereauLine(models.Model):
-    """One claim in a bordereau: the payee (the insured person), the RIB taken at constitution,
-    and what each payer transfers. `reference` names the payment of this claim in the transfer
-    order and in the bank's return; it is unique across all bordereaux."""
+    """One claim in a bordereau: the payee (the claim's insured person, named as at constitution),
+    the RIB taken at constitution, and what each payer transfers. `reference` names the payment
+    of this claim in the transfer order and in the bank's return; it is unique across all bordereaux."""
 
     # Only the indexes the queries use (each one costs on every insert of 100,000 lines): the
     # bordereau and the claim are covered by the composite indexes below.
@@ -133,8 +132,6 @@ class BordereauLine(models.Model):
                                   db_index=False)
     claim = models.ForeignKey(Claim, verbose_name="dossier", related_name="payment_lines", on_delete=models.PROTECT,
                               db_index=False)
-    insured = models.ForeignKey(Insured, verbose_name="assuré (bénéficiaire du virement)", related_name="+",
-                                on_delete=models.PROTECT, db_index=False)
     reference = models.CharField("référence de paiement", max_length=32)
     claim_number = models.CharField("n° de dossier", max_length=24)
     payee_name = models.CharField("bénéficiaire du virement", max_length=200)

@@ -124,11 +124,11 @@ def fill_bordereau(*, bordereau_id: int, limit: int = CHUNK) -> tuple[int, bool]
 
 
 #: What the builder reads of each locked claim (plain values: thousands per chunk).
-PAYABLE_FIELDS = ("pk", "status", "number", "total_amo", "total_complementary", "mutuelle_id", "fund_id", "insured_id",
+PAYABLE_FIELDS = ("pk", "status", "number", "total_amo", "total_complementary", "mutuelle_id", "fund_id",
                   "insured__rib", "insured__first_name", "insured__last_name", "dependent__first_name",
                   "dependent__last_name")
 #: Columns of a new line, in the order of `line_row`.
-LINE_COLUMNS = ("bordereau_id", "claim_id", "insured_id", "reference", "claim_number", "payee_name", "patient_name",
+LINE_COLUMNS = ("bordereau_id", "claim_id", "reference", "claim_number", "payee_name", "patient_name",
                 "rib", "amo", "complementary", "state", "amo_paid", "complementary_paid", "bank_reason_code",
                 "bank_reason", "withdrawn_reason")
 
@@ -141,7 +141,7 @@ def add_claims(bordereau: Bordereau, rows: list[tuple]) -> int:
     # a rejected or split bordereau was paid nothing): the others need no history.
     history = payment_history([row[0] for row in rows if row[1] == ClaimStatus.PAYMENT_REJECTED])
     lines, held, moving = [], [], {ClaimStatus.LIQUIDATED: [], ClaimStatus.PAYMENT_REJECTED: []}
-    for pk, status, number, amo, complementary, mutuelle_id, fund_id, insured_id, rib, first, last, \
+    for pk, status, number, amo, complementary, mutuelle_id, fund_id, rib, first, last, \
             dep_first, dep_last in rows:
         past = history.get(pk) or PaymentHistory()
         rib = normalise_rib(rib)
@@ -152,7 +152,7 @@ def add_claims(bordereau: Bordereau, rows: list[tuple]) -> int:
                                   reason=HeldClaim.Reason(code).label, last_bordereau=bordereau))
             continue
         payee = f"{first} {last}"
-        lines.append((bordereau.pk, pk, insured_id, payment_reference(number, bordereau.pk), number, payee,
+        lines.append((bordereau.pk, pk, payment_reference(number, bordereau.pk), number, payee,
                       f"{dep_first} {dep_last}" if dep_last is not None else payee, rib, due_amo, due_complementary,
                       LineState.PENDING, ZERO, ZERO, "", "", ""))
         moving[status].append(pk)
