@@ -11,7 +11,7 @@ from payments.dashboard import WEEK_CHOICES, DashboardFilters, dashboard_data
 from payments.exports import csv_lines
 from payments.models import LineState, TransferOrder
 from payments.selectors import bordereaux_visible_to
-from payments.services.execution import render_pdf
+from payments.services.execution import render_pain001, render_pdf
 
 NO_STORE = "private, no-store"
 
@@ -61,6 +61,20 @@ def transfer_order(request, pk: int):
                             filename=order.file_name)
     response["Cache-Control"] = NO_STORE
     response["X-Content-SHA256"] = order.sha256
+    return response
+
+
+@require_GET
+@staff_member_required
+def transfer_order_pain001(request, pk: int):
+    """The issued transfer order as an ISO 20022 pain.001.001.03 message (same transfers, same ids)."""
+    bordereau = _bordereau(request, pk)
+    if not request.user.has_perm("payments.view_transferorder"):
+        raise PermissionDenied
+    order = get_object_or_404(TransferOrder, bordereau=bordereau)
+    response = HttpResponse(render_pain001(bordereau), content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{order.file_name.removesuffix(".txt")}.xml"'
+    response["Cache-Control"] = NO_STORE
     return response
 
 

@@ -20,6 +20,7 @@ from payments.bordereau_pdf import BordereauSummary, Signature, render_bordereau
 from payments.exceptions import BordereauStateError, PayerAccountMissing
 from payments.lock_objects import lock_bordereau
 from payments.models import Bordereau, BordereauStatus, LineState, Payer, TransferOrder
+from payments.pain001 import write_pain001
 from payments.services.progress import end_progress, record_job_error, start_progress
 from payments.transfer_file import OrderHeader, Section, Transfer, write_transfer_order
 
@@ -95,12 +96,22 @@ def transfer_sections(bordereau: Bordereau, amo_iban: str, complementary_iban: s
             Section(Payer.COMPLEMENTARY, bordereau.mutuelle.name_fr, complementary_iban, complementary)]
 
 
-def render_transfer_order(bordereau: Bordereau) -> bytes:
+def order_parts(bordereau: Bordereau) -> tuple[OrderHeader, list[Section]]:
+    """The order's header (dated by the approval) and its two payer sections."""
     amo_iban, complementary_iban = payer_accounts(bordereau)
     approved_at = timezone.localtime(bordereau.approved_at)
     header = OrderHeader(bordereau.number, approved_at.replace(microsecond=0), approved_at.date(),
                          bordereau.fund.code, bordereau.mutuelle.code)
-    return write_transfer_order(header, transfer_sections(bordereau, amo_iban, complementary_iban))
+    return header, transfer_sections(bordereau, amo_iban, complementary_iban)
+
+
+def render_transfer_order(bordereau: Bordereau) -> bytes:
+    return write_transfer_order(*order_parts(bordereau))
+
+
+def render_pain001(bordereau: Bordereau) -> bytes:
+    """The same order as an ISO 20022 pain.001 message (payments/pain001.py)."""
+    return write_pain001(*order_parts(bordereau))
 
 
 def execute_bordereau(*, bordereau_id: int, by) -> TransferOrder:

@@ -153,3 +153,34 @@ def test_the_dashboard_ignores_an_unknown_period_or_mutuelle(client, fund_office
     filters = response.context["filters"]
     assert (filters.weeks, filters.mutuelle_id) == (12, None)
     assert filters.start == filters.end - timedelta(days=filters.end.weekday()) - timedelta(weeks=11)
+
+
+def test_the_order_is_also_an_iso20022_pain001_with_the_same_transfers(client, sent, fund_officer):
+    # given
+    import xml.etree.ElementTree as ET
+
+    from payments.transfer_file import parse_transfer_order
+
+    client.force_login(fund_officer)
+    flat = parse_transfer_order(sent.transfer_order.file.open("rb").read())
+    # when
+    response = client.get(reverse("payments:transfer_order_pain001", args=[sent.pk]))
+    # then
+    ns = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
+    root = ET.fromstring(response.content)  # noqa: S314 - our own output, parsed to check its structure
+    header = root.find("p:CstmrCdtTrfInitn/p:GrpHdr", ns)
+    assert [child.tag.split("}")[1] for child in header] == ["MsgId", "CreDtTm", "NbOfTxs", "CtrlSum", "InitgPty"]
+    assert (header.findtext("p:MsgId", namespaces=ns), header.findtext("p:NbOfTxs", namespaces=ns),
+            header.findtext("p:CtrlSum", namespaces=ns)) == (sent.number, "4", "320.00")
+    blocks = root.findall("p:CstmrCdtTrfInitn/p:PmtInf", ns)
+    assert [b.findtext("p:DbtrAcct/p:Id/p:IBAN", namespaces=ns) for b in blocks] == [s.payer_iban
+                                                                                     for s in flat.sections]
+    first = blocks[0]
+    assert [c.tag.split("}")[1] for c in first][:11] == [
+        "PmtInfId", "PmtMtd", "BtchBookg", "NbOfTxs", "CtrlSum", "ReqdExctnDt", "Dbtr", "DbtrAcct", "DbtrAgt", "ChrgBr",
+        "CdtTrfTxInf"]
+    ids = [e.text for e in root.iter("{urn:iso:std:iso:20022:tech:xsd:pain.001.001.03}EndToEndId")]
+    assert ids == [t.transfer_id for t in flat.transfers]
+    amounts = root.findall(".//p:InstdAmt", ns)
+    assert {a.get("Ccy") for a in amounts} == {"MAD"}
+    assert [Decimal(a.text) for a in amounts] == [t.amount for t in flat.transfers]
