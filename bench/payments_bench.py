@@ -85,7 +85,8 @@ def _pipeline(app, cnops, mgpap, supervisor, officer, builder) -> tuple[int, dic
     return bordereau.pk, phases
 
 
-def _settle(app, bordereau_id: int, officer) -> float:
+def _settle(app, bordereau_id: int, officer) -> tuple[float, float]:
+    """Import a bank return (here, in this process) then let the worker settle; (import s, settle s)."""
     from payments.models import Bordereau, BordereauStatus
     from payments.services.bank_return import import_bank_return
     from payments.transfer_file import TransferResult, parse_transfer_order, write_bank_return
@@ -100,9 +101,10 @@ def _settle(app, bordereau_id: int, officer) -> float:
                                 processed_on=order.created_at.date(), results=results)
     start = time.perf_counter()
     import_bank_return(bordereau=bordereau, content=content, file_name="retour.txt", by=officer)
-    _wait(lambda: Bordereau.objects.filter(pk=bordereau_id, status=BordereauStatus.SETTLED).exists(), timeout=600,
+    imported = time.perf_counter()
+    _wait(lambda: Bordereau.objects.filter(pk=bordereau_id, status=BordereauStatus.SETTLED).exists(), timeout=900,
           what="règlement")
-    return time.perf_counter() - start
+    return imported - start, time.perf_counter() - imported
 
 
 def _check(bordereau_id: int, claims: int, settled: bool) -> dict:
@@ -164,7 +166,8 @@ def run(args: argparse.Namespace) -> dict:
         "dossiers": args.claims, "generation_s": round(generation, 1),
         **{k: round(v, 2) for k, v in phases.items()},
         "budget_s": BUDGET_SECONDS, "dans_le_budget": phases["total_s"] < BUDGET_SECONDS,
-        "retour_banque_et_reglement_s": round(settlement, 2) if settlement is not None else None,
+        "import_retour_banque_s": round(settlement[0], 2) if settlement else None,
+        "reglement_des_dossiers_s": round(settlement[1], 2) if settlement else None,
         **_check(bordereau_id, args.claims, settlement is not None),
         "journal_worker": str(log),
     }

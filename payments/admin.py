@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from amo_portal.exceptions import DomainError
@@ -65,7 +66,7 @@ def progress_html(bordereau: Bordereau) -> str:
 @admin.register(Bordereau)
 class BordereauAdmin(ReadOnlyAdmin):
     list_display = ["number", "mutuelle", "status_badge", "line_count", "amo_dh", "complementary_dh", "total_dh",
-                    "progress", "built_at"]
+                    "progress", "built_on"]
     list_filter = ["status", "mutuelle", "fund"]
     search_fields = ["number"]
     list_select_related = ["mutuelle", "fund", "approved_by"]
@@ -81,6 +82,13 @@ class BordereauAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return bordereaux_visible_to(user=request.user).select_related("mutuelle", "fund", "approved_by")
+
+    def get_list_filter(self, request):
+        """Staff of one mutuelle or one organisme are not offered the others as filters."""
+        user = request.user
+        if user.is_superuser:
+            return self.list_filter
+        return ["status", "fund" if user.is_mutuelle_staff else "mutuelle"]
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
@@ -115,6 +123,10 @@ class BordereauAdmin(ReadOnlyAdmin):
     @admin.display(description="progression")
     def progress(self, obj: Bordereau) -> str:
         return progress_html(obj)
+
+    @admin.display(description="constitué le", ordering="built_at")
+    def built_on(self, obj: Bordereau) -> str:
+        return timezone.localtime(obj.built_at).strftime("%d/%m/%Y") if obj.built_at else "—"
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         bordereau = self.get_object(request, object_id)

@@ -14,11 +14,11 @@ USER = settings.AUTH_USER_MODEL
 class BordereauStatus(models.TextChoices):
     BUILDING = "en_preparation", "en préparation"
     BUILT = "constitue", "constitué"
-    PRESENTED = "presente", "présenté à l'organisme"
+    PRESENTED = "presente", "présenté"
     APPROVED = "approuve", "approuvé"
     REJECTED = "rejete", "rejeté"
-    SENT = "transmis", "ordre de virement émis"
-    SETTLED = "solde", "soldé (retour banque intégré)"
+    SENT = "transmis", "ordre émis"
+    SETTLED = "solde", "soldé"
 
 
 #: Statuses in which the bordereau still holds its claims without a transfer order.
