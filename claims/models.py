@@ -25,13 +25,16 @@ class ClaimStatus(models.TextChoices):
 class Claim(TimeStampedModel):
     """One feuille de soins: one beneficiary, one episode of care, several lines."""
 
-    number = models.CharField("n° de dossier", max_length=24, unique=True, null=True, blank=True)
-    insured = models.ForeignKey(Insured, verbose_name="assuré", related_name="claims", on_delete=models.PROTECT)
+    number = models.CharField("n° de dossier", max_length=24, null=True, blank=True)
+    insured = models.ForeignKey(Insured, verbose_name="assuré", related_name="claims", on_delete=models.PROTECT,
+                                db_index=False)  # claim_insured_idx leads with it
     dependent = models.ForeignKey(Dependent, verbose_name="bénéficiaire (ayant droit)", null=True, blank=True,
                                   related_name="claims", on_delete=models.PROTECT,
                                   help_text="Vide quand les soins concernent l'assuré lui-même.")
-    mutuelle = models.ForeignKey(Mutuelle, verbose_name="mutuelle", related_name="claims", on_delete=models.PROTECT)
-    fund = models.ForeignKey(AMOFund, verbose_name="organisme", related_name="claims", on_delete=models.PROTECT)
+    mutuelle = models.ForeignKey(Mutuelle, verbose_name="mutuelle", related_name="claims", on_delete=models.PROTECT,
+                                 db_index=False)  # claim_review_queue_idx leads with it
+    fund = models.ForeignKey(AMOFund, verbose_name="organisme", related_name="claims", on_delete=models.PROTECT,
+                             db_index=False)
     status = models.CharField("statut", max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT)
 
     care_date = models.DateField("date des soins (premier acte)")
@@ -45,7 +48,7 @@ class Claim(TimeStampedModel):
     ald_code = models.CharField("code ALD", max_length=8, blank=True)
     etm_accord_number = models.CharField("n° d'accord ETM indiqué", max_length=32, blank=True)
     etm_accord = models.ForeignKey(ETMAccord, verbose_name="accord ETM retrouvé", null=True, blank=True,
-                                   related_name="claims", on_delete=models.PROTECT)
+                                   related_name="claims", on_delete=models.PROTECT, db_index=False)
 
     total_paid = money_field(verbose_name="total payé par l'assuré", default=0)
     total_amo = money_field(verbose_name="part AMO", null=True, blank=True)
@@ -57,18 +60,19 @@ class Claim(TimeStampedModel):
     #: Why the automatic controls sent the claim to an agent instead of liquidating it outright.
     review_reasons = models.JSONField("points à contrôler", default=list, blank=True)
     #: Identifies the same care filed twice: beneficiary, care date, prescriber and lines.
-    duplicate_key = models.CharField("empreinte de doublon", max_length=64, blank=True, db_index=True)
+    duplicate_key = models.CharField("empreinte de doublon", max_length=64, blank=True)
     liquidated_at = models.DateTimeField("liquidé le", null=True, blank=True)
     liquidation_count = models.PositiveIntegerField("nombre de liquidations", default=0)
     needs_second_approval = models.BooleanField("double contrôle requis", default=False)
     first_approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="accepté (1er contrôle) par",
-                                          null=True, blank=True, related_name="+", on_delete=models.PROTECT)
+                                          null=True, blank=True, related_name="+", on_delete=models.PROTECT,
+                                          db_index=False)
     #: Optimistic lock: every change bumps it; a form saved on an older version is refused.
     version = models.PositiveIntegerField("version", default=1)
     idempotency_key = models.CharField("clé d'idempotence", max_length=80, null=True, blank=True)
     idempotency_fingerprint = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="saisi par", null=True, blank=True,
-                                   related_name="+", on_delete=models.SET_NULL)
+                                   related_name="+", on_delete=models.SET_NULL, db_index=False)
 
     class Meta:
         verbose_name = "dossier"
@@ -86,6 +90,8 @@ class Claim(TimeStampedModel):
                 | Q(total_amo__gte=0, total_complementary__gte=0,
                     total_paid__gte=F("total_amo") + F("total_complementary")),
             ),
+            # unique numbers without the pattern index Django adds to unique=True text fields
+            models.UniqueConstraint(name="claim_unique_number", fields=["number"]),
             models.UniqueConstraint(name="claim_unique_idempotency_key_per_insured",
                                     fields=["insured", "idempotency_key"],
                                     condition=Q(idempotency_key__isnull=False)),
@@ -95,6 +101,7 @@ class Claim(TimeStampedModel):
             models.Index(fields=["mutuelle", "status", "filed_on", "id"], name="claim_review_queue_idx"),
             models.Index(fields=["status", "id"], name="claim_status_idx"),
             models.Index(fields=["insured", "-id"], name="claim_insured_idx"),
+            models.Index(fields=["duplicate_key"], name="claim_duplicate_key_idx"),
         ]
 
     def __str__(self) -> str:
@@ -119,14 +126,15 @@ class LineKind(models.TextChoices):
 class ClaimLine(TimeStampedModel):
     """One act (a cotation such as "B 60") or one medicine of a claim, and its liquidation."""
 
-    claim = models.ForeignKey(Claim, verbose_name="dossier", related_name="lines", on_delete=models.CASCADE)
+    claim = models.ForeignKey(Claim, verbose_name="dossier", related_name="lines", on_delete=models.CASCADE,
+                              db_index=False)  # claimline_unique_position leads with it
     position = models.PositiveSmallIntegerField("n°")
     kind = models.CharField("nature", max_length=12, choices=LineKind.choices)
     cotation = models.CharField("cotation", max_length=20, blank=True)
     letter_key = models.CharField("lettre clé", max_length=12, blank=True)
     coefficient = models.DecimalField("coefficient", max_digits=8, decimal_places=2, default=1)
     medicine = models.ForeignKey(Medicine, verbose_name="médicament", null=True, blank=True, related_name="+",
-                                 on_delete=models.PROTECT)
+                                 on_delete=models.PROTECT, db_index=False)
     medicine_code = models.CharField("code médicament", max_length=32, blank=True)
     quantity = models.PositiveIntegerField("quantité", default=1)
     amount_paid = money_field(verbose_name="montant payé")
@@ -181,16 +189,17 @@ def document_path(instance: "ClaimDocument", filename: str) -> str:
 class ClaimDocument(TimeStampedModel):
     """A scan or photo of a supporting document, stored outside the static tree."""
 
-    claim = models.ForeignKey(Claim, verbose_name="dossier", related_name="documents", on_delete=models.CASCADE)
+    claim = models.ForeignKey(Claim, verbose_name="dossier", related_name="documents", on_delete=models.CASCADE,
+                              db_index=False)  # claimdocument_unique_per_claim leads with it
     kind = models.CharField("nature", max_length=20, choices=DocumentKind.choices, default=DocumentKind.OTHER)
     file = models.FileField("fichier", upload_to=document_path, max_length=200)
     original_name = models.CharField("nom d'origine", max_length=200)
     content_type = models.CharField("type", max_length=40)
     extension = models.CharField(max_length=5)
     size = models.PositiveIntegerField("taille (octets)")
-    sha256 = models.CharField("empreinte SHA-256", max_length=64, db_index=True)
+    sha256 = models.CharField("empreinte SHA-256", max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="déposé par", null=True,
-                                    related_name="+", on_delete=models.SET_NULL)
+                                    related_name="+", on_delete=models.SET_NULL, db_index=False)
 
     class Meta:
         verbose_name = "pièce justificative"
@@ -199,6 +208,7 @@ class ClaimDocument(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(name="claimdocument_unique_per_claim", fields=["claim", "sha256"]),
         ]
+        indexes = [models.Index(fields=["sha256"], name="claimdocument_sha256_idx")]  # same document twice
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.original_name}"
@@ -211,8 +221,8 @@ class ClaimStatusChange(models.Model):
     from_status = models.CharField("de", max_length=20, choices=ClaimStatus.choices, blank=True)
     to_status = models.CharField("vers", max_length=20, choices=ClaimStatus.choices)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="par", null=True, related_name="+",
-                                   on_delete=models.PROTECT)
-    changed_at = models.DateTimeField("le", auto_now_add=True, db_index=True)
+                                   on_delete=models.PROTECT, db_index=False)
+    changed_at = models.DateTimeField("le", auto_now_add=True)
     reason_code = models.CharField("motif (code)", max_length=40, blank=True)
     reason = models.CharField("motif", max_length=500, blank=True)
 
@@ -220,6 +230,11 @@ class ClaimStatusChange(models.Model):
         verbose_name = "changement de statut"
         verbose_name_plural = "historique des statuts"
         ordering = ["claim", "changed_at", "pk"]
+        indexes = [
+            # the dashboard's rejections per week; written only for rejections, not for the
+            # hundreds of thousands of other changes a day
+            models.Index(fields=["changed_at"], condition=Q(to_status="rejete"), name="claimchange_rejected_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
