@@ -9,6 +9,8 @@ file and approved PDF), on the real Celery path, then the bank return and the se
    Each phase is timed too. The status emails the constitution queues run on the same worker.
 3. Not in the 10-second budget (the bank answers days later): a bank return accepting every
    transfer but 1 in 1,000 is imported and the claims settled by the worker; timed.
+Each phase also reports its CPU seconds (the worker's processes, the PostgreSQL backends of the
+benchmark database and this process, from /proc), which the machine's load does not inflate.
 4. Correctness: one line per claim, control totals equal to the claims' shares to the centime,
    the order file's trailer and SHA-256 equal to what is recorded, every claim paid exactly once.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import secrets
 import tempfile
 import time
@@ -33,15 +36,74 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--claims", type=int, default=100_000, help="dossiers liquidés (défaut : 100 000)")
     parser.add_argument("--concurrency", type=int, default=2, help="processus du worker (défaut : 2)")
     parser.add_argument("--no-settlement", action="store_true", help="sans retour banque ni règlement")
+    parser.add_argument("--database", default=DATABASE, help=f"base PostgreSQL recréée pour le benchmark (défaut : "
+                                                             f"{DATABASE})")
+
+
+class CpuMeter:
+    """CPU seconds (user + system, from /proc) of the worker's processes, of the PostgreSQL backends
+    serving the benchmark database and of this process: what a phase costs, whatever else loads
+    the machine. Sampled while waiting (every SAMPLE_SECONDS), so a backend that ends between two
+    samples counts up to its last sample: a worker's connection lives as long as its task."""
+
+    SAMPLE_SECONDS = 0.1
+
+    def __init__(self, *, worker_pgid: int, database: str) -> None:
+        self.worker_pgid, self.marker = worker_pgid, f" {database} ".encode()
+        self.own = os.getpid()
+        self.ours: dict[int, bool] = {}
+        self.seen: dict[int, float] = {}
+        self.sampled_at = 0.0
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def _ours(self, pid: int, fields: list[str], name: str) -> bool:
+        if pid not in self.ours:
+            if name == "postgres":
+                try:
+                    self.ours[pid] = self.marker in Path(f"/proc/{pid}/cmdline").read_bytes()
+                except OSError:
+                    return False
+            else:
+                self.ours[pid] = pid == self.own or int(fields[2]) == self.worker_pgid
+        return self.ours[pid]
+
+    def sample(self) -> float:
+        """Total CPU seconds so far of every process of ours seen up to now."""
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = stat.read_text()
+            except OSError:
+                continue
+            head, _, rest = text.rpartition(")")
+            fields = rest.split()
+            pid = int(stat.parent.name)
+            if self._ours(pid, fields, head.partition("(")[2]):
+                self.seen[pid] = (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
+        self.sampled_at = time.monotonic()
+        return sum(self.seen.values())
+
+    def maybe_sample(self) -> None:
+        if time.monotonic() - self.sampled_at >= self.SAMPLE_SECONDS:
+            self.sample()
+
+
+#: Set once the worker runs: _wait samples the CPU times while it waits.
+METER: CpuMeter | None = None
 
 
 def _wait(predicate, *, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if METER is not None:
+            METER.maybe_sample()
         if predicate():
             return
         time.sleep(0.02)
     raise SystemExit(f"délai dépassé : {what}")
+
+
+def _cpu() -> float:
+    return METER.sample() if METER is not None else 0.0
 
 
 def _actors():
@@ -67,26 +129,33 @@ def _pipeline(app, cnops, mgpap, supervisor, officer, builder) -> tuple[int, dic
     from payments.services.review import approve_bordereau, present_bordereau
 
     phases = {}
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), _cpu()
     bordereau = start_bordereau(mutuelle=mgpap, fund=cnops, by=builder)
     app.send_task("payments.tasks.build_bordereau_task", args=[bordereau.pk])
     _wait(lambda: Bordereau.objects.filter(pk=bordereau.pk, status=BordereauStatus.BUILT).exists(), timeout=300,
           what="constitution")
     phases["constitution_s"] = time.perf_counter() - start
-    mark = time.perf_counter()
+    cpu = _cpu()
+    phases["constitution_cpu_s"] = cpu - cpu_start
+    mark, cpu_mark = time.perf_counter(), cpu
     bordereau = present_bordereau(bordereau=bordereau, by=supervisor)
     approve_bordereau(bordereau=bordereau, by=officer)  # queues the execution on commit
     phases["presentation_approbation_s"] = time.perf_counter() - mark
-    mark = time.perf_counter()
+    cpu = _cpu()
+    phases["presentation_approbation_cpu_s"] = cpu - cpu_mark
+    mark, cpu_mark = time.perf_counter(), cpu
     _wait(lambda: Bordereau.objects.filter(pk=bordereau.pk, status=BordereauStatus.SENT).exclude(bordereau_pdf="")
           .exists(), timeout=300, what="ordre de virement et PDF")
     phases["ordre_de_virement_et_pdf_s"] = time.perf_counter() - mark
+    cpu = _cpu()
+    phases["ordre_de_virement_et_pdf_cpu_s"] = cpu - cpu_mark
     phases["total_s"] = time.perf_counter() - start
+    phases["total_cpu_s"] = cpu - cpu_start
     return bordereau.pk, phases
 
 
-def _settle(app, bordereau_id: int, officer) -> tuple[float, float]:
-    """Import a bank return (here, in this process) then let the worker settle; (import s, settle s)."""
+def _settle(app, bordereau_id: int, officer) -> dict:
+    """Import a bank return (here, in this process) then let the worker settle: seconds and CPU seconds."""
     from payments.models import Bordereau, BordereauStatus
     from payments.services.bank_return import import_bank_return
     from payments.transfer_file import TransferResult, parse_transfer_order, write_bank_return
@@ -99,12 +168,14 @@ def _settle(app, bordereau_id: int, officer) -> tuple[float, float]:
                for index, t in enumerate(parsed.transfers)]
     content = write_bank_return(bordereau_number=bordereau.number, order_sha256=order.sha256,
                                 processed_on=order.created_at.date(), results=results)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), _cpu()
     import_bank_return(bordereau=bordereau, content=content, file_name="retour.txt", by=officer)
-    imported = time.perf_counter()
+    imported, cpu_imported = time.perf_counter(), _cpu()
     _wait(lambda: Bordereau.objects.filter(pk=bordereau_id, status=BordereauStatus.SETTLED).exists(), timeout=900,
           what="règlement")
-    return imported - start, time.perf_counter() - imported
+    return {"import_retour_banque_s": imported - start, "import_retour_banque_cpu_s": cpu_imported - cpu_start,
+            "reglement_des_dossiers_s": time.perf_counter() - imported,
+            "reglement_des_dossiers_cpu_s": _cpu() - cpu_imported}
 
 
 def _check(bordereau_id: int, claims: int, settled: bool) -> dict:
@@ -146,7 +217,9 @@ def _check(bordereau_id: int, claims: int, settled: bool) -> dict:
 def run(args: argparse.Namespace) -> dict:
     from bench import support
 
-    support.prepare_database(DATABASE)
+    global METER
+
+    support.prepare_database(args.database)
     from bench.generate import generate
 
     started = time.perf_counter()
@@ -154,20 +227,23 @@ def run(args: argparse.Namespace) -> dict:
     support.analyze()
     generation = time.perf_counter() - started
     actors = _actors()
-    log = Path(tempfile.gettempdir()) / "bench-payments-worker.log"
-    worker = support.start_worker(DATABASE, concurrency=args.concurrency, log_path=log)
+    log = Path(tempfile.gettempdir()) / f"bench-{args.database}-worker.log"
+    worker = support.start_worker(args.database, concurrency=args.concurrency, log_path=log)
+    METER = CpuMeter(worker_pgid=worker.pid, database=args.database)
+    load_before = os.getloadavg()
     try:
         app = support.celery_app()
         bordereau_id, phases = _pipeline(app, *actors)
         settlement = None if args.no_settlement else _settle(app, bordereau_id, actors[3])
     finally:
+        load_after = os.getloadavg()
         support.stop_worker(worker)
     return {
         "dossiers": args.claims, "generation_s": round(generation, 1),
         **{k: round(v, 2) for k, v in phases.items()},
         "budget_s": BUDGET_SECONDS, "dans_le_budget": phases["total_s"] < BUDGET_SECONDS,
-        "import_retour_banque_s": round(settlement[0], 2) if settlement else None,
-        "reglement_des_dossiers_s": round(settlement[1], 2) if settlement else None,
+        **{k: round(v, 2) for k, v in (settlement or {}).items()},
+        "charge_avant": [round(x, 2) for x in load_before], "charge_apres": [round(x, 2) for x in load_after],
         **_check(bordereau_id, args.claims, settlement is not None),
         "journal_worker": str(log),
     }
