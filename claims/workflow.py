@@ -31,8 +31,14 @@ def can_transition(current: str, to: str) -> bool:
     return to in ALLOWED_TRANSITIONS.get(current, frozenset())
 
 
-def record_creation(*, claim: Claim, by) -> None:
-    ClaimStatusChange.objects.create(claim=claim, from_status="", to_status=claim.status, changed_by=by)
+def creation_change(*, claim: Claim, by, reason: str = "") -> ClaimStatusChange:
+    """The first audit row of a new claim ("" → its initial status), for the caller to insert with
+    the claim, in the same transaction.
+
+    A claim filed online is created "déposé" at once: one row, no draft step. No email is queued
+    for it: the controls' outcome, moments later, is the insured person's first message."""
+    return ClaimStatusChange(claim=claim, from_status="", to_status=claim.status, changed_by=by,
+                             reason=reason[:500])
 
 
 def transition_claim(*, claim: Claim, to: str, by, reason_code: str = "", reason: str = "",

@@ -141,7 +141,7 @@ def test_desk_shows_rights_lines_documents_and_history(login, agent, insured):
     assert format_dh(claim.reimbursed) in page
     assert reverse("claims:document", args=[claim.documents.get().pk]) in page
     assert "<img" in page
-    assert "création → brouillon" in page
+    assert "création → déposé" in page
     assert "déposé → en contrôle" in page
     for label in ("Accepter", "Ajuster une ligne", "Rejeter", "Demander des pièces"):
         assert f">{label}</summary>" in page

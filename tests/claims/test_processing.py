@@ -168,7 +168,7 @@ def test_claim_without_document_waits_for_an_agent(insured, file_and_process):
 def test_every_status_change_is_recorded(insured, file_and_process):
     claim = file_and_process(insured=insured, care_date=date(2025, 4, 4), lines=[act("C", "80")])
     steps = list(claim.status_changes.values_list("from_status", "to_status"))
-    assert steps == [("", "brouillon"), ("brouillon", "depose"), ("depose", "liquide")]
+    assert steps == [("", "depose"), ("depose", "liquide")]  # filed at once: no draft step
 
 
 def test_reliquidating_an_unchanged_claim_writes_nothing(insured, file_and_process):
