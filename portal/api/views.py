@@ -7,14 +7,12 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, HttpResponse
 from django.utils import timezone
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed, NotFound
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -27,6 +25,7 @@ from claims.services.followup import add_claim_documents
 from portal import selectors
 from portal.api import payloads
 from portal.api import serializers as s
+from portal.api.authentication import InsuredTokenAuthentication
 from portal.services import accounts, statements
 from portal.services.filing import ClaimInput, LineData, file_claim_online
 
@@ -38,31 +37,6 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     description="Clé choisie par l'application (1 à 80 caractères) : la même clé avec le même contenu renvoie le "
                 "même dossier, jamais un second.")
 PDF = OpenApiResponse(response=OpenApiTypes.BINARY, description="document PDF")
-
-
-class InsuredTokenAuthentication(TokenAuthentication):
-    """Token authentication that loads the account's insured person (and mutuelle, organisme) in the
-    same query as the token: every call of an insured person's app needs them."""
-
-    def authenticate_credentials(self, key):
-        model = self.get_model()
-        token = (model.objects.select_related("user", "user__insured__mutuelle", "user__insured__fund")
-                 .filter(key=key).first())
-        if token is None:
-            raise AuthenticationFailed("Jeton invalide.")
-        if not token.user.is_active:
-            raise AuthenticationFailed("Compte inactif ou supprimé.")
-        return token.user, token
-
-
-class InsuredTokenScheme(OpenApiAuthenticationExtension):
-    """How the OpenAPI schema describes InsuredTokenAuthentication: `Authorization: Token <jeton>`."""
-
-    target_class = InsuredTokenAuthentication
-    name = "jetonAssure"
-
-    def get_security_definition(self, auto_schema):
-        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")  # noqa: S106
 
 
 class InsuredApi(APIView):
