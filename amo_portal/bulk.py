@@ -127,6 +127,21 @@ def insert_rows(objs: Sequence[models.Model]) -> None:
             copy.write_row([_copy_value(f, getattr(obj, f.attname)) for f in fields])
 
 
+def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple]) -> None:
+    """Insert plain rows (one value per attname in `columns`) without building model instances:
+    on PostgreSQL one COPY, elsewhere Django's bulk_create."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(model(**dict(zip(columns, row, strict=True))) for row in rows)
+        return
+    names = ", ".join(f'"{model._meta.get_field(c).column}"' for c in columns)
+    sql = f'COPY "{model._meta.db_table}" ({names}) FROM STDIN'
+    with connection.cursor() as wrapper, wrapper.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def _copy_value(field: models.Field, value):
     if isinstance(field, models.JSONField) and value is not None:
         return json.dumps(value, cls=field.encoder)

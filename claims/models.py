@@ -29,7 +29,7 @@ class Claim(TimeStampedModel):
     insured = models.ForeignKey(Insured, verbose_name="assuré", related_name="claims", on_delete=models.PROTECT,
                                 db_index=False)  # claim_insured_idx leads with it
     dependent = models.ForeignKey(Dependent, verbose_name="bénéficiaire (ayant droit)", null=True, blank=True,
-                                  related_name="claims", on_delete=models.PROTECT,
+                                  related_name="claims", on_delete=models.PROTECT, db_index=False,
                                   help_text="Vide quand les soins concernent l'assuré lui-même.")
     mutuelle = models.ForeignKey(Mutuelle, verbose_name="mutuelle", related_name="claims", on_delete=models.PROTECT,
                                  db_index=False)  # claim_review_queue_idx leads with it
@@ -99,7 +99,9 @@ class Claim(TimeStampedModel):
         indexes = [
             # the agents' queue: one mutuelle, one status, oldest filing first (claims.admin)
             models.Index(fields=["mutuelle", "status", "filed_on", "id"], name="claim_review_queue_idx"),
-            models.Index(fields=["status", "id"], name="claim_status_idx"),
+            # the liquidation queue: only submitted claims are in it, so that moving a claim on
+            # (liquidated, in a batch, paid) adds no entry here
+            models.Index(fields=["id"], condition=Q(status="depose"), name="claim_submitted_idx"),
             models.Index(fields=["insured", "-id"], name="claim_insured_idx"),
             models.Index(fields=["duplicate_key"], name="claim_duplicate_key_idx"),
         ]

@@ -6,7 +6,7 @@ from django.db import InterfaceError, OperationalError
 
 #: Claims locked and liquidated per transaction: large enough that the fixed cost of a chunk
 #: (a dozen statements) is spread thin, small enough that a chunk commits within a second or two.
-CHUNK = 1000
+CHUNK = 2500
 #: Database trouble worth another try (lost connection, deadlock, serialization failure);
 #: anything else is a bug or bad data and must not be replayed blindly.
 TRANSIENT = (OperationalError, InterfaceError)

@@ -69,13 +69,19 @@ def notify_on_commit(claim_ids: list[int]) -> None:
     transaction.on_commit(lambda: notify_status_change_task.delay(list(claim_ids)))
 
 
-def transition_many(*, claims: list[Claim], targets: Mapping[int, tuple[str, str, str]], by) -> list[ClaimStatusChange]:
+#: The columns of the audit rows transition_many() prepares, in their order.
+CHANGE_COLUMNS = ("claim_id", "from_status", "to_status", "changed_by_id", "changed_at", "reason_code", "reason")
+
+
+def transition_many(*, claims: list[Claim], targets: Mapping[int, tuple[str, str, str]], by) -> list[tuple]:
     """Prepare audit rows and set statuses for many locked claims at once (bulk liquidation).
 
     `targets` maps claim id to (to_status, reason_code, reason). The caller saves the claims
-    (bulk update) and inserts the returned audit rows in the same transaction.
+    (bulk update) and inserts the returned audit rows (values of CHANGE_COLUMNS, plain tuples:
+    thousands per chunk) in the same transaction, with amo_portal.bulk.copy_rows.
     """
     now = timezone.now()
+    by_id = getattr(by, "pk", by)
     changes = []
     for claim in claims:
         to, code, reason = targets[claim.pk]
@@ -83,11 +89,10 @@ def transition_many(*, claims: list[Claim], targets: Mapping[int, tuple[str, str
             continue
         if not can_transition(claim.status, to):
             raise InvalidTransition(claim=claim, current=claim.status, requested=to)
-        changes.append(ClaimStatusChange(claim_id=claim.pk, from_status=claim.status, to_status=to,
-                                         changed_by=by, changed_at=now, reason_code=code, reason=reason[:500]))
+        changes.append((claim.pk, claim.status, to, by_id, now, code, reason[:500]))
         claim.status = to
         claim.version += 1
-    notify_on_commit([change.claim_id for change in changes])
+    notify_on_commit([change[0] for change in changes])
     return changes
 
 

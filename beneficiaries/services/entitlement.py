@@ -5,8 +5,9 @@ row) and real claims use the very same code.
 """
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Protocol
 
-from beneficiaries.models import Dependent, Insured, InsuredStatus, Relationship
+from beneficiaries.models import Dependent, InsuredStatus, Relationship
 
 #: Age limits, in completed years, for a dependent child (loi 65-00 art. 5).
 CHILD_AGE_LIMIT = 21
@@ -63,7 +64,16 @@ def child_entitlement(*, birth_date: date, on: date, married: bool, studying: bo
     return Entitlement(False, "age_depasse_21", MSG_CHILD_OVER_21)
 
 
-def insured_entitlement(insured: Insured, *, on: date) -> Entitlement:
+class InsuredRights(Protocol):
+    """What the rules read of an insured person: an Insured row, or the three columns alone
+    (claims.services.processing reads them with the claims, without building model instances)."""
+
+    affiliated_on: date
+    status: str
+    status_since: date
+
+
+def insured_entitlement(insured: InsuredRights, *, on: date) -> Entitlement:
     """Rights of the insured person: affiliated on the date and not struck off (domain.md §3.3)."""
     if on < insured.affiliated_on:
         return Entitlement(False, "non_affilie", MSG_NOT_YET_AFFILIATED)
@@ -88,6 +98,11 @@ def dependent_entitlement(dependent: Dependent, *, on: date) -> Entitlement:
     holder = insured_entitlement(dependent.insured, on=on)
     if not holder.entitled:
         return holder
+    return dependent_own_entitlement(dependent, on=on)
+
+
+def dependent_own_entitlement(dependent: Dependent, *, on: date) -> Entitlement:
+    """The dependant's own rules, once the insured person's rights are known to be open."""
     if on < dependent.registered_on:
         return Entitlement(False, "non_declare", MSG_NOT_YET_DEPENDENT)
     if dependent.ended_on is not None and on >= dependent.ended_on:
@@ -105,8 +120,10 @@ def dependent_entitlement(dependent: Dependent, *, on: date) -> Entitlement:
     )
 
 
-def beneficiary_entitlement(*, insured: Insured, dependent: Dependent | None, on: date) -> Entitlement:
-    """Rights of the person who received the care: the insured person or one of their dependants."""
-    if dependent is None:
-        return insured_entitlement(insured, on=on)
-    return dependent_entitlement(dependent, on=on)
+def beneficiary_entitlement(*, insured: InsuredRights, dependent: Dependent | None, on: date) -> Entitlement:
+    """Rights of the person who received the care: the insured person or one of their dependants
+    (who must be `insured`'s own: the callers check it)."""
+    holder = insured_entitlement(insured, on=on)
+    if dependent is None or not holder.entitled:
+        return holder
+    return dependent_own_entitlement(dependent, on=on)

@@ -5,14 +5,13 @@ complementary = base × complementary rate + flat amounts, capped so that AMO + 
 never exceed what was paid; the patient keeps the rest. Each share is rounded half-up to the
 centime once (amo_portal.money.to_centimes).
 """
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from amo_portal.money import ZERO, to_centimes
 
 
-@dataclass(frozen=True)
-class LineToLiquidate:
+class LineToLiquidate(NamedTuple):
     amount_paid: Decimal
     tariff: Decimal  # reference tariff of the whole line (unit value × coefficient × quantity)
     amo_rate: Decimal
@@ -20,8 +19,7 @@ class LineToLiquidate:
     complementary_flat: Decimal = ZERO
 
 
-@dataclass(frozen=True)
-class LineAmounts:
+class LineAmounts(NamedTuple):
     tariff: Decimal | None
     base: Decimal
     amo: Decimal
@@ -30,6 +28,7 @@ class LineAmounts:
 
 
 def liquidate_line(line: LineToLiquidate) -> LineAmounts:
+    # value objects built by the hundred thousand per chunk of claims: named tuples, cheap to make
     paid = to_centimes(line.amount_paid)
     tariff = to_centimes(line.tariff)
     base = min(paid, tariff)
@@ -46,8 +45,7 @@ def unpaid_line(amount_paid: Decimal, tariff: Decimal | None = None) -> LineAmou
     return LineAmounts(tariff=tariff, base=ZERO, amo=ZERO, complementary=ZERO, patient=paid)
 
 
-@dataclass(frozen=True)
-class Totals:
+class Totals(NamedTuple):
     paid: Decimal
     amo: Decimal
     complementary: Decimal

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import NamedTuple
 
 from amo_portal.money import ZERO, format_dh, format_rate, to_centimes
 from claims.services.liquidation import LineAmounts, LineToLiquidate, liquidate_line, unpaid_line
@@ -66,8 +67,7 @@ def parse_cotation(text: str) -> Cotation | None:
     return Cotation(key=match.group(1), coefficient=coefficient)
 
 
-@dataclass(frozen=True)
-class LineInput:
+class LineInput(NamedTuple):
     kind: str  # "acte" | "medicament"
     amount_paid: Decimal
     quantity: int = 1
@@ -86,8 +86,7 @@ class ClaimContext:
     etm_valid: bool  # an ETM accord covers the care date
 
 
-@dataclass(frozen=True)
-class PricedLine:
+class PricedLine(NamedTuple):
     amounts: LineAmounts
     reason_code: str
     explanation: str

@@ -11,20 +11,21 @@ values rather than full model instances, and writes each table with one set-base
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from amo_portal.bulk import bulk_update_rows, insert_rows, update_columns
+from amo_portal.bulk import bulk_update_rows, copy_rows, update_columns
 from amo_portal.money import ZERO
-from beneficiaries.models import Dependent, ETMAccord, Insured, RightsMaintenance, StudyCertificate
-from beneficiaries.services.entitlement import beneficiary_entitlement
-from claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatus
+from beneficiaries.models import Dependent, ETMAccord, RightsMaintenance, StudyCertificate
+from beneficiaries.services.entitlement import InsuredRights, beneficiary_entitlement
+from claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatus, ClaimStatusChange
 from claims.services.checks import ClaimReason, Reason, deadline_reason, entitlement_reason
 from claims.services.liquidation import Totals, add_up
 from claims.services.pricing import ClaimContext, LineInput, LineReason, PricedLine, price_line, rejected_line
-from claims.workflow import transition_many
+from claims.workflow import CHANGE_COLUMNS, transition_many
 from tariffs.models import FilingDeadlineRule
 from tariffs.selectors import TariffBook
 
@@ -44,11 +45,18 @@ CLAIM_COLUMNS = ("pk", "number", "status", "version", "insured_id", "dependent_i
                  "care_date", "treatment_end_date", "filed_on", "is_ald", "ald_code", "etm_accord_number",
                  "duplicate_key", "liquidation_count", "mutuelle__review_threshold")
 INSURED_COLUMNS = ("insured__affiliated_on", "insured__status", "insured__status_since")
-INSURED_FIELDS = ["id", "affiliated_on", "status", "status_since"]
 LINE_COLUMNS = ("pk", "claim_id", "kind", "cotation", "medicine_code", "quantity", "amount_paid", "ald_linked",
                 "prior_approval_number", "rejected_reason_code")
 DEPENDENT_FIELDS = ("id", "insured_id", "relationship", "birth_date", "married", "disabled", "covered_elsewhere",
                     "registered_on", "ended_on")
+
+
+class InsuredFacts(NamedTuple):
+    """The insured person's columns the rights rules read (beneficiaries.services.entitlement)."""
+
+    affiliated_on: date
+    status: str
+    status_since: date
 
 
 @dataclass(slots=True)
@@ -73,7 +81,7 @@ class ClaimFacts:
     duplicate_key: str
     liquidation_count: int
     review_threshold: Decimal
-    insured: Insured | None = None
+    insured: InsuredRights | None = None
     dependent: Dependent | None = None
     line_ids: list[int] = field(default_factory=list)
     lines: list[LineInput] = field(default_factory=list)
@@ -231,20 +239,14 @@ def lock_pending_claims(limit: int) -> list[ClaimFacts]:
 
     The lock, the claim's facts and its insured person's rights come in one query.
     """
-    # "status between déposé and déposé" is "status = déposé" written so that PostgreSQL walks the
-    # (status, id) index: with a plain equality it walks the primary key from the first claim
-    # ever filed, past every claim already liquidated, and each chunk gets slower than the last.
-    rows = (Claim.objects.filter(status__gte=ClaimStatus.SUBMITTED, status__lte=ClaimStatus.SUBMITTED)
-            .order_by("status", "pk")
+    # claim_submitted_idx holds the submitted claims alone, in id order: each chunk reads the
+    # next ones without walking past the claims already liquidated
+    rows = (Claim.objects.filter(status=ClaimStatus.SUBMITTED)
+            .order_by("pk")
             .select_for_update(skip_locked=True, no_key=True, of=("self",))
             .values_list(*CLAIM_COLUMNS, *INSURED_COLUMNS)[:limit])
-    claims = []
     width = len(CLAIM_COLUMNS)
-    for row in rows:
-        claim = ClaimFacts(*row[:width])
-        claim.insured = Insured.from_db(rows.db, INSURED_FIELDS, (claim.insured_id, *row[width:]))
-        claims.append(claim)
-    return claims
+    return [ClaimFacts(*row[:width], insured=InsuredFacts(*row[width:])) for row in rows]
 
 
 def load_chunk(claims: list[ClaimFacts]) -> None:
@@ -277,7 +279,6 @@ def load_chunk(claims: list[ClaimFacts]) -> None:
         for claim in claims:
             if claim.dependent_id:
                 claim.dependent = dependents[claim.dependent_id]
-                claim.dependent.insured = claim.insured  # the filing service checked it is theirs
     ald_insured = {c.insured_id for c in claims if c.is_ald}
     if ald_insured:
         accords: dict[int, list[ETMAccord]] = {}
@@ -353,7 +354,7 @@ def process_locked_claims(claims: list[ClaimFacts], *, by, book: TariffBook) -> 
         "etm_accord_id": [o.etm_accord.pk if o.etm_accord else None for o in outcomes],
         "updated_at": [now] * len(claims),
     })
-    insert_rows(changes)
+    copy_rows(ClaimStatusChange, CHANGE_COLUMNS, changes)
 
 
 def write_lines(pks: list[int], priced: list[PricedLine]) -> None:
