@@ -4,7 +4,9 @@ Every job that changes claims of a bordereau first locks the bordereau row or it
 updates the claims (claims.workflow.transition_ids), always in id order: two jobs never wait on
 each other in opposite orders. Rows another worker holds are skipped, not waited for: that
 worker is already doing them. A claim in a bordereau is changed only by these jobs, so the lock
-on its line guards it.
+on its line guards it. On PostgreSQL the constitution locks its chunk of claims in the statement
+that writes their lines (services.building.PLAIN_CLAIMS_SQL), with the order and the skip-locked
+rule of lock_payable_claims.
 """
 from django.db.models import Exists, OuterRef, Q, QuerySet
 

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
 from amo_portal.money import ZERO
+from beneficiaries.models import Dependent, Insured
 from beneficiaries.validators import normalise_rib, validate_rib
 from claims.models import Claim, ClaimStatus
 from claims.workflow import transition_ids
@@ -108,19 +109,98 @@ def fill_bordereau(*, bordereau_id: int, limit: int = CHUNK) -> tuple[int, bool]
         bordereau = lock_bordereau(bordereau_id)
         if bordereau.status != BordereauStatus.BUILDING:
             return 0, False  # replay of a finished build
-        rows = lock_payable_claims(mutuelle_id=bordereau.mutuelle_id, fund_id=bordereau.fund_id,
-                                   after_id=bordereau.build_cursor, limit=limit, fields=PAYABLE_FIELDS)
-        held = add_claims(bordereau, rows) if rows else 0
-        more = len(rows) == limit
-        if rows:
-            bordereau.build_cursor = rows[-1][0]
-            bordereau.progress_done += len(rows)
+        examined, last_id, held = take_chunk(bordereau, limit)
+        more = examined == limit
+        if examined:
+            bordereau.build_cursor = last_id
+            bordereau.progress_done += examined
             bordereau.held_count += held
             bordereau.progress_at = timezone.now()
             bordereau.save(update_fields=["build_cursor", "progress_done", "held_count", "progress_at", "updated_at"])
         if not more:
             close_bordereau(bordereau)
-    return len(rows), more
+    return examined, more
+
+
+def take_chunk(bordereau: Bordereau, limit: int) -> tuple[int, int, int]:
+    """Lock the next chunk of payable claims and put them into the bordereau, or hold them out;
+    returns (claims examined, last claim id, claims held).
+
+    On PostgreSQL the plain claims (liquidated, a well-formed RIB, something to pay: nearly all of
+    them) are locked and their lines written by one INSERT ... SELECT (copy_plain_claims); the
+    others (a transfer rejected before, a RIB to normalise or hold out...) take the general path
+    of add_claims, which applies every rule in Python."""
+    if connection.vendor != "postgresql":
+        rows = lock_payable_claims(mutuelle_id=bordereau.mutuelle_id, fund_id=bordereau.fund_id,
+                                   after_id=bordereau.build_cursor, limit=limit, fields=PAYABLE_FIELDS)
+        return len(rows), (rows[-1][0] if rows else 0), (add_claims(bordereau, rows) if rows else 0)
+    examined, last_id, written, others = copy_plain_claims(bordereau, limit)
+    held = 0
+    if others:  # already locked by copy_plain_claims
+        held = add_claims(bordereau, list(Claim.objects.filter(pk__in=others).order_by("pk")
+                                          .values_list(*PAYABLE_FIELDS)))
+    if written:
+        if HeldClaim.objects.filter(mutuelle_id=bordereau.mutuelle_id, fund_id=bordereau.fund_id).exists():
+            HeldClaim.objects.filter(claim_id__in=written).delete()
+        enter_bordereau(bordereau, ClaimStatus.LIQUIDATED, written)
+    return examined, last_id, held
+
+
+#: One statement per chunk: lock the next payable claims of the pair (same order and skip-locked
+#: rule as lock_objects.lock_payable_claims), write the lines of the plain ones, and say which
+#: were written. A plain claim is liquidated (never paid before, so it owes its shares whole), has
+#: a number, and its insured person's RIB is stored as 24 digits that pass the key check
+#: (validate_rib) with something to pay: exactly the claims for which add_claims writes a line
+#: with these values. Every other claim is returned for add_claims.
+PLAIN_CLAIMS_SQL = """
+WITH chunk AS MATERIALIZED (
+    SELECT id, status FROM {claim}
+    WHERE mutuelle_id = %(mutuelle)s AND fund_id = %(fund)s AND id > %(after)s
+      AND status IN (%(liquidated)s, %(payment_rejected)s)
+    ORDER BY id LIMIT %(limit)s
+    FOR NO KEY UPDATE SKIP LOCKED
+), written AS (
+    INSERT INTO {line} (bordereau_id, claim_id, reference, claim_number, payee_name, patient_name, rib, amo,
+                        complementary, state, amo_paid, complementary_paid, bank_reason_code, bank_reason,
+                        withdrawn_reason)
+    SELECT %(bordereau)s, c.id, c.number || %(suffix)s, c.number, i.first_name || ' ' || i.last_name,
+           COALESCE(d.first_name || ' ' || d.last_name, i.first_name || ' ' || i.last_name), i.rib,
+           COALESCE(c.total_amo, 0), COALESCE(c.total_complementary, 0), %(pending)s, 0, 0, '', '', ''
+    FROM chunk k
+    JOIN {claim} c ON c.id = k.id
+    JOIN {insured} i ON i.id = c.insured_id
+    LEFT JOIN {dependent} d ON d.id = c.dependent_id
+    WHERE k.status = %(liquidated)s AND c.number IS NOT NULL
+      AND i.rib ~ '^[0-9]{{24}}$' AND i.rib::numeric %% 97 = 0
+      AND COALESCE(c.total_amo, 0) >= 0 AND COALESCE(c.total_complementary, 0) >= 0
+      AND COALESCE(c.total_amo, 0) + COALESCE(c.total_complementary, 0) > 0
+    RETURNING claim_id
+)
+SELECT count(*), max(k.id),
+       COALESCE(array_agg(k.id ORDER BY k.id) FILTER (WHERE w.claim_id IS NOT NULL), '{{}}'),
+       COALESCE(array_agg(k.id ORDER BY k.id) FILTER (WHERE w.claim_id IS NULL), '{{}}')
+FROM chunk k LEFT JOIN written w ON w.claim_id = k.id
+"""
+
+
+def copy_plain_claims(bordereau: Bordereau, limit: int) -> tuple[int, int, list[int], list[int]]:
+    """Run PLAIN_CLAIMS_SQL; returns (claims locked, last id, ids written, ids left for add_claims)."""
+    sql = PLAIN_CLAIMS_SQL.format(claim=Claim._meta.db_table, line=BordereauLine._meta.db_table,
+                                  insured=Insured._meta.db_table, dependent=Dependent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {
+            "mutuelle": bordereau.mutuelle_id, "fund": bordereau.fund_id, "after": bordereau.build_cursor,
+            "limit": limit, "liquidated": ClaimStatus.LIQUIDATED, "payment_rejected": ClaimStatus.PAYMENT_REJECTED,
+            "bordereau": bordereau.pk, "suffix": payment_reference("", bordereau.pk), "pending": LineState.PENDING,
+        })
+        examined, last_id, written, others = cursor.fetchone()
+    return examined, last_id or 0, written, others
+
+
+def enter_bordereau(bordereau: Bordereau, from_status: str, claim_ids: list[int]) -> None:
+    """Move claims whose lines were just written to "dans un bordereau", with the audit reason."""
+    transition_ids(claim_ids=claim_ids, from_status=from_status, to=ClaimStatus.IN_BATCH, by=bordereau.built_by_id,
+                   reason_code="bordereau", reason=REASON_IN_BATCH.format(number=bordereau.number))
 
 
 #: What the builder reads of each locked claim (plain values: thousands per chunk).
@@ -135,7 +215,8 @@ LINE_COLUMNS = ("bordereau_id", "claim_id", "reference", "claim_number", "payee_
 
 def add_claims(bordereau: Bordereau, rows: list[tuple]) -> int:
     """Write the lines of the payable claims among the locked `rows`, hold out the others; returns
-    how many were held. Lines are copied and claims moved with set-based statements."""
+    how many were held. Every rule in Python: the general path (SQLite, and the claims that
+    copy_plain_claims leaves); lines are copied and claims moved with set-based statements."""
     ids = [row[0] for row in rows]
     # Only a claim whose transfer was rejected can have been paid in part (a claim given back by
     # a rejected or split bordereau was paid nothing): the others need no history.
@@ -157,10 +238,8 @@ def add_claims(bordereau: Bordereau, rows: list[tuple]) -> int:
                       LineState.PENDING, ZERO, ZERO, "", "", ""))
         moving[status].append(pk)
     insert_tuples(BordereauLine, LINE_COLUMNS, lines)
-    reason = REASON_IN_BATCH.format(number=bordereau.number)
     for from_status, claim_ids in moving.items():
-        transition_ids(claim_ids=claim_ids, from_status=from_status, to=ClaimStatus.IN_BATCH, by=bordereau.built_by_id,
-                       reason_code="bordereau", reason=reason)
+        enter_bordereau(bordereau, from_status, claim_ids)
     if HeldClaim.objects.filter(mutuelle_id=bordereau.mutuelle_id, fund_id=bordereau.fund_id).exists():
         HeldClaim.objects.filter(claim_id__in=ids).delete()
     HeldClaim.objects.bulk_create(held)

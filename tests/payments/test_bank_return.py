@@ -200,3 +200,27 @@ def test_a_rejected_claim_waits_for_a_new_rib_then_is_paid_only_what_the_bank_di
     assert claim.status == ClaimStatus.PAID
     assert total(l.amo_paid + l.complementary_paid for l in paid) == claim.total_amo + claim.total_complementary
     assert paid.filter(state=LineState.PAID).count() == 1
+
+
+def test_a_claim_paid_again_and_new_claims_share_the_next_bordereau(send, answer, liquidated, mgpap, second_officer,
+                                                                    django_capture_on_commit_callbacks):
+    # given a claim whose AMO transfer was refused, a new RIB, and a claim liquidated since
+    from payments.services.building import request_bordereau
+
+    bordereau = send(1)
+    line = bordereau.lines.get()
+    answer(bordereau, bank_answer(bordereau.transfer_order, rejected={f"{line.reference}-A": "AC04"}))
+    rejected = Claim.objects.get(pk=line.claim_id)
+    rejected.insured.rib = InsuredFactory.build().rib
+    rejected.insured.save()
+    fresh = liquidated(1)[0]
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        again = request_bordereau(mutuelle=mgpap, fund=bordereau.fund, by=second_officer)
+    again.refresh_from_db()
+    # then the refused share only for the first, both shares for the new one
+    lines = {l.claim_id: l for l in again.lines.all()}
+    assert (lines[rejected.pk].amo, lines[rejected.pk].complementary) == (D("120.00"), D("0.00"))
+    assert (lines[fresh.pk].amo, lines[fresh.pk].complementary) == (D("120.00"), D("40.00"))
+    assert (again.line_count, again.total_amo, again.total_complementary) == (2, D("240.00"), D("40.00"))
+    assert set(Claim.objects.filter(pk__in=lines).values_list("status", flat=True)) == {ClaimStatus.IN_BATCH}

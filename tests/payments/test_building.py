@@ -3,13 +3,14 @@ from decimal import Decimal
 
 import pytest
 
-from claims.models import Claim, ClaimStatus
+from claims.models import Claim, ClaimStatus, ClaimStatusChange
 from mutuelles.services import system_user
 from payments.exceptions import NothingToPay
 from payments.models import Bordereau, BordereauLine, BordereauStatus, HeldClaim, LineState
 from payments.services.building import fill_bordereau, request_bordereau, start_bordereau
 from payments.tasks import build_all_batches_task
-from tests.factories.beneficiaries import InsuredFactory
+from tests.factories.beneficiaries import DependentFactory, InsuredFactory
+from tests.factories.claims import act, file_claim, with_document
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -165,3 +166,43 @@ def test_a_line_without_anything_to_pay_cannot_be_written(liquidated, build, mgp
     assert bordereau is None
     assert HeldClaim.objects.get().reason_code == HeldClaim.Reason.NOTHING_DUE
     assert not BordereauLine.objects.filter(state=LineState.PENDING).exists()
+
+
+def test_a_dependant_s_claim_pays_the_insured_person_and_names_the_patient(build, mgpap,
+                                                                          django_capture_on_commit_callbacks):
+    # given
+    insured = InsuredFactory(mutuelle=mgpap)
+    child = DependentFactory(insured=insured)
+    with django_capture_on_commit_callbacks(execute=True):
+        claim = file_claim(insured=insured, dependent=child, lines=[act("Cs", "250.00")], documents=with_document(77))
+    assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.LIQUIDATED
+    # when
+    bordereau = build(mgpap)
+    # then
+    line = bordereau.lines.get()
+    assert (line.claim_id, line.payee_name, line.patient_name, line.rib) == (
+        claim.pk, insured.full_name, child.full_name, insured.rib)
+    assert (line.amo, line.complementary, line.state) == (D("120.00"), D("40.00"), LineState.PENDING)
+
+
+def test_claims_held_out_and_claims_written_in_one_chunk_are_each_counted_once(liquidated, mgpap, cnops):
+    # given five claims, the second and fourth without a usable RIB
+    claims = liquidated(5)
+    type(claims[1].insured).objects.filter(pk=claims[1].insured_id).update(rib="")
+    type(claims[3].insured).objects.filter(pk=claims[3].insured_id).update(rib="011780000000000000000151")
+    bordereau = start_bordereau(mutuelle=mgpap, fund=cnops, by=system_user())
+    # when
+    examined = fill_bordereau(bordereau_id=bordereau.pk, limit=5)
+    fill_bordereau(bordereau_id=bordereau.pk, limit=5)
+    # then
+    bordereau.refresh_from_db()
+    assert examined == (5, True)
+    assert (bordereau.status, bordereau.line_count, bordereau.held_count, bordereau.progress_done) == (
+        BordereauStatus.BUILT, 3, 2, 5)
+    assert set(bordereau.lines.values_list("claim_id", flat=True)) == {claims[i].pk for i in (0, 2, 4)}
+    assert dict(HeldClaim.objects.values_list("claim_id", "reason_code")) == {
+        claims[1].pk: HeldClaim.Reason.NO_RIB, claims[3].pk: HeldClaim.Reason.INVALID_RIB}
+    statuses = dict(Claim.objects.values_list("pk", "status"))
+    assert [statuses[c.pk] for c in claims] == [ClaimStatus.IN_BATCH, ClaimStatus.LIQUIDATED, ClaimStatus.IN_BATCH,
+                                                ClaimStatus.LIQUIDATED, ClaimStatus.IN_BATCH]
+    assert ClaimStatusChange.objects.filter(to_status=ClaimStatus.IN_BATCH).count() == 3
