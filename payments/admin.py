@@ -30,9 +30,9 @@ from payments.selectors import (
     lines_visible_to,
     transfer_orders_visible_to,
 )
-from payments.services.bank_return import settlement_totals
 from payments.services.execution import payer_accounts
 from payments.services.review import split_bordereau
+from payments.services.settlement import settlement_totals
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -116,7 +116,7 @@ def archive_bordereau_pdf_task(self, bordereau_id: int) -> str:
 def settle_bordereau_task(self, bordereau_id: int, chunk: int | None = None, invocation: int = 0,
                           budget: float = BUDGET_SECONDS) -> tuple[int, bool]:
     """Apply the imported bank return to the claims, chunk by chunk."""
-    from payments.services.bank_return import CHUNK, settle_bordereau
+    from payments.services.settlement import CHUNK, settle_bordereau
 
     try:
         done, more = run_chunks(lambda: settle_bordereau(bordereau_id=bordereau_id, limit=chunk or CHUNK), budget)
