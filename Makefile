@@ -36,8 +36,9 @@ test: $(STAMP) lint
 bench: $(STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)
 
+# One worker for both queues here; docker-compose gives the status emails a worker of their own.
 worker: $(STAMP)
-	$(VENV)/bin/celery -A amo_portal worker --loglevel=INFO --concurrency=2
+	$(VENV)/bin/celery -A amo_portal worker -Q celery,notifications --loglevel=INFO --concurrency=2
 
 beat: $(STAMP)
 	$(VENV)/bin/celery -A amo_portal beat --loglevel=INFO

@@ -60,7 +60,8 @@ def sweep_submitted_claims_task(self, invocation: int = 0, chunk: int = CHUNK,
 
 @shared_task(bind=True, max_retries=3)
 def notify_status_change_task(self, claim_ids: list[int]) -> int:
-    """Email the insured persons whose claims just changed status."""
+    """Email the insured persons whose claims just changed status (queue "notifications", see
+    amo_portal/celery.py: emails never hold up liquidations and payments)."""
     from claims.services.notifications import status_emails
 
     try:

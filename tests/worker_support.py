@@ -42,6 +42,9 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parent.parent
 #: Seconds before Redis gives an unacknowledged message back to the queue.
 VISIBILITY_TIMEOUT = 3
+#: The queues a test worker consumes, as `make worker` does: the tasks' and the status emails'
+#: (amo_portal/celery.py), so that no email message is left behind in Redis.
+QUEUES = ("celery", "notifications")
 
 
 def redis_url() -> str:
@@ -88,7 +91,7 @@ def worker_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def purge_queues(queues: Sequence[str] = ("celery",)) -> None:
+def purge_queues(queues: Sequence[str] = QUEUES) -> None:
     """Drop every message waiting in the given queues (and the unacknowledged ones)."""
     import redis
 
@@ -98,7 +101,7 @@ def purge_queues(queues: Sequence[str] = ("celery",)) -> None:
     client.delete("unacked", "unacked_index")
 
 
-def start_worker(*, concurrency: int = 2, queues: Sequence[str] = ("celery",), purge: bool = True,
+def start_worker(*, concurrency: int = 2, queues: Sequence[str] = QUEUES, purge: bool = True,
                  env: dict[str, str] | None = None, log_path: Path | None = None) -> subprocess.Popen:
     """Start `celery worker` in its own process group (so that it can be killed whole)."""
     if purge:
