@@ -58,8 +58,8 @@ class _Timeline:
         index = bisect_right(self.starts, on) - 1
         if index < 0:
             return None
-        row = self.rows[index]
-        return row if row.covers(on) else None
+        row = self.rows[index]  # valid_from <= on by construction
+        return row if row.valid_to is None or on < row.valid_to else None
 
 
 @dataclass(frozen=True)
@@ -168,13 +168,15 @@ class TariffBook:
         return self.keys.get(code.upper())
 
     def key_value(self, *, code: str, fund_id: int, on: date) -> Dated | None:
-        return self.key_values[(code.upper(), fund_id)].at(on) if (code.upper(), fund_id) in self.key_values else None
+        timeline = self.key_values.get((code.upper(), fund_id))
+        return timeline.at(on) if timeline else None
 
     def medicine(self, code: str) -> MedicineInfo | None:
         return self.medicines.get(code)
 
     def medicine_price(self, *, code: str, on: date) -> Dated | None:
-        return self.medicine_prices[code].at(on) if code in self.medicine_prices else None
+        timeline = self.medicine_prices.get(code)
+        return timeline.at(on) if timeline else None
 
     def amo_rate(self, *, fund_id: int, group: str, ald_linked: bool, on: date) -> Dated | None:
         timeline = self.amo_rates.get((fund_id, group, ald_linked))

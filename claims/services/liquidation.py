@@ -31,12 +31,18 @@ def liquidate_line(line: LineToLiquidate) -> LineAmounts:
     # value objects built by the hundred thousand per chunk of claims: named tuples, cheap to make
     paid = to_centimes(line.amount_paid)
     tariff = to_centimes(line.tariff)
-    base = min(paid, tariff)
-    amo = min(to_centimes(base * line.amo_rate), paid)
-    complementary = to_centimes(base * line.complementary_rate) + to_centimes(line.complementary_flat)
-    complementary = max(min(complementary, paid - amo), ZERO)
-    return LineAmounts(tariff=tariff, base=base, amo=amo, complementary=complementary,
-                       patient=paid - amo - complementary)
+    base = paid if paid < tariff else tariff
+    amo = to_centimes(base * line.amo_rate)
+    if amo > paid:
+        amo = paid
+    complementary = to_centimes(base * line.complementary_rate)
+    if line.complementary_flat:
+        complementary += to_centimes(line.complementary_flat)
+    if complementary > paid - amo:
+        complementary = paid - amo
+    if complementary < ZERO:
+        complementary = ZERO
+    return LineAmounts(tariff, base, amo, complementary, paid - amo - complementary)
 
 
 def unpaid_line(amount_paid: Decimal, tariff: Decimal | None = None) -> LineAmounts:
