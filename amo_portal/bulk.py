@@ -72,8 +72,11 @@ def _update_from_copy(meta, fields: list[models.Field], pks: Sequence, values: l
                 copy.write_row(row)
         if created:  # statistics of a few thousand rows: the planner joins by key, not by scan
             cursor.execute(f'ANALYZE "{temp}"')
+        # The key range bounds the scan: without it the planner likes a merge join that walks the
+        # primary key from the table's first row to the last key updated, for every call.
         cursor.execute(f'UPDATE "{meta.db_table}" AS t SET {set_clause} FROM "{temp}" AS v '
-                       f'WHERE t."{pk.column}" = v."{pk.column}"')
+                       f'WHERE t."{pk.column}" = v."{pk.column}" AND t."{pk.column}" BETWEEN %s AND %s',
+                       [min(pks), max(pks)])
         cursor.execute(f'DELETE FROM "{temp}"')
 
 
