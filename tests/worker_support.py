@@ -92,13 +92,16 @@ def worker_env(**extra: str) -> dict[str, str]:
 
 
 def purge_queues(queues: Sequence[str] = QUEUES) -> None:
-    """Drop every message waiting in the given queues (and the unacknowledged ones)."""
+    """Drop every message waiting in the given queues (and the unacknowledged ones), and the marks
+    of coalesced messages (amo_portal.celery), which would otherwise stand for messages now gone."""
     import redis
+
+    from amo_portal.celery import COALESCED_TASKS, waiting_key
 
     client = redis.Redis.from_url(redis_url())
     for queue in queues:
         client.delete(queue)
-    client.delete("unacked", "unacked_index")
+    client.delete("unacked", "unacked_index", *(waiting_key(name) for name in COALESCED_TASKS))
 
 
 def start_worker(*, concurrency: int = 2, queues: Sequence[str] = QUEUES, purge: bool = True,

@@ -4,7 +4,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
 from itertools import groupby
 
 from django.core.exceptions import ValidationError
@@ -248,6 +248,10 @@ def store_document(*, claim: Claim, document: CheckedDocument, kind: str, by) ->
 
 
 def queue_liquidation(claim: Claim) -> None:
+    """Once committed, the claim goes to the controls and liquidation (Celery). The liquidation
+    takes every submitted claim: a message already waiting for it will see this one too, so none
+    is sent then (amo_portal.celery.send_unless_waiting)."""
+    from amo_portal.celery import send_unless_waiting
     from claims.tasks import liquidate_claim_task
 
-    liquidate_claim_task.delay_on_commit(claim.pk)
+    transaction.on_commit(partial(send_unless_waiting, liquidate_claim_task, claim.pk))
