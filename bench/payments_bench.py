@@ -125,13 +125,14 @@ def _actors():
 def _pipeline(app, cnops, mgpap, supervisor, officer, builder) -> tuple[int, dict]:
     """Constitution, presentation, approval, execution; returns (bordereau id, seconds per phase)."""
     from payments.models import Bordereau, BordereauStatus
-    from payments.services.building import start_bordereau
+    from payments.services.building import BUILDERS, start_bordereau
     from payments.services.review import approve_bordereau, present_bordereau
 
     phases = {}
     start, cpu_start = time.perf_counter(), _cpu()
     bordereau = start_bordereau(mutuelle=mgpap, fund=cnops, by=builder)
-    app.send_task("payments.tasks.build_bordereau_task", args=[bordereau.pk])
+    for _ in range(BUILDERS):  # as request_bordereau does: the worker's processes fill it side by side
+        app.send_task("payments.tasks.build_bordereau_task", args=[bordereau.pk])
     _wait(lambda: Bordereau.objects.filter(pk=bordereau.pk, status=BordereauStatus.BUILT).exists(), timeout=300,
           what="constitution")
     phases["constitution_s"] = time.perf_counter() - start

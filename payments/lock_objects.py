@@ -5,27 +5,50 @@ updates the claims (claims.workflow.transition_ids), always in id order: two job
 each other in opposite orders. Rows another worker holds are skipped, not waited for: that
 worker is already doing them. A claim in a bordereau is changed only by these jobs, so the lock
 on its line guards it. On PostgreSQL the constitution locks its chunk of claims in the statement
-that writes their lines (services.building.PLAIN_CLAIMS_SQL), with the order and the skip-locked
-rule of lock_payable_claims.
+that writes their lines (services.bordereau_lines.PLAIN_CLAIMS_SQL), with the rule of
+lock_payable_claims.
 """
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from claims.models import Claim, ClaimStatus
-from payments.models import BankReturnLine, Bordereau, BordereauLine, LineState, Payer
+from payments.models import BankReturnLine, Bordereau, BordereauLine, HeldClaim, LineState, Payer
 
 
 def lock_bordereau(bordereau_id: int) -> Bordereau:
-    """Wait for the bordereau row: its status changes are serialised (constitution chunks,
-    approval, execution), and each step reads the status again after taking the lock."""
+    """Wait for the bordereau row: its status changes are serialised (approval, execution...), and
+    each step reads the status again after taking the lock."""
     return Bordereau.objects.select_for_update(no_key=True).get(pk=bordereau_id)
 
 
-def lock_payable_claims(*, mutuelle_id: int, fund_id: int, after_id: int, limit: int, fields: tuple[str, ...]) -> list:
-    """Lock liquidated claims, and claims whose transfer was rejected, of one payer pair, from
-    `after_id` on, and read `fields` of them (with their insured person's) in the same query."""
+def share_bordereau_for_building(bordereau_id: int) -> Bordereau | None:
+    """A constitution chunk's hold on its bordereau: FOR KEY SHARE, which other chunks share (two
+    workers fill one bordereau side by side, each on its own claims) and which keeps the bordereau
+    from being closed under them (close_bordereau_for_building waits for it). None if a closing
+    builder dropped it (nothing to pay)."""
+    if connection.vendor != "postgresql":
+        return Bordereau.objects.filter(pk=bordereau_id).first()
+    table = Bordereau._meta.db_table
+    rows = list(Bordereau.objects.raw(f'SELECT * FROM "{table}" WHERE id = %s FOR KEY SHARE',  # noqa: S608
+                                      [bordereau_id]))
+    return rows[0] if rows else None
+
+
+def close_bordereau_for_building(bordereau_id: int) -> Bordereau | None:
+    """FOR UPDATE, the one lock that waits for the chunks' FOR KEY SHARE: the constitution closes
+    once the chunks in flight have committed, and no chunk starts while it closes."""
+    return Bordereau.objects.select_for_update().filter(pk=bordereau_id).first()
+
+
+def lock_payable_claims(*, bordereau: Bordereau, limit: int, fields: tuple[str, ...]) -> list:
+    """Lock the next liquidated claims, and claims whose transfer was rejected, of the bordereau's
+    payer pair, in id order, except those this bordereau already held out; read `fields` of them
+    (with their insured person's) in the same query."""
+    held_here = HeldClaim.objects.filter(claim_id=OuterRef("pk"), last_bordereau_id=bordereau.pk)
     return list(
-        Claim.objects.filter(mutuelle_id=mutuelle_id, fund_id=fund_id, pk__gt=after_id,
+        Claim.objects.filter(mutuelle_id=bordereau.mutuelle_id, fund_id=bordereau.fund_id,
                              status__in=[ClaimStatus.LIQUIDATED, ClaimStatus.PAYMENT_REJECTED])
+        .exclude(Exists(held_here))
         .order_by("pk")
         .select_for_update(skip_locked=True, no_key=True, of=("self",))
         .values_list(*fields)[:limit]

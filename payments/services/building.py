@@ -1,35 +1,30 @@
 """Constitution of bordereaux: the liquidated claims of one mutuelle for one organisme go into one
-payment batch, chunk by chunk, each claim into at most one open bordereau.
+payment batch, chunk by chunk, each claim into at most one open bordereau (what a chunk does:
+services.bordereau_lines).
 
-A claim whose transfer the bank rejected comes back once its insured person's RIB differs from the
-RIB the bank refused; it then owes only what the bank has not paid yet (a rejected AMO transfer
-next to a paid complementary one is paid again on its AMO share only).
+Several workers can fill one bordereau side by side: each chunk locks its own claims (skipping
+those another chunk holds) and shares the bordereau row with the other chunks; the bordereau is
+closed, with its control totals, once every chunk in flight has committed.
 """
-from collections.abc import Iterable
-from dataclasses import dataclass
-from decimal import Decimal
-
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Min, Sum
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Max, Min, Sum
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from amo_portal.money import ZERO
-from beneficiaries.models import Dependent, Insured
-from beneficiaries.validators import normalise_rib, validate_rib
 from claims.models import Claim, ClaimStatus
-from claims.workflow import transition_ids
 from mutuelles.models import AMOFund, Mutuelle
-from payments.copy_rows import insert_tuples
 from payments.exceptions import NothingToPay
-from payments.lock_objects import lock_bordereau, lock_payable_claims
-from payments.models import Bordereau, BordereauLine, BordereauStatus, HeldClaim, LineState
+from payments.lock_objects import close_bordereau_for_building, share_bordereau_for_building
+from payments.models import Bordereau, BordereauStatus, LineState
+from payments.services.bordereau_lines import take_chunk
 
 #: Claims locked and written per transaction: the fixed costs of a chunk (statements, commit)
-#: spread over many claims; a 20,000-claim chunk commits in a few seconds.
+#: spread over many claims; a 20,000-claim chunk commits in about a second.
 CHUNK = 20000
+#: Constitution tasks queued per bordereau: the two processes of a worker fill it side by side
+#: (most of a chunk's time is PostgreSQL's, which then works on both cores).
+BUILDERS = 2
 STEP_BUILDING = "constitution du bordereau"
-REASON_IN_BATCH = "Dossier inscrit au bordereau de paiement {number}."
 MSG_NOTHING_TO_PAY = "Aucun dossier liquidé n'attend de paiement pour la mutuelle {mutuelle} et l'organisme {fund}."
 
 
@@ -60,215 +55,64 @@ def start_bordereau(*, mutuelle: Mutuelle, fund: AMOFund, by) -> Bordereau:
     return bordereau
 
 
-@dataclass(frozen=True)
-class PaymentHistory:
-    """What earlier bordereaux paid of a claim whose transfer was rejected, and the RIB refused."""
-
-    amo_paid: Decimal = ZERO
-    complementary_paid: Decimal = ZERO
-    refused_rib: str = ""
-
-
-def payment_history(claim_ids: Iterable[int]) -> dict[int, PaymentHistory]:
-    rows = (BordereauLine.objects.filter(claim_id__in=list(claim_ids)).order_by("claim_id", "pk")
-            .values_list("claim_id", "state", "amo_paid", "complementary_paid", "rib"))
-    history: dict[int, PaymentHistory] = {}
-    for claim_id, state, amo_paid, complementary_paid, rib in rows:
-        h = history.get(claim_id, PaymentHistory())
-        history[claim_id] = PaymentHistory(
-            amo_paid=h.amo_paid + amo_paid,
-            complementary_paid=h.complementary_paid + complementary_paid,
-            refused_rib=rib if state == LineState.BANK_REJECTED else h.refused_rib,
-        )
-    return history
-
-
-def hold_reason(*, status: str, rib: str, history: PaymentHistory, due: Decimal) -> str | None:
-    """Why the claim cannot be paid now (a HeldClaim reason code), or None."""
-    if not rib:
-        return HeldClaim.Reason.NO_RIB
-    try:
-        validate_rib(rib)
-    except ValidationError:
-        return HeldClaim.Reason.INVALID_RIB
-    if status == ClaimStatus.PAYMENT_REJECTED and rib == history.refused_rib:
-        return HeldClaim.Reason.RIB_UNCHANGED
-    if due <= ZERO:
-        return HeldClaim.Reason.NOTHING_DUE
-    return None
-
-
 def fill_bordereau(*, bordereau_id: int, limit: int = CHUNK) -> tuple[int, bool]:
     """Add the next chunk of payable claims to a bordereau being built; returns (examined, maybe_more).
 
-    Claims another worker holds are skipped (they join the next bordereau). The bordereau row is
-    locked for the chunk, so two tasks on the same bordereau take turns and resume at its cursor;
-    the last chunk closes the bordereau with its control totals.
+    Claims another worker holds are skipped: another chunk of this bordereau puts them in, or,
+    held by someone else, they join the next bordereau. The chunk that finds the claims run out
+    closes the bordereau.
     """
     with transaction.atomic(durable=True):
-        bordereau = lock_bordereau(bordereau_id)
-        if bordereau.status != BordereauStatus.BUILDING:
+        bordereau = share_bordereau_for_building(bordereau_id)
+        if bordereau is None or bordereau.status != BordereauStatus.BUILDING:
             return 0, False  # replay of a finished build
         examined, last_id, held = take_chunk(bordereau, limit)
-        more = examined == limit
-        if examined:
-            bordereau.build_cursor = last_id
-            bordereau.progress_done += examined
-            bordereau.held_count += held
-            bordereau.progress_at = timezone.now()
-            bordereau.save(update_fields=["build_cursor", "progress_done", "held_count", "progress_at", "updated_at"])
-        if not more:
-            close_bordereau(bordereau)
+        count_chunk(bordereau_id, examined=examined, last_id=last_id, held=held)
+    more = examined == limit
+    if not more:
+        close_bordereau(bordereau_id=bordereau_id, limit=limit)
     return examined, more
 
 
-def take_chunk(bordereau: Bordereau, limit: int) -> tuple[int, int, int]:
-    """Lock the next chunk of payable claims and put them into the bordereau, or hold them out;
-    returns (claims examined, last claim id, claims held).
-
-    On PostgreSQL the plain claims (liquidated, a well-formed RIB, something to pay: nearly all of
-    them) are locked and their lines written by one INSERT ... SELECT (copy_plain_claims); the
-    others (a transfer rejected before, a RIB to normalise or hold out...) take the general path
-    of add_claims, which applies every rule in Python."""
-    if connection.vendor != "postgresql":
-        rows = lock_payable_claims(mutuelle_id=bordereau.mutuelle_id, fund_id=bordereau.fund_id,
-                                   after_id=bordereau.build_cursor, limit=limit, fields=PAYABLE_FIELDS)
-        return len(rows), (rows[-1][0] if rows else 0), (add_claims(bordereau, rows) if rows else 0)
-    examined, last_id, written, others = copy_plain_claims(bordereau, limit)
-    held = 0
-    if others:  # already locked by copy_plain_claims
-        held = add_claims(bordereau, list(Claim.objects.filter(pk__in=others).order_by("pk")
-                                          .values_list(*PAYABLE_FIELDS)))
-    if written:
-        if HeldClaim.objects.filter(mutuelle_id=bordereau.mutuelle_id, fund_id=bordereau.fund_id).exists():
-            HeldClaim.objects.filter(claim_id__in=written).delete()
-        enter_bordereau(bordereau, ClaimStatus.LIQUIDATED, written)
-    return examined, last_id, held
+def count_chunk(bordereau_id: int, *, examined: int, last_id: int, held: int) -> None:
+    """Progress of the constitution, added up by F() (chunks of several workers commit in any order)."""
+    if examined:
+        now = timezone.now()
+        Bordereau.objects.filter(pk=bordereau_id).update(
+            build_cursor=Greatest(F("build_cursor"), last_id), progress_done=F("progress_done") + examined,
+            held_count=F("held_count") + held, progress_at=now, updated_at=now)
 
 
-#: One statement per chunk: lock the next payable claims of the pair (same order and skip-locked
-#: rule as lock_objects.lock_payable_claims), write the lines of the plain ones, and say which
-#: were written. A plain claim is liquidated (never paid before, so it owes its shares whole), has
-#: a number, and its insured person's RIB is stored as 24 digits that pass the key check
-#: (validate_rib) with something to pay: exactly the claims for which add_claims writes a line
-#: with these values. Every other claim is returned for add_claims.
-PLAIN_CLAIMS_SQL = """
-WITH chunk AS MATERIALIZED (
-    SELECT id, status FROM {claim}
-    WHERE mutuelle_id = %(mutuelle)s AND fund_id = %(fund)s AND id > %(after)s
-      AND status IN (%(liquidated)s, %(payment_rejected)s)
-    ORDER BY id LIMIT %(limit)s
-    FOR NO KEY UPDATE SKIP LOCKED
-), written AS (
-    INSERT INTO {line} (bordereau_id, claim_id, reference, claim_number, payee_name, patient_name, rib, amo,
-                        complementary, state, amo_paid, complementary_paid, bank_reason_code, bank_reason,
-                        withdrawn_reason)
-    SELECT %(bordereau)s, c.id, c.number || %(suffix)s, c.number, i.first_name || ' ' || i.last_name,
-           COALESCE(d.first_name || ' ' || d.last_name, i.first_name || ' ' || i.last_name), i.rib,
-           COALESCE(c.total_amo, 0), COALESCE(c.total_complementary, 0), %(pending)s, 0, 0, '', '', ''
-    FROM chunk k
-    JOIN {claim} c ON c.id = k.id
-    JOIN {insured} i ON i.id = c.insured_id
-    LEFT JOIN {dependent} d ON d.id = c.dependent_id
-    WHERE k.status = %(liquidated)s AND c.number IS NOT NULL
-      AND i.rib ~ '^[0-9]{{24}}$' AND i.rib::numeric %% 97 = 0
-      AND COALESCE(c.total_amo, 0) >= 0 AND COALESCE(c.total_complementary, 0) >= 0
-      AND COALESCE(c.total_amo, 0) + COALESCE(c.total_complementary, 0) > 0
-    RETURNING claim_id
-)
-SELECT count(*), max(k.id),
-       COALESCE(array_agg(k.id ORDER BY k.id) FILTER (WHERE w.claim_id IS NOT NULL), '{{}}'),
-       COALESCE(array_agg(k.id ORDER BY k.id) FILTER (WHERE w.claim_id IS NULL), '{{}}')
-FROM chunk k LEFT JOIN written w ON w.claim_id = k.id
-"""
-
-
-def copy_plain_claims(bordereau: Bordereau, limit: int) -> tuple[int, int, list[int], list[int]]:
-    """Run PLAIN_CLAIMS_SQL; returns (claims locked, last id, ids written, ids left for add_claims)."""
-    sql = PLAIN_CLAIMS_SQL.format(claim=Claim._meta.db_table, line=BordereauLine._meta.db_table,
-                                  insured=Insured._meta.db_table, dependent=Dependent._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {
-            "mutuelle": bordereau.mutuelle_id, "fund": bordereau.fund_id, "after": bordereau.build_cursor,
-            "limit": limit, "liquidated": ClaimStatus.LIQUIDATED, "payment_rejected": ClaimStatus.PAYMENT_REJECTED,
-            "bordereau": bordereau.pk, "suffix": payment_reference("", bordereau.pk), "pending": LineState.PENDING,
-        })
-        examined, last_id, written, others = cursor.fetchone()
-    return examined, last_id or 0, written, others
-
-
-def enter_bordereau(bordereau: Bordereau, from_status: str, claim_ids: list[int]) -> None:
-    """Move claims whose lines were just written to "dans un bordereau", with the audit reason."""
-    transition_ids(claim_ids=claim_ids, from_status=from_status, to=ClaimStatus.IN_BATCH, by=bordereau.built_by_id,
-                   reason_code="bordereau", reason=REASON_IN_BATCH.format(number=bordereau.number))
-
-
-#: What the builder reads of each locked claim (plain values: thousands per chunk).
-PAYABLE_FIELDS = ("pk", "status", "number", "total_amo", "total_complementary", "mutuelle_id", "fund_id",
-                  "insured__rib", "insured__first_name", "insured__last_name", "dependent__first_name",
-                  "dependent__last_name")
-#: Columns of a new line, in the order of `line_row`.
-LINE_COLUMNS = ("bordereau_id", "claim_id", "reference", "claim_number", "payee_name", "patient_name",
-                "rib", "amo", "complementary", "state", "amo_paid", "complementary_paid", "bank_reason_code",
-                "bank_reason", "withdrawn_reason")
-
-
-def add_claims(bordereau: Bordereau, rows: list[tuple]) -> int:
-    """Write the lines of the payable claims among the locked `rows`, hold out the others; returns
-    how many were held. Every rule in Python: the general path (SQLite, and the claims that
-    copy_plain_claims leaves); lines are copied and claims moved with set-based statements."""
-    ids = [row[0] for row in rows]
-    # Only a claim whose transfer was rejected can have been paid in part (a claim given back by
-    # a rejected or split bordereau was paid nothing): the others need no history.
-    history = payment_history([row[0] for row in rows if row[1] == ClaimStatus.PAYMENT_REJECTED])
-    lines, held, moving = [], [], {ClaimStatus.LIQUIDATED: [], ClaimStatus.PAYMENT_REJECTED: []}
-    for pk, status, number, amo, complementary, mutuelle_id, fund_id, rib, first, last, \
-            dep_first, dep_last in rows:
-        past = history.get(pk) or PaymentHistory()
-        rib = normalise_rib(rib)
-        due_amo, due_complementary = (amo or ZERO) - past.amo_paid, (complementary or ZERO) - past.complementary_paid
-        code = hold_reason(status=status, rib=rib, history=past, due=due_amo + due_complementary)
-        if code is not None:
-            held.append(HeldClaim(claim_id=pk, mutuelle_id=mutuelle_id, fund_id=fund_id, reason_code=code,
-                                  reason=HeldClaim.Reason(code).label, last_bordereau=bordereau))
-            continue
-        payee = f"{first} {last}"
-        lines.append((bordereau.pk, pk, payment_reference(number, bordereau.pk), number, payee,
-                      f"{dep_first} {dep_last}" if dep_last is not None else payee, rib, due_amo, due_complementary,
-                      LineState.PENDING, ZERO, ZERO, "", "", ""))
-        moving[status].append(pk)
-    insert_tuples(BordereauLine, LINE_COLUMNS, lines)
-    for from_status, claim_ids in moving.items():
-        enter_bordereau(bordereau, from_status, claim_ids)
-    if HeldClaim.objects.filter(mutuelle_id=bordereau.mutuelle_id, fund_id=bordereau.fund_id).exists():
-        HeldClaim.objects.filter(claim_id__in=ids).delete()
-    HeldClaim.objects.bulk_create(held)
-    return len(held)
-
-
-def payment_reference(claim_number: str, bordereau_id: int) -> str:
-    """The claim's payment in one bordereau: unique because a claim is in a bordereau at most once."""
-    return f"{claim_number}-{bordereau_id:06d}"
-
-
-def close_bordereau(bordereau: Bordereau) -> None:
-    """Compute the control totals and the period; a bordereau that received nothing is dropped."""
-    totals = bordereau.lines.filter(state=LineState.PENDING).aggregate(
-        count=Count("id"), amo=Sum("amo"), complementary=Sum("complementary"))
-    if not totals["count"]:
-        bordereau.delete()
-        return
-    period = Claim.objects.filter(payment_lines__bordereau=bordereau).aggregate(
-        start=Min("liquidated_at"), end=Max("liquidated_at"))
-    bordereau.line_count = totals["count"]
-    bordereau.total_amo = totals["amo"]
-    bordereau.total_complementary = totals["complementary"]
-    bordereau.period_start = timezone.localdate(period["start"]) if period["start"] else None
-    bordereau.period_end = timezone.localdate(period["end"]) if period["end"] else None
-    bordereau.status = BordereauStatus.BUILT
-    bordereau.built_at = timezone.now()
-    bordereau.progress_step = ""
-    bordereau.save()
+def close_bordereau(*, bordereau_id: int, limit: int = CHUNK) -> None:
+    """Once the chunks in flight have committed: put in what they left (the claims of a chunk
+    that failed after the others went past them), then compute the control totals and the
+    period. A bordereau that received nothing is dropped."""
+    with transaction.atomic(durable=True):
+        bordereau = close_bordereau_for_building(bordereau_id)
+        if bordereau is None or bordereau.status != BordereauStatus.BUILDING:
+            return
+        while True:
+            examined, last_id, held = take_chunk(bordereau, limit)
+            count_chunk(bordereau_id, examined=examined, last_id=last_id, held=held)
+            if examined < limit:
+                break
+        bordereau.refresh_from_db()
+        totals = bordereau.lines.filter(state=LineState.PENDING).aggregate(
+            count=Count("id"), amo=Sum("amo"), complementary=Sum("complementary"))
+        if not totals["count"]:
+            bordereau.delete()
+            return
+        period = Claim.objects.filter(payment_lines__bordereau=bordereau).aggregate(
+            start=Min("liquidated_at"), end=Max("liquidated_at"))
+        bordereau.line_count = totals["count"]
+        bordereau.total_amo = totals["amo"]
+        bordereau.total_complementary = totals["complementary"]
+        bordereau.period_start = timezone.localdate(period["start"]) if period["start"] else None
+        bordereau.period_end = timezone.localdate(period["end"]) if period["end"] else None
+        bordereau.status = BordereauStatus.BUILT
+        bordereau.built_at = timezone.now()
+        bordereau.progress_step = ""
+        bordereau.save()
 
 
 def payer_pairs_with_payable_claims() -> list[tuple[int, int]]:
@@ -288,5 +132,6 @@ def request_bordereau(*, mutuelle: Mutuelle, fund: AMOFund, by) -> Bordereau:
     if not payable.exists():
         raise NothingToPay(MSG_NOTHING_TO_PAY.format(mutuelle=mutuelle, fund=fund))
     bordereau = start_bordereau(mutuelle=mutuelle, fund=fund, by=by)
-    build_bordereau_task.delay_on_commit(bordereau.pk)
+    for _ in range(BUILDERS):
+        build_bordereau_task.delay_on_commit(bordereau.pk)
     return bordereau

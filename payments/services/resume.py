@@ -22,6 +22,7 @@ def unfinished_jobs() -> dict[str, list[int]]:
 
 
 def resume_unfinished_jobs() -> dict[str, list[int]]:
+    from payments.services.building import BUILDERS
     from payments.tasks import (
         archive_bordereau_pdf_task,
         build_bordereau_task,
@@ -35,5 +36,6 @@ def resume_unfinished_jobs() -> dict[str, list[int]]:
              "settle": settle_bordereau_task, "archive": archive_bordereau_pdf_task}
     for name, bordereau_ids in jobs.items():
         for bordereau_id in bordereau_ids:
-            tasks[name].delay(bordereau_id)
+            for _ in range(BUILDERS if name == "build" else 1):  # builders fill a bordereau side by side
+                tasks[name].delay(bordereau_id)
     return jobs

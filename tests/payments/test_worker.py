@@ -202,9 +202,34 @@ def test_a_worker_killed_in_the_middle_of_the_constitution_and_restarted_puts_ea
     finally:
         stop_worker(worker)
     # then
+    assert_built_with_each_claim_once(bordereau, 400)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_filling_one_bordereau_side_by_side_put_each_claim_in_once(second_officer):
+    # given
+    liquidated_claims(600)
+    bordereau = start_bordereau(mutuelle=Mutuelle.objects.get(code="MGPAP"), fund=AMOFund.objects.get(code="CNOPS"),
+                                by=second_officer)
+    first, second = start_payments_worker(concurrency=2), start_payments_worker(concurrency=2, purge=False)
+    try:
+        # when four builders take chunks of 25 claims at once
+        for _ in range(4):
+            send_task(BUILD, args=[bordereau.pk, 25])
+        wait_until(lambda: Bordereau.objects.get(pk=bordereau.pk).status == BordereauStatus.BUILT, timeout=40,
+                   message="bordereau non constitué")
+        time.sleep(1)  # let the other builders run out
+    finally:
+        stop_worker(first)
+        stop_worker(second)
+    # then
+    assert_built_with_each_claim_once(bordereau, 600)
+
+
+def assert_built_with_each_claim_once(bordereau: Bordereau, count: int) -> None:
     bordereau.refresh_from_db()
-    assert bordereau.line_count == 400
-    assert BordereauLine.objects.values("claim").distinct().count() == 400
+    assert (bordereau.line_count, bordereau.progress_done) == (count, count)
+    assert BordereauLine.objects.values("claim").distinct().count() == BordereauLine.objects.count() == count
     assert set(Claim.objects.values_list("status", flat=True)) == {ClaimStatus.IN_BATCH}
     moved = ClaimStatusChange.objects.filter(to_status=ClaimStatus.IN_BATCH).values("claim").annotate(n=Count("id"))
     assert set(moved.values_list("n", flat=True)) == {1}
