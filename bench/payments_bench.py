@@ -3,14 +3,18 @@ file and approved PDF), on the real Celery path, then the bank return and the se
 
 1. A fresh PostgreSQL database gets N generated liquidated claims of one mutuelle (MGPAP), hence
    one (mutuelle, organisme) pair and one bordereau; the payers' IBANs are set.
-2. Timed, with a worker (2 prefork processes) over Redis: the constitution task is queued, then a
-   superviseur presents and an officer approves (the approval queues the transfer order and the
-   PDF, which two worker processes write side by side); the clock stops when both are recorded.
-   Each phase is timed too. The status emails the constitution queues run on the same worker.
+2. Timed, with a worker (2 prefork processes) over Redis: the constitution tasks are queued (two
+   builders fill the bordereau side by side), then a superviseur presents and an officer approves
+   (the approval queues the transfer order and the PDF, which two worker processes write side by
+   side); the clock stops when both are recorded. Each phase is timed too. The status emails the
+   constitution queues go to their own queue, "notifications", which a second worker of one
+   process consumes meanwhile on the same machine, as docker-compose runs them (`--emails same`:
+   one worker on both queues, as `make worker`).
 3. Not in the 10-second budget (the bank answers days later): a bank return accepting every
    transfer but 1 in 1,000 is imported and the claims settled by the worker; timed.
-Each phase also reports its CPU seconds (the worker's processes, the PostgreSQL backends of the
-benchmark database and this process, from /proc), which the machine's load does not inflate.
+Each phase also reports its CPU seconds (the workers' processes, the PostgreSQL backends of the
+benchmark database and this process, from /proc), which the machine's load does not inflate, and
+how much of it the email worker's processes took.
 4. Correctness: one line per claim, control totals equal to the claims' shares to the centime,
    the order file's trailer and SHA-256 equal to what is recorded, every claim paid exactly once.
 """
@@ -36,6 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--claims", type=int, default=100_000, help="dossiers liquidés (défaut : 100 000)")
     parser.add_argument("--concurrency", type=int, default=2, help="processus du worker (défaut : 2)")
     parser.add_argument("--no-settlement", action="store_true", help="sans retour banque ni règlement")
+    parser.add_argument("--emails", choices=("apart", "same"), default="apart",
+                        help="courriels de statut : worker à part (défaut, comme docker-compose) ou le même worker")
     parser.add_argument("--database", default=DATABASE, help=f"base PostgreSQL recréée pour le benchmark (défaut : "
                                                              f"{DATABASE})")
 
@@ -48,23 +54,24 @@ class CpuMeter:
 
     SAMPLE_SECONDS = 0.1
 
-    def __init__(self, *, worker_pgid: int, database: str) -> None:
-        self.worker_pgid, self.marker = worker_pgid, f" {database} ".encode()
+    def __init__(self, *, worker_pgids: dict[str, int], database: str) -> None:
+        self.groups, self.marker = {pgid: name for name, pgid in worker_pgids.items()}, f" {database} ".encode()
         self.own = os.getpid()
-        self.ours: dict[int, bool] = {}
+        self.ours: dict[int, str | None] = {}
         self.seen: dict[int, float] = {}
         self.sampled_at = 0.0
         self.tick = os.sysconf("SC_CLK_TCK")
 
-    def _ours(self, pid: int, fields: list[str], name: str) -> bool:
+    def _ours(self, pid: int, fields: list[str], name: str) -> str | None:
+        """The group a process counts in ("postgres", "bench" or a worker's name), or None."""
         if pid not in self.ours:
             if name == "postgres":
                 try:
-                    self.ours[pid] = self.marker in Path(f"/proc/{pid}/cmdline").read_bytes()
+                    self.ours[pid] = "postgres" if self.marker in Path(f"/proc/{pid}/cmdline").read_bytes() else None
                 except OSError:
-                    return False
+                    return None
             else:
-                self.ours[pid] = pid == self.own or int(fields[2]) == self.worker_pgid
+                self.ours[pid] = "bench" if pid == self.own else self.groups.get(int(fields[2]))
         return self.ours[pid]
 
     def sample(self) -> float:
@@ -81,6 +88,10 @@ class CpuMeter:
                 self.seen[pid] = (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
         self.sampled_at = time.monotonic()
         return sum(self.seen.values())
+
+    def group(self, name: str) -> float:
+        """CPU seconds so far of one group's processes (as of the last sample)."""
+        return sum(cpu for pid, cpu in self.seen.items() if self.ours.get(pid) == name)
 
     def maybe_sample(self) -> None:
         if time.monotonic() - self.sampled_at >= self.SAMPLE_SECONDS:
@@ -130,6 +141,7 @@ def _pipeline(app, cnops, mgpap, supervisor, officer, builder) -> tuple[int, dic
 
     phases = {}
     start, cpu_start = time.perf_counter(), _cpu()
+    emails_start = METER.group("emails") if METER else 0.0
     bordereau = start_bordereau(mutuelle=mgpap, fund=cnops, by=builder)
     for _ in range(BUILDERS):  # as request_bordereau does: the worker's processes fill it side by side
         app.send_task("payments.tasks.build_bordereau_task", args=[bordereau.pk])
@@ -152,6 +164,7 @@ def _pipeline(app, cnops, mgpap, supervisor, officer, builder) -> tuple[int, dic
     phases["ordre_de_virement_et_pdf_cpu_s"] = cpu - cpu_mark
     phases["total_s"] = time.perf_counter() - start
     phases["total_cpu_s"] = cpu - cpu_start
+    phases["dont_worker_courriels_cpu_s"] = METER.group("emails") - emails_start if METER else 0.0
     return bordereau.pk, phases
 
 
@@ -215,6 +228,20 @@ def _check(bordereau_id: int, claims: int, settled: bool) -> dict:
     return checks
 
 
+def _start_workers(args: argparse.Namespace, log: Path) -> dict:
+    """The payments worker, and with `--emails apart` the status emails' worker of one process."""
+    from amo_portal.celery import NOTIFICATIONS_QUEUE, app
+    from bench import support
+
+    if args.emails == "same":
+        return {"worker": support.start_worker(args.database, concurrency=args.concurrency, log_path=log)}
+    worker = support.start_worker(args.database, concurrency=args.concurrency, log_path=log,
+                                  queues=(app.conf.task_default_queue,))
+    emails = support.start_worker(args.database, concurrency=1, log_path=log, queues=(NOTIFICATIONS_QUEUE,),
+                                  flush=False)
+    return {"worker": worker, "emails": emails}
+
+
 def run(args: argparse.Namespace) -> dict:
     from bench import support
 
@@ -229,8 +256,8 @@ def run(args: argparse.Namespace) -> dict:
     generation = time.perf_counter() - started
     actors = _actors()
     log = Path(tempfile.gettempdir()) / f"bench-{args.database}-worker.log"
-    worker = support.start_worker(args.database, concurrency=args.concurrency, log_path=log)
-    METER = CpuMeter(worker_pgid=worker.pid, database=args.database)
+    workers = _start_workers(args, log)
+    METER = CpuMeter(worker_pgids={name: proc.pid for name, proc in workers.items()}, database=args.database)
     load_before = os.getloadavg()
     try:
         app = support.celery_app()
@@ -238,7 +265,8 @@ def run(args: argparse.Namespace) -> dict:
         settlement = None if args.no_settlement else _settle(app, bordereau_id, actors[3])
     finally:
         load_after = os.getloadavg()
-        support.stop_worker(worker)
+        for proc in workers.values():
+            support.stop_worker(proc)
     return {
         "dossiers": args.claims, "generation_s": round(generation, 1),
         **{k: round(v, 2) for k, v in phases.items()},

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,12 +99,15 @@ def analyze() -> None:
         cursor.execute("ANALYZE")
 
 
-def start_worker(name: str, *, concurrency: int = 2, log_path: Path | None = None) -> subprocess.Popen:
-    """`celery worker -P prefork` on the benchmark database and Redis db, in its own process group."""
+def start_worker(name: str, *, concurrency: int = 2, log_path: Path | None = None,
+                 queues: Sequence[str] = (), flush: bool = True) -> subprocess.Popen:
+    """`celery worker -P prefork` on the benchmark database and Redis db, in its own process group;
+    on the given queues only (-Q), else on all of them. `flush=False` for a second worker."""
     import redis
 
     client = redis.Redis.from_url(redis_url())
-    client.flushdb()  # this run's own database: nothing left by an earlier run leaks in
+    if flush:
+        client.flushdb()  # this run's own database: nothing left by an earlier run leaks in
     if not os.environ.get("BENCH_REDIS_URL"):
         client.set(LOCK_KEY, os.getpid(), ex=6 * 3600)
     env = dict(os.environ)
@@ -113,12 +118,13 @@ def start_worker(name: str, *, concurrency: int = 2, log_path: Path | None = Non
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
     })
     output = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    hostname = f"bench-{os.getpid()}{'-' + '-'.join(queues) if queues else ''}@{socket.gethostname()}"
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "amo_portal", "worker", "-P", "prefork",
          f"--concurrency={concurrency}", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
-         f"--hostname=bench-{os.getpid()}@%h"],
+         f"--hostname={hostname}", *([f"--queues={','.join(queues)}"] if queues else [])],
         cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
-    wait_for_worker(proc)
+    wait_for_worker(proc, hostname=hostname)
     return proc
 
 
@@ -130,13 +136,13 @@ def celery_app():
     return app
 
 
-def wait_for_worker(proc: subprocess.Popen, timeout: float = 60) -> None:
+def wait_for_worker(proc: subprocess.Popen, timeout: float = 60, hostname: str | None = None) -> None:
     app = celery_app()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit("le worker Celery s'est arrêté au démarrage (voir son journal)")
-        if app.control.ping(timeout=0.5):
+        if app.control.ping(timeout=0.5, destination=[hostname] if hostname else None):
             return
     raise SystemExit("le worker Celery ne répond pas")
 
