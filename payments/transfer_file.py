@@ -2,7 +2,7 @@
 reading. Pure: no ORM, no I/O, Decimal amounts; the services feed it and store what it returns."""
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -96,20 +96,58 @@ def _fields(*values: object) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class SectionHead:
+    """A payer's section as announced before its transfers: the EN and DB records carry its count
+    and total, so a streamed order declares them first and the writer checks the transfers
+    against them as they go by."""
+
+    payer: str
+    payer_name: str
+    payer_iban: str
+    count: int
+    total: Decimal
+
+
 def write_transfer_order(header: OrderHeader, sections: Iterable[Section]) -> bytes:
     """The transfer order file: header, one debit section per payer, one line per transfer, trailer."""
-    sections = [s for s in sections if s.transfers]
-    count = sum(len(s.transfers) for s in sections)
-    total = sum((s.total for s in sections), Decimal("0.00"))
-    out = [_fields("EN", ORDER_FORMAT, header.bordereau_number, header.created_at.isoformat(timespec="seconds"),
-                   header.execution_date.isoformat(), header.fund_code, header.mutuelle_code, count,
-                   amount_text(total), len(sections))]
-    for number, section in enumerate(sections, start=1):
-        out.append(_fields("DB", number, section.payer, ascii_text(section.payer_name, NAME_MAX), section.payer_iban,
-                           len(section.transfers), amount_text(section.total)))
-        out.extend(_transfer_record(t) for t in section.transfers)
-    out.append(_fields("FI", count, amount_text(total), len(out) + 1))
-    return (EOL.join(out) + EOL).encode("ascii")
+    return b"".join(stream_transfer_order(header, [
+        (SectionHead(s.payer, s.payer_name, s.payer_iban, len(s.transfers), s.total), s.transfers) for s in sections]))
+
+
+def stream_transfer_order(header: OrderHeader, sections: Iterable[tuple[SectionHead, Iterable[Transfer]]],
+                          batch: int = 10000) -> Iterator[bytes]:
+    """The transfer order file in pieces of `batch` records, written as the transfers come (a
+    bordereau of 100,000 claims makes a 40 MB file); TransferFileError if a section's transfers
+    do not add up to its head."""
+    sections = [(head, transfers) for head, transfers in sections if head.count]
+    count = sum(head.count for head, _ in sections)
+    total = sum((head.total for head, _ in sections), Decimal("0.00"))
+    records = [_fields("EN", ORDER_FORMAT, header.bordereau_number, header.created_at.isoformat(timespec="seconds"),
+                       header.execution_date.isoformat(), header.fund_code, header.mutuelle_code, count,
+                       amount_text(total), len(sections))]
+    sent = 0
+    for number, (head, transfers) in enumerate(sections, start=1):
+        records.append(_fields("DB", number, head.payer, ascii_text(head.payer_name, NAME_MAX), head.payer_iban,
+                               head.count, amount_text(head.total)))
+        seen, amount = 0, Decimal("0.00")
+        for t in transfers:
+            records.append(_transfer_record(t))
+            seen += 1
+            amount += t.amount
+            if len(records) >= batch:
+                sent += len(records)
+                yield _encode(records)
+                records = []
+        if (seen, amount) != (head.count, head.total):
+            raise TransferFileError(f"section {head.payer} : {seen} virements pour {amount_text(amount)}, "
+                                    f"annoncés {head.count} pour {amount_text(head.total)}")
+    records.append(_fields("FI", count, amount_text(total), sent + len(records) + 1))
+    yield _encode(records)
+
+
+def _encode(records: list[str]) -> bytes:
+    return (EOL.join(records) + EOL).encode("ascii")
 
 
 def _transfer_record(t: Transfer) -> str:

@@ -5,16 +5,21 @@ Both files are written from the lines outside any lock (an approved bordereau's 
 change), by two tasks that can run side by side; the bordereau row is locked only to record
 them. Two workers executing at once both write, one records, the other finds the file already
 there and drops its copy. The order is deterministic (dated by the approval), so a re-run writes
-the very same bytes.
+the very same bytes. The order file is streamed: the lines are read payer by payer and the
+records written to a temporary file (and hashed) as they come, never held in memory together.
 """
 import hashlib
 import re
+import tempfile
 from collections.abc import Iterator
+from typing import BinaryIO
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from amo_portal.money import ZERO
 from beneficiaries.validators import rib_to_iban
 from payments.bordereau_pdf import BordereauSummary, Signature, render_bordereau_pdf
 from payments.exceptions import BordereauStateError, PayerAccountMissing
@@ -22,7 +27,7 @@ from payments.lock_objects import lock_bordereau
 from payments.models import Bordereau, BordereauStatus, LineState, Payer, TransferOrder
 from payments.pain001 import write_pain001
 from payments.services.progress import end_progress, record_job_error, start_progress
-from payments.transfer_file import OrderHeader, Section, Transfer, write_transfer_order
+from payments.transfer_file import OrderHeader, Section, SectionHead, Transfer, stream_transfer_order
 
 STEP_EXECUTING = "émission de l'ordre de virement"
 MSG_NO_ACCOUNT = ("Le compte payeur (IBAN) {whose} n'est pas renseigné ou invalide : renseignez-le "
@@ -77,41 +82,59 @@ def render_pdf(bordereau: Bordereau, order: TransferOrder | None = None) -> byte
     return render_bordereau_pdf(bordereau_summary(bordereau, order), payment_rows(bordereau))
 
 
-def transfer_sections(bordereau: Bordereau, amo_iban: str, complementary_iban: str) -> list[Section]:
-    amo: list[Transfer] = []
-    complementary: list[Transfer] = []
-    fund, mutuelle = bordereau.fund.code, bordereau.mutuelle.code
-    lines = (bordereau.lines.filter(state=LineState.PENDING).order_by("pk")
-             .values_list("reference", "rib", "payee_name", "claim_number", "amo", "complementary")
-             .iterator(chunk_size=10000))
-    for reference, rib, payee, claim, amo_share, complementary_share in lines:
-        iban = rib_to_iban(rib)
-        if amo_share > 0:
-            amo.append(Transfer(f"{reference}-{Payer.AMO}", rib, iban, payee, amo_share, claim,
-                                LABELS[Payer.AMO].format(fund=fund, claim=claim)))
-        if complementary_share > 0:
-            complementary.append(Transfer(f"{reference}-{Payer.COMPLEMENTARY}", rib, iban, payee, complementary_share,
-                                          claim, LABELS[Payer.COMPLEMENTARY].format(mutuelle=mutuelle, claim=claim)))
-    return [Section(Payer.AMO, bordereau.fund.name_fr, amo_iban, amo),
-            Section(Payer.COMPLEMENTARY, bordereau.mutuelle.name_fr, complementary_iban, complementary)]
+def transfer_heads(bordereau: Bordereau, amo_iban: str, complementary_iban: str) -> list[SectionHead]:
+    """Each payer's section as announced in the order: how many transfers, for how much (SQL sums)."""
+    totals = bordereau.lines.filter(state=LineState.PENDING).aggregate(
+        amo_count=Count("id", filter=Q(amo__gt=0)), amo=Sum("amo"),
+        complementary_count=Count("id", filter=Q(complementary__gt=0)), complementary=Sum("complementary"))
+    return [SectionHead(Payer.AMO, bordereau.fund.name_fr, amo_iban, totals["amo_count"], totals["amo"] or ZERO),
+            SectionHead(Payer.COMPLEMENTARY, bordereau.mutuelle.name_fr, complementary_iban,
+                        totals["complementary_count"], totals["complementary"] or ZERO)]
+
+
+def transfers(bordereau: Bordereau, payer: str, ibans: dict[str, str]) -> Iterator[Transfer]:
+    """One payer's transfers, read as they are written (one line of the bordereau each, in order).
+    `ibans` keeps the IBAN of each RIB met (both payers pay the same RIBs, an insured person several claims)."""
+    share = "amo" if payer == Payer.AMO else "complementary"
+    label = LABELS[payer].format(fund=bordereau.fund.code, mutuelle=bordereau.mutuelle.code, claim="")
+    suffix = f"-{payer}"
+    lines = (bordereau.lines.filter(state=LineState.PENDING, **{f"{share}__gt": 0}).order_by("pk")
+             .values_list("reference", "rib", "payee_name", share, "claim_number").iterator(chunk_size=10000))
+    for reference, rib, payee, amount, claim in lines:
+        iban = ibans.get(rib)
+        if iban is None:
+            iban = ibans[rib] = rib_to_iban(rib)
+        yield Transfer(reference + suffix, rib, iban, payee, amount, claim, label + claim)
+
+
+def order_header(bordereau: Bordereau) -> OrderHeader:
+    """The order's header, dated by the approval (the same order is the same bytes)."""
+    approved_at = timezone.localtime(bordereau.approved_at)
+    return OrderHeader(bordereau.number, approved_at.replace(microsecond=0), approved_at.date(),
+                       bordereau.fund.code, bordereau.mutuelle.code)
 
 
 def order_parts(bordereau: Bordereau) -> tuple[OrderHeader, list[Section]]:
-    """The order's header (dated by the approval) and its two payer sections."""
-    amo_iban, complementary_iban = payer_accounts(bordereau)
-    approved_at = timezone.localtime(bordereau.approved_at)
-    header = OrderHeader(bordereau.number, approved_at.replace(microsecond=0), approved_at.date(),
-                         bordereau.fund.code, bordereau.mutuelle.code)
-    return header, transfer_sections(bordereau, amo_iban, complementary_iban)
-
-
-def render_transfer_order(bordereau: Bordereau) -> bytes:
-    return write_transfer_order(*order_parts(bordereau))
+    """The order's header and its two payer sections, in memory (the pain.001 download)."""
+    heads, ibans = transfer_heads(bordereau, *payer_accounts(bordereau)), {}
+    return order_header(bordereau), [Section(head.payer, head.payer_name, head.payer_iban,
+                                             list(transfers(bordereau, head.payer, ibans))) for head in heads]
 
 
 def render_pain001(bordereau: Bordereau) -> bytes:
     """The same order as an ISO 20022 pain.001 message (payments/pain001.py)."""
     return write_pain001(*order_parts(bordereau))
+
+
+def write_transfer_order_to(bordereau: Bordereau, out: BinaryIO) -> tuple[str, int]:
+    """Stream the transfer order file into `out`; returns (SHA-256, number of transfers)."""
+    heads, ibans = transfer_heads(bordereau, *payer_accounts(bordereau)), {}
+    digest = hashlib.sha256()
+    for piece in stream_transfer_order(order_header(bordereau),
+                                       [(head, transfers(bordereau, head.payer, ibans)) for head in heads]):
+        digest.update(piece)
+        out.write(piece)
+    return digest.hexdigest(), sum(head.count for head in heads)
 
 
 def execute_bordereau(*, bordereau_id: int, by) -> TransferOrder:
@@ -124,15 +147,16 @@ def execute_bordereau(*, bordereau_id: int, by) -> TransferOrder:
     if bordereau.status != BordereauStatus.APPROVED:
         raise BordereauStateError(bordereau=bordereau, action="émettre son ordre de virement")
     start_progress(bordereau_id=bordereau_id, step=STEP_EXECUTING, total=bordereau.line_count)
-    try:
-        content = render_transfer_order(bordereau)
-    except PayerAccountMissing as error:
-        record_job_error(bordereau_id=bordereau_id, message=error.message)
-        raise
-    order = TransferOrder(bordereau=bordereau, file_name=order_file_name(bordereau),
-                          sha256=hashlib.sha256(content).hexdigest(), created_by=by,
-                          transfer_count=content.count(b"\r\nVI;"))
-    order = record_transfer_order(order=order, content=content)
+    with tempfile.TemporaryFile() as spool:
+        try:
+            sha256, count = write_transfer_order_to(bordereau, spool)
+        except PayerAccountMissing as error:
+            record_job_error(bordereau_id=bordereau_id, message=error.message)
+            raise
+        spool.seek(0)
+        order = TransferOrder(bordereau=bordereau, file_name=order_file_name(bordereau), sha256=sha256,
+                              created_by=by, transfer_count=count)
+        order = record_transfer_order(order=order, content=File(spool))
     end_progress(bordereau_id=bordereau_id)
     return order
 
@@ -142,7 +166,7 @@ def order_file_name(bordereau: Bordereau) -> str:
 
 
 @transaction.atomic(durable=True)
-def record_transfer_order(*, order: TransferOrder, content: bytes) -> TransferOrder:
+def record_transfer_order(*, order: TransferOrder, content: File) -> TransferOrder:
     bordereau = lock_bordereau(order.bordereau_id)
     existing = TransferOrder.objects.filter(bordereau_id=bordereau.pk).first()
     if existing is not None:
@@ -152,7 +176,7 @@ def record_transfer_order(*, order: TransferOrder, content: bytes) -> TransferOr
     order.debtor_amo_iban, order.debtor_complementary_iban = payer_accounts(order.bordereau)
     order.total_amo, order.total_complementary = bordereau.total_amo, bordereau.total_complementary
     order.total = bordereau.total_amo + bordereau.total_complementary
-    order.file.save(order.file_name, ContentFile(content), save=False)
+    order.file.save(order.file_name, content, save=False)
     order.save()
     bordereau.status = BordereauStatus.SENT
     bordereau.executed_by = order.created_by

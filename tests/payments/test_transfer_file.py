@@ -9,11 +9,13 @@ from payments.exceptions import TransferFileError
 from payments.transfer_file import (
     OrderHeader,
     Section,
+    SectionHead,
     Transfer,
     TransferResult,
     ascii_text,
     parse_bank_return,
     parse_transfer_order,
+    stream_transfer_order,
     write_bank_return,
     write_transfer_order,
 )
@@ -46,6 +48,26 @@ def test_transfer_order_is_written_exactly_as_the_fixture_file():
     content = write_transfer_order(HEADER, sections())
     # then
     assert content == (FIXTURES / "transfer-order.txt").read_bytes()
+
+
+def test_transfer_order_streamed_in_small_pieces_is_the_same_file():
+    # given
+    heads = [(SectionHead(s.payer, s.payer_name, s.payer_iban, len(s.transfers), s.total), iter(s.transfers))
+             for s in sections()]
+    # when
+    pieces = list(stream_transfer_order(HEADER, heads, batch=2))
+    # then
+    assert len(pieces) > 1
+    assert b"".join(pieces) == (FIXTURES / "transfer-order.txt").read_bytes()
+
+
+def test_a_streamed_section_whose_transfers_do_not_add_up_to_its_head_is_refused():
+    # given
+    amo = sections()[0]
+    head = SectionHead(amo.payer, amo.payer_name, amo.payer_iban, 2, D("999.00"))
+    # when / then
+    with pytest.raises(TransferFileError, match="annoncés 2 pour 999.00"):
+        b"".join(stream_transfer_order(HEADER, [(head, amo.transfers)]))
 
 
 def test_transfer_order_header_and_trailer_carry_count_and_total():
