@@ -9,4 +9,6 @@ RUN DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=localhost DATABASE_URL=sqlite:/
 RUN useradd --create-home portail && mkdir -p /app/media && chown portail /app/media
 USER portail
 EXPOSE 8000
-CMD ["gunicorn", "amo_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# gunicorn reads WEB_CONCURRENCY for its number of processes: one per core (docker-compose.yml)
+ENV WEB_CONCURRENCY=2
+CMD ["gunicorn", "amo_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--threads", "3"]
