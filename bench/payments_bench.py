@@ -24,6 +24,7 @@ import argparse
 import hashlib
 import os
 import secrets
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -247,6 +248,10 @@ def run(args: argparse.Namespace) -> dict:
 
     global METER
 
+    # the files (transfer orders, PDFs, bank returns) out of the project, emptied each run
+    media = Path(tempfile.gettempdir()) / f"bench-{args.database}-media"
+    shutil.rmtree(media, ignore_errors=True)
+    os.environ["DJANGO_MEDIA_ROOT"] = str(media)
     support.prepare_database(args.database)
     from bench.generate import generate
 

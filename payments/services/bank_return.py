@@ -4,13 +4,11 @@ Importing the same file twice records nothing new; a second file saying somethin
 transfer already answered is refused whole.
 """
 import hashlib
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from amo_portal.money import ZERO
 from payments.copy_rows import insert_tuples
 from payments.exceptions import BankReturnRejected, BordereauStateError, TransferFileError
 from payments.lock_objects import lock_bordereau
@@ -45,24 +43,16 @@ MSG_TWICE = "Le virement {ref} figure deux fois dans le fichier."
 MSG_CONTRADICTS = "Le virement {ref} a déjà reçu une réponse différente de la banque : fichier refusé."
 
 
-@dataclass(frozen=True)
-class _Expected:
-    line_id: int
-    payer: str
-    amount: Decimal
+#: Where each payer's share sits in the tuples of expected_transfers.
+SHARE_OF = {Payer.AMO: 1, Payer.COMPLEMENTARY: 2}
 
 
-def expected_transfers(bordereau: Bordereau) -> dict[str, _Expected]:
-    """Transfer id -> what the order asked, for every transfer of the bordereau's order."""
-    expected = {}
+def expected_transfers(bordereau: Bordereau) -> dict[str, tuple[int, Decimal, Decimal]]:
+    """Payment reference -> (line id, AMO share, complementary share) for every line of the
+    bordereau's order: a transfer id is a reference and its payer's letter."""
     lines = (bordereau.lines.exclude(state=LineState.WITHDRAWN)
-             .values_list("pk", "reference", "amo", "complementary").iterator(chunk_size=10000))
-    for pk, reference, amo, complementary in lines:
-        if amo > 0:
-            expected[f"{reference}-{Payer.AMO}"] = _Expected(pk, Payer.AMO, amo)
-        if complementary > 0:
-            expected[f"{reference}-{Payer.COMPLEMENTARY}"] = _Expected(pk, Payer.COMPLEMENTARY, complementary)
-    return expected
+             .values_list("reference", "pk", "amo", "complementary").iterator(chunk_size=10000))
+    return {reference: (pk, amo, complementary) for reference, pk, amo, complementary in lines}
 
 
 def _parse(bordereau: Bordereau, content: bytes) -> ParsedReturn:
@@ -83,27 +73,28 @@ RESULT_COLUMNS = ("line_id", "payer", "accepted", "amount", "reason_code", "reas
 def _new_results(parsed: ParsedReturn, bordereau: Bordereau) -> list[tuple]:
     """The results not recorded yet (as RESULT_COLUMNS without the return's id), each checked
     against the order and against earlier answers."""
-    expected = expected_transfers(bordereau)
+    lines = expected_transfers(bordereau)
     known = {(line_id, payer): accepted for line_id, payer, accepted in
              BankReturnLine.objects.filter(line__bordereau=bordereau).values_list("line_id", "payer", "accepted")}
     seen: set[str] = set()
     new = []
     for result in parsed.results:
-        wanted = expected.get(result.transfer_id)
-        if wanted is None:
+        reference, _, payer = result.transfer_id.rpartition("-")
+        line, share = lines.get(reference), SHARE_OF.get(payer)
+        wanted = line[share] if line is not None and share else None
+        if not wanted:  # no such line, or nothing ordered for that payer
             raise BankReturnRejected(MSG_UNKNOWN.format(ref=result.transfer_id))
-        if result.amount != wanted.amount:
-            raise BankReturnRejected(MSG_AMOUNT.format(ref=result.transfer_id, expected=wanted.amount,
-                                                       read=result.amount))
+        if result.amount != wanted:
+            raise BankReturnRejected(MSG_AMOUNT.format(ref=result.transfer_id, expected=wanted, read=result.amount))
         if result.transfer_id in seen:
             raise BankReturnRejected(MSG_TWICE.format(ref=result.transfer_id))
         seen.add(result.transfer_id)
-        earlier = known.get((wanted.line_id, wanted.payer))
+        earlier = known.get((line[0], payer))
         if earlier is not None and earlier != result.accepted:
             raise BankReturnRejected(MSG_CONTRADICTS.format(ref=result.transfer_id))
         if earlier is None:
             reason = result.reason or BANK_REASONS.get(result.reason_code, "")
-            new.append((wanted.line_id, wanted.payer, result.accepted, result.amount, result.reason_code,
+            new.append((line[0], payer, result.accepted, result.amount, result.reason_code,
                         reason[:200], result.booked_on or (parsed.processed_on if result.accepted else None)))
     return new
 
@@ -123,12 +114,11 @@ def import_bank_return(*, bordereau: Bordereau, content: bytes, file_name: str, 
         if existing is not None:
             return existing
         results = _new_results(parsed, locked)
+        accepted = sum(1 for r in parsed.results if r.accepted)
         bank_return = BankReturn(
             bordereau=locked, file_name=file_name[:200], sha256=sha, processed_on=parsed.processed_on, imported_by=by,
-            accepted_count=sum(1 for r in parsed.results if r.accepted),
-            rejected_count=sum(1 for r in parsed.results if not r.accepted),
-            accepted_total=sum((r.amount for r in parsed.results if r.accepted), ZERO),
-            rejected_total=sum((r.amount for r in parsed.results if not r.accepted), ZERO),
+            accepted_count=accepted, rejected_count=len(parsed.results) - accepted,
+            accepted_total=parsed.accepted_total, rejected_total=parsed.rejected_total,
         )
         bank_return.file.save(f"RB-{locked.number}-{sha[:12]}.txt", ContentFile(content), save=False)
         bank_return.save()

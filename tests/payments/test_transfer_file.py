@@ -13,6 +13,7 @@ from payments.transfer_file import (
     Transfer,
     TransferResult,
     ascii_text,
+    parse_amount,
     parse_bank_return,
     parse_transfer_order,
     stream_transfer_order,
@@ -160,3 +161,18 @@ def test_a_rejected_transfer_without_reason_code_is_refused():
     # when / then
     with pytest.raises(TransferFileError, match="motif"):
         parse_bank_return(content)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("0.00", D("0.00")), ("120.00", D("120.00")), ("1234567890.99", D("1234567890.99")),
+    ("1.5", None), ("12345678901.00", None), ("-1.00", None), ("1,50", None), (" 1.50", None),
+    ("1.50\n", None), ("1e3.00", None), (".50", None), ("1.505", None),
+])
+def test_amounts_are_read_only_as_digits_a_point_and_two_decimals(text, expected):
+    if expected is None:
+        # when / then
+        with pytest.raises(TransferFileError, match="illisible"):
+            parse_amount(text, 3)
+    else:
+        # when / then
+        assert parse_amount(text, 3) == expected
