@@ -48,10 +48,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 class CpuMeter:
-    """CPU seconds (user + system, from /proc) of the worker's processes, of the PostgreSQL backends
+    """CPU seconds (user + system, from /proc) of the workers' processes, of the PostgreSQL backends
     serving the benchmark database and of this process: what a phase costs, whatever else loads
     the machine. Sampled while waiting (every SAMPLE_SECONDS), so a backend that ends between two
-    samples counts up to its last sample: a worker's connection lives as long as its task."""
+    samples counts up to its last sample: a worker's connection lives as long as its task.
+
+    Groups: "bench" (this process), each worker by name, and "sql_<name>" for the backends of a
+    worker's connections (told apart by their application_name, PGAPPNAME=bench-<name>)."""
 
     SAMPLE_SECONDS = 0.1
 
@@ -64,39 +67,67 @@ class CpuMeter:
         self.tick = os.sysconf("SC_CLK_TCK")
 
     def _ours(self, pid: int, fields: list[str], name: str) -> str | None:
-        """The group a process counts in ("postgres", "bench" or a worker's name), or None."""
+        """The group a process counts in, or None; "sql" for a backend not yet in pg_stat_activity."""
         if pid not in self.ours:
-            if name == "postgres":
-                try:
-                    self.ours[pid] = "postgres" if self.marker in Path(f"/proc/{pid}/cmdline").read_bytes() else None
-                except OSError:
-                    return None
-            else:
+            if name != "postgres":
                 self.ours[pid] = "bench" if pid == self.own else self.groups.get(int(fields[2]))
+                return self.ours[pid]
+            try:
+                if self.marker not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    self.ours[pid] = None
+                    return None
+            except OSError:
+                return None
+            application = _application_name(pid)
+            if application is None:
+                return "sql"  # asked again at the next sample
+            self.ours[pid] = f"sql_{application.removeprefix('bench-') or 'bench'}"
         return self.ours[pid]
 
     def sample(self) -> float:
         """Total CPU seconds so far of every process of ours seen up to now."""
-        for stat in Path("/proc").glob("[0-9]*/stat"):
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            pid = int(entry)
+            if pid in self.ours and self.ours[pid] is None:
+                continue  # another program's process: its stat is not read again (sampling stays cheap)
             try:
-                text = stat.read_text()
+                text = Path(f"/proc/{pid}/stat").read_text()
             except OSError:
                 continue
             head, _, rest = text.rpartition(")")
             fields = rest.split()
-            pid = int(stat.parent.name)
             if self._ours(pid, fields, head.partition("(")[2]):
                 self.seen[pid] = (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
         self.sampled_at = time.monotonic()
         return sum(self.seen.values())
 
-    def group(self, name: str) -> float:
-        """CPU seconds so far of one group's processes (as of the last sample)."""
-        return sum(cpu for pid, cpu in self.seen.items() if self.ours.get(pid) == name)
+    def groups_now(self) -> dict[str, float]:
+        """CPU seconds so far per group (as of the last sample)."""
+        totals: dict[str, float] = {}
+        for pid, cpu in self.seen.items():
+            group = self.ours.get(pid) or "sql"
+            totals[group] = totals.get(group, 0.0) + cpu
+        return totals
 
     def maybe_sample(self) -> None:
         if time.monotonic() - self.sampled_at >= self.SAMPLE_SECONDS:
             self.sample()
+
+
+def _application_name(pid: int) -> str | None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT application_name FROM pg_stat_activity WHERE pid = %s", [pid])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _cpu_by_group(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {group: round(cpu - before.get(group, 0.0), 2) for group, cpu in sorted(after.items())
+            if cpu - before.get(group, 0.0) >= 0.005}
 
 
 #: Set once the worker runs: _wait samples the CPU times while it waits.
@@ -134,38 +165,47 @@ def _actors():
     return cnops, mgpap, supervisor, officer, builder
 
 
+class _Clock:
+    """Wall and CPU seconds of consecutive phases, and of all of them together."""
+
+    def __init__(self) -> None:
+        self.first = self.last = self._now()
+
+    @staticmethod
+    def _now() -> tuple[float, float, dict[str, float]]:
+        cpu = _cpu()
+        return time.perf_counter(), cpu, (METER.groups_now() if METER else {})
+
+    def lap(self, phases: dict, name: str, since: tuple | None = None) -> None:
+        now = self._now()
+        start = since or self.last
+        phases[f"{name}_s"] = now[0] - start[0]
+        phases[f"{name}_cpu_s"] = now[1] - start[1]
+        phases[f"{name}_cpu_par_groupe"] = _cpu_by_group(start[2], now[2])
+        self.last = now
+
+
 def _pipeline(app, cnops, mgpap, supervisor, officer, builder) -> tuple[int, dict]:
     """Constitution, presentation, approval, execution; returns (bordereau id, seconds per phase)."""
     from payments.models import Bordereau, BordereauStatus
     from payments.services.building import BUILDERS, start_bordereau
     from payments.services.review import approve_bordereau, present_bordereau
 
-    phases = {}
-    start, cpu_start = time.perf_counter(), _cpu()
-    emails_start = METER.group("emails") if METER else 0.0
+    phases: dict = {}
+    clock = _Clock()
     bordereau = start_bordereau(mutuelle=mgpap, fund=cnops, by=builder)
     for _ in range(BUILDERS):  # as request_bordereau does: the worker's processes fill it side by side
         app.send_task("payments.tasks.build_bordereau_task", args=[bordereau.pk])
     _wait(lambda: Bordereau.objects.filter(pk=bordereau.pk, status=BordereauStatus.BUILT).exists(), timeout=300,
           what="constitution")
-    phases["constitution_s"] = time.perf_counter() - start
-    cpu = _cpu()
-    phases["constitution_cpu_s"] = cpu - cpu_start
-    mark, cpu_mark = time.perf_counter(), cpu
+    clock.lap(phases, "constitution")
     bordereau = present_bordereau(bordereau=bordereau, by=supervisor)
     approve_bordereau(bordereau=bordereau, by=officer)  # queues the execution on commit
-    phases["presentation_approbation_s"] = time.perf_counter() - mark
-    cpu = _cpu()
-    phases["presentation_approbation_cpu_s"] = cpu - cpu_mark
-    mark, cpu_mark = time.perf_counter(), cpu
+    clock.lap(phases, "presentation_approbation")
     _wait(lambda: Bordereau.objects.filter(pk=bordereau.pk, status=BordereauStatus.SENT).exclude(bordereau_pdf="")
           .exists(), timeout=300, what="ordre de virement et PDF")
-    phases["ordre_de_virement_et_pdf_s"] = time.perf_counter() - mark
-    cpu = _cpu()
-    phases["ordre_de_virement_et_pdf_cpu_s"] = cpu - cpu_mark
-    phases["total_s"] = time.perf_counter() - start
-    phases["total_cpu_s"] = cpu - cpu_start
-    phases["dont_worker_courriels_cpu_s"] = METER.group("emails") - emails_start if METER else 0.0
+    clock.lap(phases, "ordre_de_virement_et_pdf")
+    clock.lap(phases, "total", since=clock.first)
     return bordereau.pk, phases
 
 
@@ -183,14 +223,14 @@ def _settle(app, bordereau_id: int, officer) -> dict:
                for index, t in enumerate(parsed.transfers)]
     content = write_bank_return(bordereau_number=bordereau.number, order_sha256=order.sha256,
                                 processed_on=order.created_at.date(), results=results)
-    start, cpu_start = time.perf_counter(), _cpu()
+    phases: dict = {}
+    clock = _Clock()
     import_bank_return(bordereau=bordereau, content=content, file_name="retour.txt", by=officer)
-    imported, cpu_imported = time.perf_counter(), _cpu()
+    clock.lap(phases, "import_retour_banque")
     _wait(lambda: Bordereau.objects.filter(pk=bordereau_id, status=BordereauStatus.SETTLED).exists(), timeout=900,
           what="règlement")
-    return {"import_retour_banque_s": imported - start, "import_retour_banque_cpu_s": cpu_imported - cpu_start,
-            "reglement_des_dossiers_s": time.perf_counter() - imported,
-            "reglement_des_dossiers_cpu_s": _cpu() - cpu_imported}
+    clock.lap(phases, "reglement_des_dossiers")
+    return phases
 
 
 def _check(bordereau_id: int, claims: int, settled: bool) -> dict:
@@ -229,18 +269,26 @@ def _check(bordereau_id: int, claims: int, settled: bool) -> dict:
     return checks
 
 
+def _rounded(figures: dict) -> dict:
+    return {k: round(v, 2) if isinstance(v, float) else v for k, v in figures.items()}
+
+
 def _start_workers(args: argparse.Namespace, log: Path) -> dict:
     """The payments worker, and with `--emails apart` the status emails' worker of one process."""
     from amo_portal.celery import NOTIFICATIONS_QUEUE, app
     from bench import support
 
+    def start(name: str, **kwargs):
+        os.environ["PGAPPNAME"] = f"bench-{name}"  # the worker's connections, told apart by CpuMeter
+        try:
+            return support.start_worker(args.database, log_path=log, **kwargs)
+        finally:
+            del os.environ["PGAPPNAME"]
+
     if args.emails == "same":
-        return {"worker": support.start_worker(args.database, concurrency=args.concurrency, log_path=log)}
-    worker = support.start_worker(args.database, concurrency=args.concurrency, log_path=log,
-                                  queues=(app.conf.task_default_queue,))
-    emails = support.start_worker(args.database, concurrency=1, log_path=log, queues=(NOTIFICATIONS_QUEUE,),
-                                  flush=False)
-    return {"worker": worker, "emails": emails}
+        return {"worker": start("worker", concurrency=args.concurrency)}
+    return {"worker": start("worker", concurrency=args.concurrency, queues=(app.conf.task_default_queue,)),
+            "emails": start("emails", concurrency=1, queues=(NOTIFICATIONS_QUEUE,), flush=False)}
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -274,9 +322,9 @@ def run(args: argparse.Namespace) -> dict:
             support.stop_worker(proc)
     return {
         "dossiers": args.claims, "generation_s": round(generation, 1),
-        **{k: round(v, 2) for k, v in phases.items()},
+        **_rounded(phases),
         "budget_s": BUDGET_SECONDS, "dans_le_budget": phases["total_s"] < BUDGET_SECONDS,
-        **{k: round(v, 2) for k, v in (settlement or {}).items()},
+        **_rounded(settlement or {}),
         "charge_avant": [round(x, 2) for x in load_before], "charge_apres": [round(x, 2) for x in load_after],
         **_check(bordereau_id, args.claims, settlement is not None),
         "journal_worker": str(log),
