@@ -125,7 +125,9 @@ def import_bank_return(*, bordereau: Bordereau, content: bytes, file_name: str, 
         insert_tuples(BankReturnLine, RESULT_COLUMNS, [(*r, bank_return.pk) for r in results])
         if results:
             start_progress(bordereau_id=locked.pk, step=STEP_SETTLING, total=len({r[0] for r in results}))
+            from payments.services.settlement import SETTLERS
             from payments.tasks import settle_bordereau_task
 
-            settle_bordereau_task.delay_on_commit(locked.pk)
+            for _ in range(SETTLERS):
+                settle_bordereau_task.delay_on_commit(locked.pk)
     return bank_return

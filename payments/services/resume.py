@@ -23,6 +23,7 @@ def unfinished_jobs() -> dict[str, list[int]]:
 
 def resume_unfinished_jobs() -> dict[str, list[int]]:
     from payments.services.building import BUILDERS
+    from payments.services.settlement import SETTLERS
     from payments.tasks import (
         archive_bordereau_pdf_task,
         build_bordereau_task,
@@ -34,8 +35,9 @@ def resume_unfinished_jobs() -> dict[str, list[int]]:
     jobs = unfinished_jobs()
     tasks = {"build": build_bordereau_task, "release": release_bordereau_task, "execute": execute_bordereau_task,
              "settle": settle_bordereau_task, "archive": archive_bordereau_pdf_task}
+    side_by_side = {"build": BUILDERS, "settle": SETTLERS}  # tasks that share one bordereau's claims
     for name, bordereau_ids in jobs.items():
         for bordereau_id in bordereau_ids:
-            for _ in range(BUILDERS if name == "build" else 1):  # builders fill a bordereau side by side
+            for _ in range(side_by_side.get(name, 1)):
                 tasks[name].delay(bordereau_id)
     return jobs

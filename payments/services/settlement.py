@@ -23,6 +23,9 @@ from payments.services.progress import advance_progress, end_progress
 
 #: Lines settled per transaction (as for the constitution: fixed costs spread over many claims).
 CHUNK = 20000
+#: Settlement tasks queued per bank return: two worker processes settle side by side, each chunk
+#: on the lines it locked (skip locked); whichever finds no line left waiting closes the bordereau.
+SETTLERS = 2
 REASON_PAID = "Virement exécuté par la banque (bordereau {number})."
 REASON_REJECTED = "Virement rejeté par la banque : {reason}."
 
