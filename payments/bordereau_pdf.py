@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4, landscape
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
 # Binary (Flate only) streams: ASCII85 on top is slow in pure Python and buys nothing.
@@ -38,18 +39,18 @@ NAME_CHARS = 34
 
 
 def _escape_table() -> dict[int, str]:
+    """Every character of the WinAnsi (cp1252) encoding, escaped for a PDF string; the control
+    characters as spaces."""
     table: dict[int, str] = dict.fromkeys(range(32), " ")
-    for code in range(32, 0x250):
-        char = chr(code)
+    for byte in range(32, 256):
         try:
-            encoded = char.encode("cp1252")
-        except UnicodeEncodeError:
-            table[code] = "?"
+            char = bytes([byte]).decode("cp1252")
+        except UnicodeDecodeError:
             continue
-        if encoded in (b"(", b")", b"\\"):
-            table[code] = "\\" + char
-        elif encoded[0] >= 128:
-            table[code] = f"\\{encoded[0]:03o}"
+        if char in "()\\":
+            table[ord(char)] = "\\" + char
+        elif byte >= 128:
+            table[ord(char)] = f"\\{byte:03o}"
     return table
 
 
@@ -60,10 +61,12 @@ _PLAIN = re.compile(r"[ -'*-\[\]-~]*")  # printable ASCII but the parentheses an
 
 
 def pdf_text(value: str) -> str:
-    """A string ready to sit between parentheses in a PDF text operator (WinAnsi encoding)."""
+    """A string ready to sit between parentheses in a PDF text operator (WinAnsi encoding: "é",
+    "—", "’" or "€" escaped to their code; a character the encoding lacks becomes "?")."""
     if _PLAIN.fullmatch(value):
         return value
-    return value.translate(_ESCAPES)
+    escaped = value.translate(_ESCAPES)
+    return escaped if escaped.isascii() else "".join(c if c.isascii() else "?" for c in escaped)
 
 
 def amount_fr(value: Decimal) -> str:
@@ -126,6 +129,7 @@ class _Writer:
         self.pages = pages
         self.page = 0
         self.header_ready = False
+        self.footer_left: str | None = None
 
     def footer(self) -> None:
         self.page += 1
@@ -226,10 +230,23 @@ class _Writer:
             code.append(f"1 0 0 1 {x} {y:.2f} Tm (" + ") Tj T* (".join(cells) + ") Tj")
         text.setFont("Courier", FONT_SIZE, ROW_HEIGHT)
         code.append(f"1 0 0 1 {AMOUNT_X} {y:.2f} Tm (" + ") Tj T* (".join(amounts) + ") Tj")
+        text.setFont("Helvetica", 7)
+        code.append(self.footer_code())  # the footer in the same text object: two drawString a page cost more
         self.canvas.drawText(text)
         if totals is not None:
             self.totals_row(y - ROW_HEIGHT * len(rows), totals)
-        self.footer()
+        self.page += 1
+        self.canvas.showPage()
+
+    def footer_code(self) -> str:
+        """What footer() draws, as raw operators (Helvetica 7 already set)."""
+        if self.footer_left is None:
+            note = "" if self.summary.approved else " — DOCUMENT DE TRAVAIL : bordereau non approuvé"
+            self.footer_left = pdf_text(f"Bordereau {self.summary.number}{note}")
+        page = f"page {self.page + 1} / {self.pages}"
+        right = PAGE[0] - MARGIN - stringWidth(page, "Helvetica", 7)
+        return (f"1 0 0 1 {MARGIN} {MARGIN - 14} Tm ({self.footer_left}) Tj "
+                f"1 0 0 1 {right:.2f} {MARGIN - 14} Tm ({page}) Tj")
 
     def totals_row(self, y: float, totals: tuple[Decimal, Decimal]) -> None:
         c = self.canvas

@@ -1,5 +1,7 @@
 """Test support for payments: liquidated claims filed through the real services, payer accounts,
 and the bank (outside the portal) reading a transfer order and answering with a return file."""
+import re
+import zlib
 from datetime import date
 from decimal import Decimal
 
@@ -45,3 +47,14 @@ def bank_answer(order: TransferOrder, *, rejected: dict[str, str] | None = None,
 
 def total(values) -> Decimal:
     return sum(values, Decimal("0.00"))
+
+
+def pdf_text(content: bytes) -> str:
+    """The text operators of every compressed stream of a PDF (enough to find what is printed)."""
+    chunks = []
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", content, re.S):
+        try:
+            chunks.append(zlib.decompressobj().decompress(stream).decode("latin-1"))
+        except zlib.error:
+            continue
+    return "\n".join(chunks)

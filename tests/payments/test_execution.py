@@ -1,7 +1,5 @@
 """Execution: the transfer order file and the approved PDF, produced once, totals to the centime."""
 import hashlib
-import re
-import zlib
 from decimal import Decimal
 
 import pytest
@@ -12,6 +10,7 @@ from payments.models import BordereauStatus, LineState, TransferOrder
 from payments.services.execution import execute_bordereau
 from payments.services.review import approve_bordereau, present_bordereau
 from payments.transfer_file import parse_transfer_order
+from tests.payments.support import pdf_text
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -29,17 +28,6 @@ def approve(liquidated, build, mgpap, supervisor, fund_officer, django_capture_o
         return bordereau
 
     return run
-
-
-def pdf_text(content: bytes) -> str:
-    """The text operators of every compressed stream of a PDF (enough to find what is printed)."""
-    chunks = []
-    for stream in re.findall(rb"stream\r?\n(.*?)endstream", content, re.S):
-        try:
-            chunks.append(zlib.decompressobj().decompress(stream).decode("latin-1"))
-        except zlib.error:
-            continue
-    return "\n".join(chunks)
 
 
 def test_approval_issues_a_transfer_order_whose_sha256_is_that_of_the_file(payer_accounts, approve):
