@@ -85,6 +85,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=2, help="processus gunicorn (défaut : 2, un par cœur)")
     parser.add_argument("--worker-threads", type=int, default=3, help="fils par processus gthread (défaut : 3)")
     parser.add_argument("--worker-class", default="gthread", help="classe de worker gunicorn (défaut : gthread)")
+    parser.add_argument("--worker-connections", type=int, default=1000,
+                        help="connexions clientes au plus par processus gunicorn (défaut : 1000, celui de gunicorn)")
     parser.add_argument("--insured", type=int, default=200, help="assurés avec jeton (défaut : 200)")
     parser.add_argument("--port", type=int, default=8399, help="port de gunicorn sur 127.0.0.1 (défaut : 8399)")
     parser.add_argument("--warmup", type=int, default=5, help="secondes d'échauffement avant chaque mesure")
@@ -132,8 +134,8 @@ def _gunicorn(args, log: Path) -> subprocess.Popen:
     })
     command = [sys.executable, "-m", "gunicorn", "amo_portal.wsgi:application", "--bind",
                f"127.0.0.1:{args.port}", "--workers", str(args.workers), "--worker-class", args.worker_class,
-               "--threads", str(args.worker_threads), "--backlog", "2048", "--log-level", "warning",
-               "--timeout", "60"]
+               "--threads", str(args.worker_threads), "--worker-connections", str(args.worker_connections),
+               "--backlog", "2048", "--log-level", "warning", "--timeout", "60"]
     output = open(log, "ab")  # noqa: SIM115 - handed to the child process
     proc = subprocess.Popen(command, cwd=support.ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -303,7 +305,8 @@ def run(args: argparse.Namespace) -> dict:
     finally:
         _stop(server)
     return {
-        "gunicorn": f"{args.workers} × {args.worker_class} ({args.worker_threads} fils)",
+        "gunicorn": f"{args.workers} × {args.worker_class} ({args.worker_threads} fils, "
+                    f"{args.worker_connections} connexions au plus par processus)",
         "wrk": f"{args.threads} fils, {args.connections} connexions, {args.duration} s par mesure",
         "machine_avant": machine_before, "charge_apres_1_5_15_min": [round(x, 2) for x in os.getloadavg()],
         "temps_processeur_par_requete_en_processus": cpu,
