@@ -22,8 +22,6 @@ TRANSFER_ID_MAX = 35
 CENT = Decimal("0.01")
 ACCEPTED = "ACSC"
 REJECTED = "RJCT"
-_RIB = re.compile(r"^\d{24}$")
-_IBAN = re.compile(r"^MA\d{26}$")
 _UNSAFE = re.compile(r"[^A-Z0-9 '.\-/]")
 _BANK_SAFE = re.compile(r"[A-Z0-9 '.\-/]*")
 
@@ -152,15 +150,22 @@ def _encode(records: list[str]) -> bytes:
 
 
 def _transfer_record(t: Transfer) -> str:
-    if len(t.transfer_id) > TRANSFER_ID_MAX:
-        raise TransferFileError(f"référence trop longue : {t.transfer_id}")
-    if not _RIB.match(t.rib) or not _IBAN.match(t.iban):
-        raise TransferFileError(f"RIB ou IBAN invalide pour {t.transfer_id}")
-    if t.amount <= 0:
-        raise TransferFileError(f"montant nul ou négatif pour {t.transfer_id}")
-    label = t.label if _BANK_SAFE.fullmatch(t.label) else ascii_text(t.label, LABEL_MAX)
-    return f"VI;{t.transfer_id};{t.rib};{t.iban};{ascii_text(t.payee_name, NAME_MAX)};{amount_text(t.amount)};" \
-           f"{t.claim_number};{label[:LABEL_MAX]}"
+    """One VI record, its fields checked (str methods rather than patterns: 200,000 records)."""
+    transfer_id, rib, iban, payee_name, amount, claim_number, label = t
+    if len(transfer_id) > TRANSFER_ID_MAX:
+        raise TransferFileError(f"référence trop longue : {transfer_id}")
+    if not (len(rib) == 24 and _digits(rib) and len(iban) == 28 and iban[:2] == "MA" and _digits(iban[2:])):
+        raise TransferFileError(f"RIB ou IBAN invalide pour {transfer_id}")
+    if amount <= 0:
+        raise TransferFileError(f"montant nul ou négatif pour {transfer_id}")
+    if not _BANK_SAFE.fullmatch(label):
+        label = ascii_text(label, LABEL_MAX)
+    return (f"VI;{transfer_id};{rib};{iban};{ascii_text(payee_name, NAME_MAX)};{amount_text(amount)};"
+            f"{claim_number};{label[:LABEL_MAX]}")
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 @dataclass(frozen=True)
