@@ -64,8 +64,9 @@ class Bordereau(TimeStampedModel):
     executed_at = models.DateTimeField("ordre de virement émis le", null=True, blank=True)
     settled_at = models.DateTimeField("soldé le", null=True, blank=True)
 
-    #: The builder works through the claims in id order; the cursor is where it stopped, so a
-    #: restarted build resumes instead of starting over.
+    #: The highest claim id the constitution has examined (progress only: a chunk takes the
+    #: payable claims this bordereau has not held out, whatever the cursor, so that claims a
+    #: failed chunk gave back are not left behind by the chunks that went past them).
     build_cursor = models.BigIntegerField("curseur de constitution", default=0)
     #: Progress of the job running on the bordereau (constitution, rejet, exécution, retour banque).
     progress_step = models.CharField("étape en cours", max_length=120, blank=True)
