@@ -22,14 +22,18 @@ SWEEP_BUDGET_SECONDS = 60.0
 @shared_task(bind=True, acks_late=True, max_retries=5)
 def liquidate_claim_task(self, claim_id: int) -> int:
     """Liquidate the submitted claims, oldest first, in one chunk (the given claim's included
-    unless another worker holds it). Safe to run twice: liquidated claims are no longer pending."""
+    unless another worker holds it). Safe to run twice: liquidated claims are no longer pending.
+    Filings coalesce their messages (amo_portal.celery.send_unless_waiting): when more than a
+    chunk is waiting, a sweep takes the rest at once rather than at its next minute."""
     from claims.services.processing import liquidate_pending_claims
     from mutuelles.services import system_user
 
     try:
-        processed, _ = liquidate_pending_claims(limit=CHUNK, by=system_user())
+        processed, more = liquidate_pending_claims(limit=CHUNK, by=system_user())
     except TRANSIENT as exc:
         raise self.retry(exc=exc, countdown=5) from exc
+    if more:
+        sweep_submitted_claims_task.delay()
     return processed
 
 

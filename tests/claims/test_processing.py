@@ -271,3 +271,20 @@ def test_etm_covers_its_last_day(insured, file_and_process):
     # then
     assert claim.lines.get().amo_amount == D("150.00")
     assert claim.status == ClaimStatus.LIQUIDATED
+
+
+def test_a_backlog_larger_than_a_chunk_is_drained_by_the_same_message(insured, monkeypatch):
+    """Filings coalesce their liquidation messages: the one message that runs must leave no claim
+    waiting for the next periodic sweep, however many were filed meanwhile."""
+    import claims.tasks
+
+    monkeypatch.setattr(claims.tasks, "CHUNK", 2)
+    claims_filed = [file_claim(insured=insured, lines=[act("C", "150.00")], prescriber_inpe=f"12345678{i}",
+                               documents=with_document(100 + i)) for i in range(5)]
+    assert Claim.objects.filter(status=ClaimStatus.SUBMITTED).count() == 5
+
+    processed = claims.tasks.liquidate_claim_task.apply(args=(claims_filed[0].pk,)).get()
+
+    assert processed == 2
+    assert not Claim.objects.filter(status=ClaimStatus.SUBMITTED).exists()
+    assert set(Claim.objects.values_list("liquidation_count", flat=True)) == {1}
