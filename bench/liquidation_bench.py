@@ -177,16 +177,22 @@ def celery_run(database: str, *, concurrency: int, sweeps: int, chunk: int | Non
         kwargs = {"chunk": chunk} if chunk else {}
         workers, backends = group_pids(worker.pid), backend_pids()
         cpu_before = cpu_seconds(workers) + cpu_seconds(backends)
+        # A sweep's database connection closes with its task, taking its CPU count along: the
+        # backends are read while they run, and each one's last reading counts.
+        seen: dict[int, float] = {pid: cpu_seconds([pid]) for pid in backends}
         started = time.perf_counter()
         for _ in range(sweeps):
             app.send_task("claims.tasks.sweep_submitted_claims_task", kwargs=kwargs)
         while _scalar("SELECT EXISTS (SELECT 1 FROM claims_claim WHERE status = 'depose')"):
             if worker.poll() is not None:
                 raise SystemExit(f"le worker s'est arrêté pendant la mesure (voir {log})")
+            for pid in backend_pids():
+                seen[pid] = max(seen.get(pid, 0.0), cpu_seconds([pid]))
             time.sleep(0.05)
         elapsed = time.perf_counter() - started
-        backends = sorted(set(backends) | set(backend_pids()))
-        cpu = cpu_seconds(group_pids(worker.pid)) + cpu_seconds(backends) - cpu_before
+        for pid in backend_pids():
+            seen[pid] = max(seen.get(pid, 0.0), cpu_seconds([pid]))
+        cpu = cpu_seconds(group_pids(worker.pid)) + sum(seen.values()) - cpu_before
         return elapsed, cpu
     finally:
         stop_worker(worker)

@@ -18,6 +18,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from amo_portal.bulk import bulk_update_rows, copy_rows, update_columns
+from amo_portal.gc_pause import collector_paused
 from amo_portal.money import ZERO
 from beneficiaries.models import Dependent, ETMAccord, RightsMaintenance, StudyCertificate
 from beneficiaries.services.entitlement import InsuredRights, beneficiary_entitlement
@@ -318,7 +319,7 @@ def liquidate_pending_claims(*, limit: int = 500, by=None, book: TariffBook | No
     Rows locked by another worker are skipped, so concurrent workers share the queue without
     waiting; a claim leaves "déposé" only in the transaction that writes its results.
     """
-    with transaction.atomic():
+    with collector_paused(), transaction.atomic():
         claims = lock_pending_claims(limit)
         if not claims:
             return 0, False
