@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from payments.copy_rows import insert_tuples
+from amo_portal.bulk import copy_rows
 from payments.exceptions import BankReturnRejected, BordereauStateError, TransferFileError
 from payments.lock_objects import lock_bordereau
 from payments.models import (
@@ -122,7 +122,7 @@ def import_bank_return(*, bordereau: Bordereau, content: bytes, file_name: str, 
         )
         bank_return.file.save(f"RB-{locked.number}-{sha[:12]}.txt", ContentFile(content), save=False)
         bank_return.save()
-        insert_tuples(BankReturnLine, RESULT_COLUMNS, [(*r, bank_return.pk) for r in results])
+        copy_rows(BankReturnLine, RESULT_COLUMNS, [(*r, bank_return.pk) for r in results])
         if results:
             start_progress(bordereau_id=locked.pk, step=STEP_SETTLING, total=len({r[0] for r in results}))
             from payments.services.settlement import SETTLERS

@@ -12,12 +12,12 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from amo_portal.bulk import copy_rows
 from amo_portal.money import ZERO
 from beneficiaries.models import Dependent, Insured
 from beneficiaries.validators import normalise_rib, validate_rib
 from claims.models import Claim, ClaimStatus
 from claims.workflow import transition_ids
-from payments.copy_rows import insert_tuples
 from payments.lock_objects import lock_payable_claims
 from payments.models import Bordereau, BordereauLine, HeldClaim, LineState
 
@@ -179,7 +179,7 @@ def add_claims(bordereau: Bordereau, rows: list[tuple]) -> int:
                       f"{dep_first} {dep_last}" if dep_last is not None else payee, rib, due_amo, due_complementary,
                       LineState.PENDING, ZERO, ZERO, "", "", ""))
         moving[status].append(pk)
-    insert_tuples(BordereauLine, LINE_COLUMNS, lines)
+    copy_rows(BordereauLine, LINE_COLUMNS, lines)
     for from_status, claim_ids in moving.items():
         enter_bordereau(bordereau, from_status, claim_ids)
     if HeldClaim.objects.filter(mutuelle_id=bordereau.mutuelle_id, fund_id=bordereau.fund_id).exists():
