@@ -288,3 +288,27 @@ def test_a_backlog_larger_than_a_chunk_is_drained_by_the_same_message(insured, m
     assert processed == 2
     assert not Claim.objects.filter(status=ClaimStatus.SUBMITTED).exists()
     assert set(Claim.objects.values_list("liquidation_count", flat=True)) == {1}
+
+
+def test_a_claim_sent_back_to_the_queue_is_liquidated_though_newer_claims_went_first(insured, agent):
+    """Chunks start where the process's last one ended; a claim that comes back to "déposé" with its
+    older id (documents added on request) must still be found."""
+    from claims.services.followup import add_claim_documents
+    from claims.services.processing import liquidate_pending_claims
+    from claims.services.review import request_documents
+
+    older = file_claim(insured=insured, lines=[act("C", "150.00")])  # no document: to an agent
+    liquidate_pending_claims(limit=10, by=agent)
+    older.refresh_from_db()
+    assert older.status == ClaimStatus.IN_CONTROL
+    request_documents(claim=older, version=older.version, by=agent, missing="Ordonnance")
+    newer = file_claim(insured=insured, lines=[act("Cs", "250.00")], prescriber_inpe="223456789",
+                       documents=with_document(202))
+    assert liquidate_pending_claims(limit=10, by=agent) == (1, False)  # the chunk ends at the newer claim
+
+    add_claim_documents(claim=older, documents=with_document(203), by=insured.user)
+    assert Claim.objects.get(pk=older.pk).status == ClaimStatus.SUBMITTED
+
+    assert liquidate_pending_claims(limit=10, by=agent) == (1, False)
+    assert Claim.objects.get(pk=older.pk).status == ClaimStatus.LIQUIDATED
+    assert Claim.objects.get(pk=newer.pk).liquidation_count == 1
