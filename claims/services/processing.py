@@ -235,25 +235,14 @@ def next_status(outcome: Outcome) -> tuple[str, str, str]:
 
 
 # --- loading a chunk -------------------------------------------------------------------------
-def lock_pending_claims(limit: int, *, after: int = 0) -> list[ClaimFacts]:
-    """Lock up to `limit` submitted claims, oldest first, skipping rows another worker holds;
-    with `after`, the claims after that id first, then, if fewer than `limit`, those before it.
+def lock_pending_claims(limit: int) -> list[ClaimFacts]:
+    """Lock up to `limit` submitted claims, oldest first, skipping rows another worker holds.
 
     The lock, the claim's facts and its insured person's rights come in one query.
     """
-    # claim_submitted_idx holds the submitted claims alone, in id order. Its entries for the claims
-    # liquidated a moment ago stay until the table is vacuumed, and a scan from the first id walks
-    # them all: after a million claims, a tenth of a second a chunk. Starting after the last chunk
-    # walks none; claims sent back to the queue (documents added) keep their older id, hence the
-    # second look below it.
-    claims = _lock_submitted(limit, id__gt=after)
-    if len(claims) < limit and after:
-        claims += _lock_submitted(limit - len(claims), id__lte=after)
-    return claims
-
-
-def _lock_submitted(limit: int, **bounds) -> list[ClaimFacts]:
-    rows = (Claim.objects.filter(status=ClaimStatus.SUBMITTED, **bounds)
+    # claim_submitted_idx holds the submitted claims alone, in id order: each chunk reads the
+    # next ones without walking past the claims already liquidated
+    rows = (Claim.objects.filter(status=ClaimStatus.SUBMITTED)
             .order_by("pk")
             .select_for_update(skip_locked=True, no_key=True, of=("self",))
             .values_list(*CLAIM_COLUMNS, *INSURED_COLUMNS)[:limit])
@@ -330,21 +319,13 @@ def liquidate_pending_claims(*, limit: int = 500, by=None, book: TariffBook | No
     Rows locked by another worker are skipped, so concurrent workers share the queue without
     waiting; a claim leaves "déposé" only in the transaction that writes its results.
     """
-    global _last_chunk_end
     with collector_paused(), transaction.atomic():
-        claims = lock_pending_claims(limit, after=_last_chunk_end)
+        claims = lock_pending_claims(limit)
         if not claims:
-            _last_chunk_end = 0
             return 0, False
         load_chunk(claims)
         process_locked_claims(claims, by=by, book=book or TariffBook.current())
-    _last_chunk_end = max(claim.pk for claim in claims)
     return len(claims), len(claims) == limit
-
-
-#: Where this process's last chunk ended: the next one starts there (lock_pending_claims). Only a
-#: hint: a chunk rolled back or claims filed out of order are found by the second look.
-_last_chunk_end = 0
 
 
 def process_locked_claims(claims: list[ClaimFacts], *, by, book: TariffBook) -> None:
