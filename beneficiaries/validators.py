@@ -14,7 +14,7 @@ def normalise_rib(value: str) -> str:
 def validate_rib(value: str) -> None:
     """A Moroccan RIB: 24 digits whose number is divisible by 97 (key check, domain.md §4.1)."""
     rib = normalise_rib(value)
-    if not rib.isdigit() or len(rib) != RIB_LENGTH:
+    if not (rib.isascii() and rib.isdigit()) or len(rib) != RIB_LENGTH:  # "٣" is a digit to Python
         raise ValidationError("Le RIB doit comporter exactement 24 chiffres.", code="rib_format")
     if int(rib) % 97 != 0:
         raise ValidationError("La clé du RIB est incorrecte : vérifiez les 24 chiffres.", code="rib_key")
@@ -50,5 +50,5 @@ def validate_cnie(value: str) -> None:
 def validate_inpe(value: str) -> None:
     """INPE: digits only (domain.md §4.4: length unknown, so 6 to 12 digits accepted)."""
     # DOMAIN-UNCERTAIN: domain.md §4.4 — INPE length not published.
-    if not value or not value.isdigit() or not 6 <= len(value) <= 12:
+    if not value or not (value.isascii() and value.isdigit()) or not 6 <= len(value) <= 12:
         raise ValidationError("L'INPE doit comporter de 6 à 12 chiffres.", code="inpe_format")

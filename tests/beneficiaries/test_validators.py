@@ -20,6 +20,8 @@ def test_registry_sample_rib_is_valid_and_gives_the_registry_iban():
         ("01151900000120500053492", "24 chiffres"),
         ("0115190000012050005349211", "24 chiffres"),
         ("01151900000120500053492A", "24 chiffres"),
+        # the same valid RIB in Arabic-Indic digits: Python calls them digits, the bank does not
+        ("011519000001205000534921".translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")), "24 chiffres"),
         ("", "24 chiffres"),
     ],
 )
@@ -45,7 +47,7 @@ def test_cnie_refuses_other_shapes(value):
 
 
 @pytest.mark.parametrize(("value", "ok"), [("123456789", True), ("12345", False), ("12345678901234", False),
-                                           ("12345678A", False)])
+                                           ("12345678A", False), ("١٢٣٤٥٦٧٨٩", False)])
 def test_inpe_is_digits_only(value, ok):
     if ok:
         validate_inpe(value)
