@@ -68,3 +68,22 @@ def presented(build, supervisor, mgpap):
         return present_bordereau(bordereau=bordereau, by=supervisor)
 
     return make
+
+
+@pytest.fixture
+def bordereau(liquidated, build, mgpap, payer_accounts):
+    """A bordereau of two liquidated MGPAP claims, built (test_review overrides it with three)."""
+    liquidated(2)
+    return build(mgpap)
+
+
+@pytest.fixture
+def sent(bordereau, supervisor, fund_officer, django_capture_on_commit_callbacks):
+    """The bordereau presented and approved: its transfer order issued."""
+    from payments.services.review import approve_bordereau, present_bordereau
+
+    present_bordereau(bordereau=bordereau, by=supervisor)
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_bordereau(bordereau=bordereau, by=fund_officer)
+    bordereau.refresh_from_db()
+    return bordereau

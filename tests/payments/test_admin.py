@@ -15,12 +15,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def bordereau(liquidated, build, mgpap, payer_accounts):
-    liquidated(2)
-    return build(mgpap)
-
-
-@pytest.fixture
 def as_user(client):
     def login(user):
         client.force_login(user)

@@ -8,26 +8,10 @@ from django.urls import reverse
 
 from mutuelles.models import AMOFund
 from payments.services.bank_return import import_bank_return
-from payments.services.review import approve_bordereau, present_bordereau
 from tests.factories.mutuelles import StaffFactory
 from tests.payments.support import bank_answer
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def bordereau(liquidated, build, mgpap, payer_accounts):
-    liquidated(2)
-    return build(mgpap)
-
-
-@pytest.fixture
-def sent(bordereau, supervisor, fund_officer, django_capture_on_commit_callbacks):
-    present_bordereau(bordereau=bordereau, by=supervisor)
-    with django_capture_on_commit_callbacks(execute=True):
-        approve_bordereau(bordereau=bordereau, by=fund_officer)
-    bordereau.refresh_from_db()
-    return bordereau
 
 
 @pytest.fixture
