@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from payments.dashboard import WEEK_CHOICES, DashboardFilters, dashboard_data
 from payments.exports import csv_lines
-from payments.models import LineState, TransferOrder
+from payments.models import Bordereau, LineState, TransferOrder
 from payments.selectors import bordereaux_visible_to
 from payments.services.execution import render_pain001, render_pdf
 
@@ -50,13 +50,18 @@ def bordereau_csv(request, pk: int):
     return response
 
 
-@require_GET
-@staff_member_required
-def transfer_order(request, pk: int):
+def _issued_order(request, pk: int) -> tuple[Bordereau, TransferOrder]:
+    """The bordereau (within the user's scope, else 404) and its transfer order, for those allowed to see it."""
     bordereau = _bordereau(request, pk)
     if not request.user.has_perm("payments.view_transferorder"):
         raise PermissionDenied
-    order = get_object_or_404(TransferOrder, bordereau=bordereau)
+    return bordereau, get_object_or_404(TransferOrder, bordereau=bordereau)
+
+
+@require_GET
+@staff_member_required
+def transfer_order(request, pk: int):
+    _, order = _issued_order(request, pk)
     response = FileResponse(order.file.open("rb"), content_type="text/plain; charset=us-ascii", as_attachment=True,
                             filename=order.file_name)
     response["Cache-Control"] = NO_STORE
@@ -68,10 +73,7 @@ def transfer_order(request, pk: int):
 @staff_member_required
 def transfer_order_pain001(request, pk: int):
     """The issued transfer order as an ISO 20022 pain.001.001.03 message (same transfers, same ids)."""
-    bordereau = _bordereau(request, pk)
-    if not request.user.has_perm("payments.view_transferorder"):
-        raise PermissionDenied
-    order = get_object_or_404(TransferOrder, bordereau=bordereau)
+    bordereau, order = _issued_order(request, pk)
     response = HttpResponse(render_pain001(bordereau), content_type="application/xml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{order.file_name.removesuffix(".txt")}.xml"'
     response["Cache-Control"] = NO_STORE
