@@ -169,7 +169,7 @@ def sql_floor() -> tuple[float, int, float]:
 def celery_run(database: str, *, concurrency: int, sweeps: int, chunk: int | None, log: Path) -> tuple[float, float]:
     """Queue the sweeps, wait until no claim is left "déposé"; returns (seconds, CPU seconds used
     meanwhile by the worker's processes and the PostgreSQL processes serving them)."""
-    from bench.support import celery_app, start_worker, stop_worker
+    from bench.support import celery_app, start_worker, stop_process_group
 
     worker = start_worker(database, concurrency=concurrency, log_path=log)
     try:
@@ -195,7 +195,7 @@ def celery_run(database: str, *, concurrency: int, sweeps: int, chunk: int | Non
         cpu = cpu_seconds(group_pids(worker.pid)) + sum(seen.values()) - cpu_before
         return elapsed, cpu
     finally:
-        stop_worker(worker)
+        stop_process_group(worker)
 
 
 def run(args: argparse.Namespace) -> dict:

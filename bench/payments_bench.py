@@ -319,7 +319,7 @@ def run(args: argparse.Namespace) -> dict:
     finally:
         load_after = os.getloadavg()
         for proc in workers.values():
-            support.stop_worker(proc)
+            support.stop_process_group(proc)
     return {
         "dossiers": args.claims, "generation_s": round(generation, 1),
         **_rounded(phases),

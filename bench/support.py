@@ -147,7 +147,9 @@ def wait_for_worker(proc: subprocess.Popen, timeout: float = 60, hostname: str |
     raise SystemExit("le worker Celery ne répond pas")
 
 
-def stop_worker(proc: subprocess.Popen) -> None:
+def stop_process_group(proc: subprocess.Popen) -> None:
+    """Stop a process started in its own group (a Celery worker, gunicorn): SIGTERM, then SIGKILL
+    after 30 s."""
     import signal
 
     if proc.poll() is None:

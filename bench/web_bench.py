@@ -22,7 +22,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -150,16 +149,6 @@ def _gunicorn(args, log: Path) -> subprocess.Popen:
         except OSError:
             time.sleep(0.3)
     raise SystemExit("gunicorn ne répond pas")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def _wrk(args, url: str, script: Path, duration: int) -> dict:
@@ -303,7 +292,7 @@ def run(args: argparse.Namespace) -> dict:
             _wrk(args, f"{base}/api/v1/dossiers/", warm_lua, args.warmup)
         claims = _wrk(args, f"{base}/api/v1/dossiers/", claims_lua, args.duration)
     finally:
-        _stop(server)
+        support.stop_process_group(server)
     return {
         "gunicorn": f"{args.workers} × {args.worker_class} ({args.worker_threads} fils, "
                     f"{args.worker_connections} connexions au plus par processus)",
