@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.support import cpu_seconds
+
 NAME = "liquidation"
 HELP = "liquidation de N dossiers par le worker Celery, comparée à un UPDATE SQL ensembliste"
 
@@ -112,32 +114,6 @@ def _scalar(sql: str):
         return cursor.fetchone()[0]
 
 
-def cpu_seconds(pids) -> float:
-    """CPU time (user + system) used so far by these processes (Linux /proc; 0 for a gone one)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / tick
-
-
-def group_pids(pgid: int) -> list[int]:
-    """The processes of a process group (the worker and its pool)."""
-    pids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid:
-            pids.append(int(stat.parent.name))
-    return pids
-
-
 def backend_pids() -> list[int]:
     """PostgreSQL server processes serving the benchmark database (other than this one)."""
     return [row[0] for row in _rows("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
@@ -169,7 +145,7 @@ def sql_floor() -> tuple[float, int, float]:
 def celery_run(database: str, *, concurrency: int, sweeps: int, chunk: int | None, log: Path) -> tuple[float, float]:
     """Queue the sweeps, wait until no claim is left "déposé"; returns (seconds, CPU seconds used
     meanwhile by the worker's processes and the PostgreSQL processes serving them)."""
-    from bench.support import celery_app, start_worker, stop_process_group
+    from bench.support import celery_app, group_pids, start_worker, stop_process_group
 
     worker = start_worker(database, concurrency=concurrency, log_path=log)
     try:

@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.support import cpu_of, proc_stat
+
 NAME = "payments"
 HELP = "bordereau de N dossiers : constitution, approbation, ordre de virement et PDF (puis retour banque)"
 DATABASE = "bench_payments"
@@ -64,7 +66,6 @@ class CpuMeter:
         self.ours: dict[int, str | None] = {}
         self.seen: dict[int, float] = {}
         self.sampled_at = 0.0
-        self.tick = os.sysconf("SC_CLK_TCK")
 
     def _ours(self, pid: int, fields: list[str], name: str) -> str | None:
         """The group a process counts in, or None; "sql" for a backend not yet in pg_stat_activity."""
@@ -92,14 +93,12 @@ class CpuMeter:
             pid = int(entry)
             if pid in self.ours and self.ours[pid] is None:
                 continue  # another program's process: its stat is not read again (sampling stays cheap)
-            try:
-                text = Path(f"/proc/{pid}/stat").read_text()
-            except OSError:
+            stat = proc_stat(pid)
+            if stat is None:
                 continue
-            head, _, rest = text.rpartition(")")
-            fields = rest.split()
-            if self._ours(pid, fields, head.partition("(")[2]):
-                self.seen[pid] = (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
+            name, fields = stat
+            if self._ours(pid, fields, name):
+                self.seen[pid] = cpu_of(fields)
         self.sampled_at = time.monotonic()
         return sum(self.seen.values())
 

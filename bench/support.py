@@ -159,3 +159,40 @@ def stop_process_group(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+# --- processor time, from /proc (Linux) ----------------------------------------------------------
+#: Clock ticks per second of the utime and stime fields.
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def proc_stat(pid: int) -> tuple[str, list[str]] | None:
+    """A process's command name and the fields after it in /proc/<pid>/stat (the name may hold
+    spaces and parentheses: it ends at the last ")"); None for a process gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    head, _, rest = text.rpartition(")")
+    return head.partition("(")[2], rest.split()
+
+
+def cpu_of(fields: list[str]) -> float:
+    """CPU seconds (user + system) from the fields proc_stat gives."""
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def cpu_seconds(pids) -> float:
+    """CPU seconds used so far by these processes (0 for a gone one)."""
+    return sum(cpu_of(stat[1]) for stat in map(proc_stat, pids) if stat is not None)
+
+
+def group_pids(pgid: int) -> list[int]:
+    """The processes of a process group (a worker and its pool)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            stat = proc_stat(int(entry))
+            if stat is not None and int(stat[1][2]) == pgid:
+                pids.append(int(entry))
+    return pids

@@ -215,11 +215,10 @@ def _backend_cpu_seconds() -> float | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    from bench import support
+
+    stat = support.proc_stat(pid)
+    return None if stat is None else support.cpu_of(stat[1])
 
 
 def _cpu_per_request(tokens: list[str], n: int = 200) -> dict:
