@@ -83,3 +83,13 @@ def fund_officer(db):
     from mutuelles.models import AMOFund
 
     return StaffFactory(role="organisme", mutuelle=None, fund=AMOFund.objects.get(code="CNOPS"))
+
+
+@pytest.fixture
+def login(client):
+    """login(user) -> the test client, signed in as that user (no password, no second factor)."""
+    def as_user(user):
+        client.force_login(user)
+        return client
+
+    return as_user

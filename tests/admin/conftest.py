@@ -20,12 +20,3 @@ def claim(insured):
 @pytest.fixture
 def mgen_claim(mgen):
     return claim_in_control(insured=InsuredFactory(mutuelle=mgen, last_name="Zemmouri", first_name="Hind"))
-
-
-@pytest.fixture
-def login(client):
-    def as_user(user):
-        client.force_login(user)
-        return client
-
-    return as_user

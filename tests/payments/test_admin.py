@@ -14,22 +14,13 @@ from tests.payments.support import bank_answer
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def as_user(client):
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login
-
-
 def page(bordereau) -> str:
     return reverse("admin:payments_bordereau_change", args=[bordereau.pk])
 
 
-def test_the_officer_sees_the_bordereau_list_and_its_desk(as_user, bordereau, fund_officer):
+def test_the_officer_sees_the_bordereau_list_and_its_desk(login, bordereau, fund_officer):
     # given
-    client = as_user(fund_officer)
+    client = login(fund_officer)
     # when
     listing = client.get(reverse("admin:payments_bordereau_changelist"))
     desk = client.get(page(bordereau))
@@ -42,21 +33,21 @@ def test_the_officer_sees_the_bordereau_list_and_its_desk(as_user, bordereau, fu
     assert "Approuver" not in content  # not presented yet
 
 
-def test_a_superviseur_of_another_mutuelle_gets_404(as_user, bordereau, mgen):
+def test_a_superviseur_of_another_mutuelle_gets_404(login, bordereau, mgen):
     # given
-    client = as_user(StaffFactory(role="superviseur", mutuelle=mgen))
+    client = login(StaffFactory(role="superviseur", mutuelle=mgen))
     # when / then
     assert client.get(page(bordereau)).status_code == 404
 
 
 def test_the_superviseur_presents_then_the_officer_approves_through_the_buttons(
-        as_user, bordereau, supervisor, fund_officer, django_capture_on_commit_callbacks):
+        login, bordereau, supervisor, fund_officer, django_capture_on_commit_callbacks):
     # when
-    response = as_user(supervisor).post(reverse("admin:payments_bordereau_present", args=[bordereau.pk]), follow=True)
+    response = login(supervisor).post(reverse("admin:payments_bordereau_present", args=[bordereau.pk]), follow=True)
     # then
     assert "présenté à l'organisme" in unescape(response.content.decode())
     # when
-    client = as_user(fund_officer)
+    client = login(fund_officer)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("admin:payments_bordereau_approve", args=[bordereau.pk]), follow=True)
     # then
@@ -68,13 +59,13 @@ def test_the_superviseur_presents_then_the_officer_approves_through_the_buttons(
     assert bordereau.transfer_order.sha256 in content
 
 
-def test_the_officer_who_built_it_is_refused_with_a_message(as_user, liquidated, build, mgpap, fund_officer,
+def test_the_officer_who_built_it_is_refused_with_a_message(login, liquidated, build, mgpap, fund_officer,
                                                            supervisor, payer_accounts):
     # given
     liquidated(1)
     bordereau = build(mgpap, by=fund_officer)
     present_bordereau(bordereau=bordereau, by=supervisor)
-    client = as_user(fund_officer)
+    client = login(fund_officer)
     # when
     desk = client.get(page(bordereau)).content.decode()
     response = client.post(reverse("admin:payments_bordereau_approve", args=[bordereau.pk]), follow=True)
@@ -85,20 +76,20 @@ def test_the_officer_who_built_it_is_refused_with_a_message(as_user, liquidated,
     assert bordereau.status == BordereauStatus.PRESENTED
 
 
-def test_a_mutuelle_agent_cannot_press_the_approve_button(as_user, bordereau, agent, supervisor):
+def test_a_mutuelle_agent_cannot_press_the_approve_button(login, bordereau, agent, supervisor):
     # given
     present_bordereau(bordereau=bordereau, by=supervisor)
     # when
-    response = as_user(agent).post(reverse("admin:payments_bordereau_approve", args=[bordereau.pk]))
+    response = login(agent).post(reverse("admin:payments_bordereau_approve", args=[bordereau.pk]))
     # then
     assert response.status_code == 403
 
 
-def test_rejecting_through_the_desk_gives_the_claims_back(as_user, bordereau, fund_officer,
+def test_rejecting_through_the_desk_gives_the_claims_back(login, bordereau, fund_officer,
                                                           django_capture_on_commit_callbacks):
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        as_user(fund_officer).post(reverse("admin:payments_bordereau_reject", args=[bordereau.pk]),
+        login(fund_officer).post(reverse("admin:payments_bordereau_reject", args=[bordereau.pk]),
                                    {"reason": "Totaux à vérifier"})
     # then
     bordereau.refresh_from_db()
@@ -106,9 +97,9 @@ def test_rejecting_through_the_desk_gives_the_claims_back(as_user, bordereau, fu
     assert set(bordereau.lines.values_list("claim__status", flat=True)) == {ClaimStatus.LIQUIDATED}
 
 
-def test_pulling_a_claim_out_asks_for_the_reason_then_splits(as_user, bordereau, fund_officer):
+def test_pulling_a_claim_out_asks_for_the_reason_then_splits(login, bordereau, fund_officer):
     # given
-    client = as_user(fund_officer)
+    client = login(fund_officer)
     line = bordereau.lines.order_by("pk").first()
     url = reverse("admin:payments_bordereauline_changelist")
     action = {"action": "withdraw_lines_action", "_selected_action": [line.pk]}
@@ -124,11 +115,11 @@ def test_pulling_a_claim_out_asks_for_the_reason_then_splits(as_user, bordereau,
     assert bordereau.line_count == 1
 
 
-def test_the_bank_return_is_uploaded_on_the_desk(as_user, bordereau, supervisor, fund_officer, second_officer,
+def test_the_bank_return_is_uploaded_on_the_desk(login, bordereau, supervisor, fund_officer, second_officer,
                                                  django_capture_on_commit_callbacks):
     # given
-    as_user(supervisor).post(reverse("admin:payments_bordereau_present", args=[bordereau.pk]))
-    client = as_user(second_officer)
+    login(supervisor).post(reverse("admin:payments_bordereau_present", args=[bordereau.pk]))
+    client = login(second_officer)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("admin:payments_bordereau_approve", args=[bordereau.pk]))
     bordereau.refresh_from_db()
@@ -144,11 +135,11 @@ def test_the_bank_return_is_uploaded_on_the_desk(as_user, bordereau, supervisor,
     assert bordereau.status == BordereauStatus.SETTLED
 
 
-def test_a_broken_bank_return_is_refused_with_the_reason(as_user, bordereau, supervisor, second_officer,
+def test_a_broken_bank_return_is_refused_with_the_reason(login, bordereau, supervisor, second_officer,
                                                          django_capture_on_commit_callbacks):
     # given
-    as_user(supervisor).post(reverse("admin:payments_bordereau_present", args=[bordereau.pk]))
-    client = as_user(second_officer)
+    login(supervisor).post(reverse("admin:payments_bordereau_present", args=[bordereau.pk]))
+    client = login(second_officer)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("admin:payments_bordereau_approve", args=[bordereau.pk]))
     upload = SimpleUploadedFile("retour.txt", b"n'importe quoi", content_type="text/plain")
@@ -161,11 +152,11 @@ def test_a_broken_bank_return_is_refused_with_the_reason(as_user, bordereau, sup
     assert bordereau.status == BordereauStatus.SENT
 
 
-def test_an_officer_builds_a_bordereau_on_demand(as_user, liquidated, fund_officer, mgpap,
+def test_an_officer_builds_a_bordereau_on_demand(login, liquidated, fund_officer, mgpap,
                                                  django_capture_on_commit_callbacks):
     # given
     liquidated(1)
-    client = as_user(fund_officer)
+    client = login(fund_officer)
     form = client.get(reverse("admin:payments_bordereau_build"))
     # when
     with django_capture_on_commit_callbacks(execute=True):
@@ -177,22 +168,22 @@ def test_an_officer_builds_a_bordereau_on_demand(as_user, liquidated, fund_offic
     assert mgpap.bordereaux.get().line_count == 1
 
 
-def test_building_without_payable_claims_says_so_on_the_form(as_user, fund_officer, mgen):
+def test_building_without_payable_claims_says_so_on_the_form(login, fund_officer, mgen):
     # when
-    response = as_user(fund_officer).post(reverse("admin:payments_bordereau_build"),
+    response = login(fund_officer).post(reverse("admin:payments_bordereau_build"),
                                           {"mutuelle": mgen.pk, "fund": fund_officer.fund_id})
     # then
     assert response.status_code == 200
     assert "Aucun dossier liquidé" in response.content.decode()
 
 
-def test_held_out_claims_are_listed_with_their_reason(as_user, liquidated, build, mgpap, fund_officer):
+def test_held_out_claims_are_listed_with_their_reason(login, liquidated, build, mgpap, fund_officer):
     # given
     claim = liquidated(2)[0]
     type(claim.insured).objects.filter(pk=claim.insured_id).update(rib="")
     build(mgpap)
     # when
-    response = as_user(fund_officer).get(reverse("admin:payments_heldclaim_changelist"))
+    response = login(fund_officer).get(reverse("admin:payments_heldclaim_changelist"))
     # then
     content = response.content.decode()
     assert claim.number in content
