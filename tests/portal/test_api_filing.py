@@ -7,6 +7,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from claims.models import Claim, ClaimLine, ClaimStatus
+from claims.services.intake import claim_number
 from tests.portal.conftest import claim_payload
 from tests.worker_support import purge_queues, real_broker, redis_url, requires_worker
 
@@ -100,13 +101,46 @@ def test_filing_an_act_only_claim_reads_nothing_but_the_token(api, member):
     # when
     with CaptureQueriesContext(connection) as queries:
         response = api.post("/api/v1/dossiers/", claim_payload(), format="json")
-    # then: the token, the claim's id (PostgreSQL), three INSERTs; no lookup of the key. SQLite
-    # learns the id from the INSERT, then writes the number that contains it.
+    # then: the token, then the claim, its audit row and its lines. On PostgreSQL one statement
+    # writes them (its id and number taken from the sequence there); SQLite learns the id from the
+    # INSERT, then writes the number that contains it. No lookup of the key.
     assert response.status_code == 201
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
-    assert statements.count("SELECT") <= 2
-    assert statements.count("INSERT") == 3
-    assert statements.count("UPDATE") == (0 if connection.vendor == "postgresql" else 1)
+    statements = [s for s in statements if s not in ("SAVEPOINT", "RELEASE")]  # the test's own transaction
+    if connection.vendor == "postgresql":
+        assert statements == ["SELECT", "WITH"]
+    else:
+        assert statements.count("SELECT") <= 1
+        assert statements.count("INSERT") == 3
+        assert statements.count("UPDATE") == 1
+    claim = Claim.objects.get(pk=response.json()["id"])
+    assert claim.number == response.json()["number"] == claim_number(
+        mutuelle_code=member.mutuelle.code, filed_on=claim.filed_on, claim_id=claim.pk)
+    assert [(c.from_status, c.to_status) for c in claim.status_changes.all()] == [("", ClaimStatus.SUBMITTED)]
+    assert list(claim.lines.order_by("position").values_list("position", "cotation")) == [(1, "Cs"), (2, "B 60")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_filing_is_committed_whole_and_a_replay_writes_nothing(api, member):
+    # given: no transaction around the request, as under gunicorn: the filing is one statement
+    assert not connection.in_atomic_block
+    headers = {"HTTP_IDEMPOTENCY_KEY": "app-autocommit-1"}
+    first = api.post("/api/v1/dossiers/", claim_payload(), format="json", **headers)
+    # when: the same key again, then a body that the key does not match
+    replay = api.post("/api/v1/dossiers/", claim_payload(), format="json", **headers)
+    other = api.post("/api/v1/dossiers/", claim_payload(prescriber_inpe="987654321"), format="json", **headers)
+    after = api.post("/api/v1/dossiers/", claim_payload(care_sheet_number="FS-2"), format="json")
+    # then: one claim for the key, written whole; the refused replay left the connection usable
+    assert (first.status_code, replay.status_code, other.status_code, after.status_code) == (201, 201, 409, 201)
+    assert replay.json()["id"] == first.json()["id"]
+    claims = Claim.objects.filter(insured=member).order_by("pk")
+    assert [c.pk for c in claims] == [first.json()["id"], after.json()["id"]]
+    for claim in claims:  # (the liquidation ran at the commit, in-process: the history goes on from there)
+        assert claim.lines.count() == 2
+        assert claim.status_changes.order_by("pk").values_list("from_status", "to_status")[0] == (
+            "", ClaimStatus.SUBMITTED)
+        assert claim.number == claim_number(mutuelle_code=member.mutuelle.code, filed_on=claim.filed_on,
+                                            claim_id=claim.pk)
 
 
 def test_replaying_a_key_answers_the_first_claim_without_writing_anything(api, member):
