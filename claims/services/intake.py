@@ -216,58 +216,68 @@ def _insert_filing(claim: Claim, change: ClaimStatusChange, lines: list[ClaimLin
     """PostgreSQL: the claim, its audit row and its lines in one INSERT statement (data-modifying
     CTEs), so that filing costs one round trip and no explicit transaction. The id comes from the
     claim's sequence inside the statement and the number is built from it there, in the format of
-    claim_number, and read back; foreign keys are checked at the end of the statement, when all
-    rows are in.
+    claim_number, and read back. Foreign keys are checked at the commit (Django declares them
+    deferred), once every row is in.
 
-    The statement is compiled once per number of lines and process; only the values are converted
-    per filing (the ORM's save and bulk_create would cost about 0.9 ms more processor time)."""
-    params = []
-    for row in (claim, change, *lines):
-        for f in _columns(type(row)):
-            if f.column == "number" and row is claim:
-                params.append(number_prefix)  # the one placeholder of a computed column
-            elif f.column not in _computed(type(row)):
-                params.append(f.get_db_prep_save(f.pre_save(row, add=True), connection))
+    Each table's rows travel as one JSON parameter that jsonb_populate_record(set) turns into the
+    table's row type: the statement is the same whatever the number of lines, so PostgreSQL keeps
+    it prepared, and psycopg converts it once per process (it does not cache a query of more than
+    50 parameters). Through the ORM (save, bulk_create) the three rows cost about 0.9 ms more
+    processor time per filing, more than the database spends writing them."""
     with connection.cursor() as cursor:
-        cursor.execute(_filing_sql(len(lines)), params)
+        cursor.execute(_filing_sql(), [number_prefix, _json(_values(claim)), _json(_values(change)),
+                                       _json([_values(line) for line in lines])])
         claim.id, claim.number = cursor.fetchone()
+    for row in (change, *lines):
+        row.claim_id = claim.id
     for row in (claim, change, *lines):
-        if row is not claim:
-            row.claim_id = claim.id
         row._state.adding, row._state.db = False, connection.alias
 
 
-@cache
-def _computed(model: type[Model]) -> dict[str, str]:
-    """Columns whose value the filing statement computes: the claim's id and number, the others' claim."""
-    if model is Claim:
-        digits = f"{NEW_ID}::text"
-        return {"id": NEW_ID, "number": f"%s || lpad({digits}, greatest(8, length({digits})), '0')"}
-    return {"claim_id": NEW_ID}
+def _values(row: Model) -> dict:
+    return {f.column: f.get_prep_value(f.pre_save(row, add=True)) for f in _columns(type(row))}
+
+
+def _json(values: dict | list) -> str:
+    """A row (an object by column) or rows as JSON: dates, times and amounts as text, which
+    PostgreSQL parses into the column's type."""
+    return json.dumps(values, default=_json_value, ensure_ascii=False)
+
+
+def _json_value(value: object) -> str:
+    if isinstance(value, Decimal | date):  # datetime is a date
+        return value.isoformat() if isinstance(value, date) else str(value)
+    raise TypeError(f"{type(value).__name__} n'a pas de forme JSON pour le dépôt d'un dossier")
 
 
 @cache
 def _columns(model: type[Model]) -> tuple[Field, ...]:
-    """The columns written: all, but an automatic id (the claim's comes from its sequence)."""
-    return tuple(f for f in model._meta.concrete_fields if not (f.primary_key and model is not Claim))
+    """The columns taken from the JSON rows: all but those the statement computes (the ids, the
+    claim's number and the other rows' claim)."""
+    computed = {"number"} if model is Claim else {"claim_id"}
+    return tuple(f for f in model._meta.concrete_fields if not f.primary_key and f.column not in computed)
 
 
 @cache
-def _filing_sql(line_count: int) -> str:
+def _filing_sql() -> str:
+    """Table and column names come from the models; every value is a parameter."""
     q = connection.ops.quote_name
 
-    def insert(model: type[Model], rows: int) -> str:
-        computed = _computed(model)
+    def insert(model: type[Model], computed: dict[str, str], source: str) -> str:
+        table = q(model._meta.db_table)
         fields = _columns(model)
-        row = "(" + ", ".join(computed.get(f.column, "%s") for f in fields) + ")"
-        columns = ", ".join(q(f.column) for f in fields)
-        return f"INSERT INTO {q(model._meta.db_table)} ({columns}) VALUES {', '.join([row] * rows)}"  # noqa: S608
+        columns = ", ".join([*computed, *(q(f.column) for f in fields)])
+        values = ", ".join([*computed.values(), *(f"r.{q(f.column)}" for f in fields)])
+        return f"INSERT INTO {table} ({columns}) SELECT {values} FROM {source}(NULL::{table}, %s::jsonb) r"  # noqa: S608
 
+    digits = f"{NEW_ID}::text"
+    number = f"%s || lpad({digits}, greatest(8, length({digits})), '0')"
     sequence = f"pg_get_serial_sequence('{Claim._meta.db_table}', 'id')"
-    return (f"WITH new_claim AS (SELECT nextval({sequence}) AS id), "  # noqa: S608 - names from the models
-            f"claim AS ({insert(Claim, 1)} RETURNING {q('number')}), "
-            f"change AS ({insert(ClaimStatusChange, 1)}), "
-            f"line AS ({insert(ClaimLine, line_count)}) "
+    return (f"WITH new_claim AS (SELECT nextval({sequence}) AS id), "  # noqa: S608
+            f"claim AS ({insert(Claim, {'id': NEW_ID, q('number'): number}, 'jsonb_populate_record')} "
+            f"RETURNING {q('number')}), "
+            f"change AS ({insert(ClaimStatusChange, {'claim_id': NEW_ID}, 'jsonb_populate_record')}), "
+            f"line AS ({insert(ClaimLine, {'claim_id': NEW_ID}, 'jsonb_populate_recordset')}) "
             f"SELECT new_claim.id, claim.{q('number')} FROM new_claim, claim")
 
 

@@ -312,3 +312,28 @@ def test_a_claim_sent_back_to_the_queue_is_liquidated_though_newer_claims_went_f
     assert liquidate_pending_claims(limit=10, by=agent) == (1, False)
     assert Claim.objects.get(pk=older.pk).status == ClaimStatus.LIQUIDATED
     assert Claim.objects.get(pk=newer.pk).liquidation_count == 1
+
+
+def test_every_column_of_a_filing_is_stored_as_it_was_given(insured):
+    # given: a filing that sets every kind of column (dependent, dates, ALD, accents, cents, a medicine)
+    child = DependentFactory(insured=insured)
+    accord = ETMAccordFactory(insured=insured, dependent=child)
+    lines = [act("B 60", "66.05", ald=True, prior_approval_number="EP-2025/7"),
+             medicine("6118000000001", "31.60", 2, ald=True)]
+    # when
+    claim = file_claim(insured=insured, dependent=child, care_date=date(2025, 9, 9), filed_on=date(2025, 9, 20),
+                       treatment_end_date=date(2025, 9, 12), provider_inpe="987654321",
+                       care_sheet_number="FS-Béni-Mellal-٣", is_ald=True, ald_code=accord.ald.code,
+                       etm_accord_number=accord.accord_number, idempotency_key="clé-é-1", lines=lines)
+    # then: the rows read back equal the rows built in memory, column by column
+    stored = Claim.objects.get(pk=claim.pk)
+    for field in Claim._meta.concrete_fields:
+        assert getattr(stored, field.attname) == getattr(claim, field.attname), field.name
+    assert stored.number == f"MGPAP-2025-{claim.pk:08d}"
+    assert [(l.position, l.kind, l.cotation, l.medicine_code, l.medicine.code if l.medicine else None, l.quantity,
+             l.amount_paid, l.ald_linked, l.prior_approval_number) for l in stored.lines.order_by("position")] == [
+        (1, "acte", "B 60", "", None, 1, D("66.05"), True, "EP-2025/7"),
+        (2, "medicament", "", "6118000000001", "6118000000001", 2, D("31.60"), True, "")]
+    change = stored.status_changes.get()
+    assert (change.from_status, change.to_status, change.changed_by_id) == ("", ClaimStatus.SUBMITTED,
+                                                                           insured.user_id)
