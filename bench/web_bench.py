@@ -35,8 +35,6 @@ DATABASE = "bench_web"
 REDIS_DB_URL = "redis://127.0.0.1:6379/10"
 #: Goals of the issue: claims at 40 % or more of the floor's throughput, p99 under 250 ms, no error.
 GOAL_RATIO = 0.40
-#: application_name of gunicorn's connections, to find their PostgreSQL backends.
-APPLICATION_NAME = "bench-web"
 GOAL_P99_MS = 250.0
 
 LUA_DONE = r"""
@@ -131,7 +129,6 @@ def _gunicorn(args, log: Path) -> subprocess.Popen:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(40), "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "false", "DJANGO_DEBUG": "false", "DJANGO_LOG_LEVEL": "WARNING",
         "REDIS_URL": REDIS_DB_URL, "CELERY_BROKER_URL": REDIS_DB_URL, "PYTHONPATH": str(support.ROOT),
-        "PGAPPNAME": APPLICATION_NAME,
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
     })
     command = [sys.executable, "-m", "gunicorn", "amo_portal.wsgi:application", "--bind",
@@ -161,9 +158,9 @@ def _wrk(args, url: str, script: Path, duration: int, server: subprocess.Popen |
     process leaves a core idle: about 50 % busy instead of 95-100 %)."""
     command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration}s", "--latency", "--timeout", "10s",
                "-s", str(script), url]
-    before = _cpu_split(server) if server else None
+    meter = _CpuMeter(server) if server else None
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    after = _cpu_split(server) if server else None
+    spent = meter.stop() if meter else None
     line = next(row for row in output.splitlines() if row.startswith("WRK_RESULT "))
     raw = json.loads(line.removeprefix("WRK_RESULT "))
     seconds = raw["duration_us"] / 1e6
@@ -171,34 +168,87 @@ def _wrk(args, url: str, script: Path, duration: int, server: subprocess.Popen |
               "p50_ms": round(raw["p50_us"] / 1000, 2), "p90_ms": round(raw["p90_us"] / 1000, 2),
               "p99_ms": round(raw["p99_us"] / 1000, 2), "max_ms": round(raw["max_us"] / 1000, 1),
               "erreurs": raw["errors"], "reponses_non_2xx": raw["status_errors"], "delais_depasses": raw["timeouts"]}
-    if before and after and raw["requests"]:
-        per_request = {part: round((after[part] - before[part]) / raw["requests"] * 1000, 3)
-                       for part in ("gunicorn", "postgresql", "wrk")}
-        busy, idle = (after["machine"][i] - before["machine"][i] for i in (0, 1))
-        result["temps_processeur_ms_par_requete"] = per_request
-        result["processeurs_occupes_pct"] = round(100 * busy / (busy + idle), 1) if busy + idle else None
+    if spent and raw["requests"]:
+        busy = spent.pop("machine_occupee_pct")
+        result["temps_processeur_ms_par_requete"] = {part: round(cpu / raw["requests"] * 1000, 3)
+                                                     for part, cpu in spent.items()}
+        result["processeurs_occupes_pct"] = busy
     return result
 
 
-def _cpu_split(server: subprocess.Popen) -> dict:
-    """CPU seconds so far of gunicorn's processes, of the PostgreSQL backends of its connections
-    (application_name bench-web), of the finished children of this process (wrk), and the
-    machine's busy and idle ticks."""
-    import resource
+class _CpuMeter:
+    """CPU seconds spent from now to stop() by gunicorn's processes, by the PostgreSQL backends of
+    the benchmark database (but this process's own), by the finished children of this process (wrk),
+    and the share of the machine's time that was busy. Backends come and go (gunicorn renews a
+    connection older than CONN_MAX_AGE): they are sampled every half second and each counts from
+    its first sample, or from zero when it started after the meter."""
 
-    from django.db import connection
+    SAMPLE_SECONDS = 0.5
 
-    from bench import support
+    def __init__(self, server: subprocess.Popen) -> None:
+        import resource
+        import threading
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", [APPLICATION_NAME])
-        backends = [row[0] for row in cursor.fetchall()]
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return {"gunicorn": support.cpu_seconds(support.group_pids(server.pid)),
-            "postgresql": support.cpu_seconds(backends), "wrk": children.ru_utime + children.ru_stime,
-            # /proc/stat's first line: user nice system idle iowait irq softirq steal …
-            "machine": (sum(ticks[:3]) + sum(ticks[5:8]), ticks[3] + ticks[4])}
+        from django.db import connection
+
+        from bench import support
+
+        self.support, self.resource, self.server = support, resource, server
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            self.own_backend = cursor.fetchone()[0]
+        self.marker = f" {DATABASE} ".encode()
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.sample(initial=True)
+        self.start = {"gunicorn": self._gunicorn(), "wrk": self._children(), "machine": self._ticks()}
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _gunicorn(self) -> float:
+        return self.support.cpu_seconds(self.support.group_pids(self.server.pid))
+
+    def _children(self) -> float:
+        usage = self.resource.getrusage(self.resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    @staticmethod
+    def _ticks() -> tuple[int, int]:
+        # /proc/stat's first line: cpu user nice system idle iowait irq softirq steal …
+        ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return sum(ticks[:3]) + sum(ticks[5:8]), ticks[3] + ticks[4]
+
+    def sample(self, initial: bool = False) -> None:
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) == self.own_backend:
+                continue
+            pid = int(entry)
+            stat = self.support.proc_stat(pid)
+            if stat is None or stat[0] != "postgres":
+                continue
+            try:
+                if self.marker not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    continue
+            except OSError:
+                continue
+            cpu = self.support.cpu_of(stat[1])
+            self.first.setdefault(pid, cpu if initial else 0.0)
+            self.last[pid] = cpu
+
+    def _run(self) -> None:
+        while not self.done.wait(self.SAMPLE_SECONDS):
+            self.sample()
+
+    def stop(self) -> dict:
+        self.done.set()
+        self.thread.join()
+        self.sample()
+        busy, idle = (end - start for end, start in zip(self._ticks(), self.start["machine"], strict=True))
+        return {"gunicorn": self._gunicorn() - self.start["gunicorn"],
+                "postgresql": sum(cpu - self.first[pid] for pid, cpu in self.last.items()),
+                "wrk": self._children() - self.start["wrk"],
+                "machine_occupee_pct": round(100 * busy / (busy + idle), 1) if busy + idle else None}
 
 
 def _scripts(folder: Path, tokens: list[str], run_id: str) -> tuple[Path, Path, Path]:
