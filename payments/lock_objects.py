@@ -28,8 +28,12 @@ def share_bordereau_for_building(bordereau_id: int) -> Bordereau | None:
     builder dropped it (nothing to pay)."""
     if connection.vendor != "postgresql":
         return Bordereau.objects.filter(pk=bordereau_id).first()
-    table = Bordereau._meta.db_table
-    rows = list(Bordereau.objects.raw(f'SELECT * FROM "{table}" WHERE id = %s FOR KEY SHARE',  # noqa: S608
+    # The columns by name, not *: the statement is prepared on the connection, and a prepared
+    # SELECT * fails once a migration adds a column ("cached plan must not change result type").
+    q = connection.ops.quote_name
+    columns = ", ".join(q(f.column) for f in Bordereau._meta.concrete_fields)
+    table = q(Bordereau._meta.db_table)
+    rows = list(Bordereau.objects.raw(f"SELECT {columns} FROM {table} WHERE id = %s FOR KEY SHARE",  # noqa: S608
                                       [bordereau_id]))
     return rows[0] if rows else None
 
