@@ -79,10 +79,8 @@ class TokenCreateApi(APIView):
 
     @extend_schema(request=s.TokenInputSerializer, responses={200: s.TokenSerializer})
     def post(self, request):
-        data = s.TokenInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = authenticate(request._request, username=data.validated_data["username"],
-                            password=data.validated_data["password"])
+        data = s.validated(s.TokenInputSerializer, request.data)
+        user = authenticate(request._request, username=data["username"], password=data["password"])
         if user is None or selectors.insured_of(user=user) is None:
             raise DomainError(MSG_BAD_CREDENTIALS, code="identifiants_invalides")
         token, _ = Token.objects.get_or_create(user=user)
@@ -102,9 +100,8 @@ class MeApi(InsuredApi):
         current = {name: getattr(insured, name) for name in accounts.CONTACT_FIELDS}
         body = request.data
         merged = {name: body.get(name, value) for name, value in current.items()} if hasattr(body, "get") else body
-        data = s.ContactInputSerializer(data=merged)
-        data.is_valid(raise_exception=True)
-        accounts.update_contact_details(insured=insured, **{name: data.validated_data.get(name, "")
+        data = s.validated(s.ContactInputSerializer, merged)
+        accounts.update_contact_details(insured=insured, **{name: data.get(name, "")
                                                             for name in accounts.CONTACT_FIELDS})
         return Response(payloads.me(selectors.insured_of(user=request.user)))
 
@@ -115,10 +112,9 @@ class RibChangeApi(InsuredApi):
     @extend_schema(request=s.RibChangeInputSerializer, responses={201: s.RibChangeSerializer})
     def post(self, request):
         insured = self.insured(request)
-        data = s.RibChangeInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        change = accounts.change_rib(insured=insured, new_rib=data.validated_data["rib"],
-                                     password=data.validated_data["password"], by=request.user)
+        data = s.validated(s.RibChangeInputSerializer, request.data)
+        change = accounts.change_rib(insured=insured, new_rib=data["rib"], password=data["password"],
+                                     by=request.user)
         return Response({"rib_last_digits": f"…{change.new_rib[-4:]}", "changed_at": change.created_at},
                         status=status.HTTP_201_CREATED)
 
@@ -136,9 +132,7 @@ class RightsApi(InsuredApi):
 
     @extend_schema(parameters=[s.RightsQuerySerializer], responses={200: s.RightsSerializer(many=True)})
     def get(self, request):
-        query = s.RightsQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        on = query.validated_data.get("date") or timezone.localdate()
+        on = s.validated(s.RightsQuerySerializer, request.query_params).get("date") or timezone.localdate()
         rows = selectors.family_rights(insured=self.insured(request), on=on)
         return Response([payloads.rights(row) for row in rows])
 
@@ -150,10 +144,9 @@ class ClaimListCreateApi(InsuredApi, GenericAPIView):
 
     @extend_schema(parameters=[s.ClaimFilterSerializer], responses={200: s.ClaimSummarySerializer(many=True)})
     def get(self, request):
-        query = s.ClaimFilterSerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        query = s.validated(s.ClaimFilterSerializer, request.query_params)
         claims = selectors.filter_claims(selectors.own_claims(user=request.user, insured=self.insured(request)),
-                                         **query.validated_data)
+                                         **query)
         page = self.paginate_queryset(claims)
         payments = selectors.payments_of(claim_ids=[c.pk for c in page])
         return self.get_paginated_response([payloads.claim_summary(c, payments) for c in page])
@@ -165,10 +158,9 @@ class ClaimListCreateApi(InsuredApi, GenericAPIView):
         key = request.headers.get("Idempotency-Key")
         if key is not None and not (1 <= len(key) <= s.IDEMPOTENCY_KEY_MAX and key.isprintable()):
             raise DomainError(MSG_BAD_KEY, code="donnees_invalides", extra={"champs": {"Idempotency-Key": MSG_BAD_KEY}})
-        data = s.ClaimInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = s.validated(s.ClaimInputSerializer, request.data)
         started = timezone.now()
-        typed = claim_input(data.validated_data)
+        typed = claim_input(data)
         claim = file_claim_online(user=request.user, insured=insured, data=typed, idempotency_key=key)
         if claim.created_at >= started:  # filed by this request: answer from memory, no query
             return Response(payloads.claim_filed(claim, typed), status=status.HTTP_201_CREATED)
@@ -208,10 +200,9 @@ class ClaimDocumentCreateApi(InsuredApi):
     def post(self, request, pk: int):
         claim = self.claim(request, pk)
         files = request.FILES.getlist("files") if hasattr(request.FILES, "getlist") else []
-        data = s.DocumentUploadSerializer(data={"kind": request.data.get("kind", "autre"), "files": files})
-        data.is_valid(raise_exception=True)
+        data = s.validated(s.DocumentUploadSerializer, {"kind": request.data.get("kind", "autre"), "files": files})
         try:
-            documents = [(data.validated_data["kind"], check_document(f)) for f in data.validated_data["files"]]
+            documents = [(data["kind"], check_document(f)) for f in data["files"]]
         except DjangoValidationError as exc:
             raise DomainError(exc.messages[0], code="piece_refusee",
                               extra={"champs": {"files": exc.messages}}) from exc
@@ -255,10 +246,8 @@ class RightsAttestationApi(InsuredApi):
 
     @extend_schema(parameters=[s.RightsQuerySerializer], responses={(200, "application/pdf"): PDF})
     def get(self, request):
-        query = s.RightsQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        on = s.validated(s.RightsQuerySerializer, request.query_params).get("date") or timezone.localdate()
         insured = self.insured(request)
-        on = query.validated_data.get("date") or timezone.localdate()
         rows = selectors.family_rights(insured=insured, on=on)
         return pdf_response(statements.rights_attestation_pdf(insured=insured, rights=rows, on=on),
                             f"attestation-droits-{insured.registration_number}.pdf")
