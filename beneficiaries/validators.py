@@ -5,6 +5,15 @@ from django.core.exceptions import ValidationError
 
 RIB_LENGTH = 24
 _CNIE = re.compile(r"^[A-Z]{1,2}[0-9]{1,8}$")
+#: Digits as an Arabic keyboard types them: Arabic-Indic (U+0660-0669) and Eastern Arabic-Indic (U+06F0-06F9).
+_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
+
+
+def ascii_digits(value: str) -> str:
+    """The text with digits typed on an Arabic keyboard written 0-9, as the registry, the bank files
+    and the validators below know them. Applied where insured persons type (portal forms and API
+    fields); the validators themselves accept 0-9 only, so nothing else is ever stored."""
+    return value.translate(_ARABIC_DIGITS)
 
 
 def normalise_rib(value: str) -> str:

@@ -8,6 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaries.validators import ascii_digits
 from claims.models import DocumentKind
 from claims.services.documents import MAX_DOCUMENT_BYTES
 from claims.services.intake import MAX_DOCUMENTS
@@ -87,10 +88,25 @@ class LoginForm(AuthenticationForm):
     }
 
 
+class AsciiDigits:
+    """A text field whose digits typed on an Arabic keyboard become 0-9 before any check."""
+
+    def to_python(self, value):
+        return ascii_digits(super().to_python(value))
+
+
+class DigitsField(AsciiDigits, forms.CharField):
+    pass
+
+
+class DigitsRegexField(AsciiDigits, forms.RegexField):
+    pass
+
+
 class SignUpForm(forms.Form):
-    registration_number = forms.CharField(label=_("N° d'immatriculation AMO"), max_length=32,
+    registration_number = DigitsField(label=_("N° d'immatriculation AMO"), max_length=32,
                                           help_text=_("Il figure sur votre carte d'immatriculation."))
-    cnie = forms.CharField(label=_("N° de CNIE"), max_length=12, help_text=_("Par exemple AB123456."))
+    cnie = DigitsField(label=_("N° de CNIE"), max_length=12, help_text=_("Par exemple AB123456."))
     birth_date = forms.DateField(label=_("Date de naissance"), widget=DateInput())
     email = forms.EmailField(label=_("Adresse électronique"), max_length=150,
                              help_text=_("Elle servira d'identifiant et recevra le suivi de vos dossiers."),
@@ -113,12 +129,12 @@ class ClaimForm(forms.Form):
     care_date = forms.DateField(label=_("Date des soins (premier acte)"), widget=DateInput())
     treatment_end_date = forms.DateField(label=_("Fin du traitement continu (facultatif)"), required=False,
                                          widget=DateInput())
-    prescriber_inpe = forms.CharField(label=_("INPE du médecin prescripteur"), max_length=12,
+    prescriber_inpe = DigitsField(label=_("INPE du médecin prescripteur"), max_length=12,
                                       help_text=_("Numéro à 6-12 chiffres porté sur le cachet du médecin."),
                                       widget=forms.TextInput(attrs={"inputmode": "numeric"}))
-    provider_inpe = forms.CharField(label=_("INPE du pharmacien ou du laboratoire (facultatif)"), max_length=12,
+    provider_inpe = DigitsField(label=_("INPE du pharmacien ou du laboratoire (facultatif)"), max_length=12,
                                     required=False, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
-    care_sheet_number = forms.CharField(label=_("N° de la feuille de soins (facultatif)"), max_length=40,
+    care_sheet_number = DigitsField(label=_("N° de la feuille de soins (facultatif)"), max_length=40,
                                         required=False)
     is_ald = forms.BooleanField(label=_("Dossier ALD (affection de longue durée)"), required=False)
     ald_code = forms.CharField(label=_("Code ALD (facultatif)"), max_length=8, required=False)
@@ -239,7 +255,7 @@ class DocumentsForm(forms.Form):
 
 class ContactForm(forms.Form):
     email = forms.EmailField(label=_("Adresse électronique"), max_length=254)
-    phone = forms.RegexField(label=_("Téléphone"), max_length=20, required=False, regex=r"^\+?[0-9 .-]{6,20}$",
+    phone = DigitsRegexField(label=_("Téléphone"), max_length=20, required=False, regex=r"^\+?[0-9 .-]{6,20}$",
                              error_messages={"invalid": _("Numéro de téléphone invalide (chiffres, espaces, +).")},
                              widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
     address = forms.CharField(label=_("Adresse"), max_length=300, required=False,
@@ -248,7 +264,7 @@ class ContactForm(forms.Form):
 
 
 class RibForm(forms.Form):
-    rib = forms.CharField(label=_("Nouveau RIB (24 chiffres)"), max_length=40,
+    rib = DigitsField(label=_("Nouveau RIB (24 chiffres)"), max_length=40,
                           help_text=_("Les espaces sont acceptés : 011 780 0000000000000001 23."),
                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
     password = forms.CharField(label=_("Votre mot de passe (confirmation)"), strip=False,

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from beneficiaries.validators import ascii_digits
 from claims.models import ClaimStatus, DocumentKind
 from claims.services.intake import MAX_DOCUMENTS, MAX_LINES
 
@@ -42,6 +43,21 @@ def validated(serializer_class: type[serializers.Serializer], data) -> dict:
         raise serializers.ValidationError(errors) from None
 
 
+class AsciiDigits:
+    """A text field whose digits typed on an Arabic keyboard become 0-9 before any check."""
+
+    def to_internal_value(self, data):
+        return ascii_digits(super().to_internal_value(data))
+
+
+class DigitsField(AsciiDigits, serializers.CharField):
+    pass
+
+
+class DigitsRegexField(AsciiDigits, serializers.RegexField):
+    pass
+
+
 class TokenInputSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150, label="identifiant ou adresse électronique")
     password = serializers.CharField(max_length=128, trim_whitespace=False, label="mot de passe",
@@ -50,7 +66,7 @@ class TokenInputSerializer(serializers.Serializer):
 
 class ContactInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254, label="adresse électronique")
-    phone = serializers.RegexField(r"^\+?[0-9 .-]{6,20}$", max_length=20, required=False, allow_blank=True,
+    phone = DigitsRegexField(r"^\+?[0-9 .-]{6,20}$", max_length=20, required=False, allow_blank=True,
                                    label="téléphone",
                                    error_messages={"invalid": "Numéro de téléphone invalide (chiffres, espaces, +)."})
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, label="adresse")
@@ -58,7 +74,7 @@ class ContactInputSerializer(serializers.Serializer):
 
 
 class RibChangeInputSerializer(serializers.Serializer):
-    rib = serializers.CharField(max_length=40, label="RIB")
+    rib = DigitsField(max_length=40, label="RIB")
     password = serializers.CharField(max_length=128, trim_whitespace=False, label="mot de passe")
 
 
@@ -109,12 +125,12 @@ class ClaimInputSerializer(serializers.Serializer):
     care_date = serializers.DateField(label="date des soins")
     treatment_end_date = serializers.DateField(required=False, allow_null=True, default=None,
                                                label="fin du traitement continu")
-    prescriber_inpe = serializers.RegexField(r"^[0-9]{6,12}$", label="INPE du prescripteur",
+    prescriber_inpe = DigitsRegexField(r"^[0-9]{6,12}$", label="INPE du prescripteur",
                                              error_messages={"invalid": "L'INPE doit comporter de 6 à 12 chiffres."})
-    provider_inpe = serializers.RegexField(r"^[0-9]{6,12}$", required=False, allow_blank=True, default="",
+    provider_inpe = DigitsRegexField(r"^[0-9]{6,12}$", required=False, allow_blank=True, default="",
                                            label="INPE du prestataire",
                                            error_messages={"invalid": "L'INPE doit comporter de 6 à 12 chiffres."})
-    care_sheet_number = serializers.CharField(required=False, allow_blank=True, max_length=40, default="",
+    care_sheet_number = DigitsField(required=False, allow_blank=True, max_length=40, default="",
                                               label="n° de feuille de soins")
     is_ald = serializers.BooleanField(default=False, label="dossier ALD")
     ald_code = serializers.CharField(required=False, allow_blank=True, max_length=8, default="", label="code ALD")
