@@ -105,7 +105,7 @@ class DigitsRegexField(AsciiDigits, forms.RegexField):
 
 class SignUpForm(forms.Form):
     registration_number = DigitsField(label=_("N° d'immatriculation AMO"), max_length=32,
-                                          help_text=_("Il figure sur votre carte d'immatriculation."))
+                                      help_text=_("Il figure sur votre carte d'immatriculation."))
     cnie = DigitsField(label=_("N° de CNIE"), max_length=12, help_text=_("Par exemple AB123456."))
     birth_date = forms.DateField(label=_("Date de naissance"), widget=DateInput())
     email = forms.EmailField(label=_("Adresse électronique"), max_length=150,
@@ -130,12 +130,12 @@ class ClaimForm(forms.Form):
     treatment_end_date = forms.DateField(label=_("Fin du traitement continu (facultatif)"), required=False,
                                          widget=DateInput())
     prescriber_inpe = DigitsField(label=_("INPE du médecin prescripteur"), max_length=12,
-                                      help_text=_("Numéro à 6-12 chiffres porté sur le cachet du médecin."),
-                                      widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+                                  help_text=_("Numéro à 6-12 chiffres porté sur le cachet du médecin."),
+                                  widget=forms.TextInput(attrs={"inputmode": "numeric"}))
     provider_inpe = DigitsField(label=_("INPE du pharmacien ou du laboratoire (facultatif)"), max_length=12,
-                                    required=False, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+                                required=False, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
     care_sheet_number = DigitsField(label=_("N° de la feuille de soins (facultatif)"), max_length=40,
-                                        required=False)
+                                    required=False)
     is_ald = forms.BooleanField(label=_("Dossier ALD (affection de longue durée)"), required=False)
     ald_code = forms.CharField(label=_("Code ALD (facultatif)"), max_length=8, required=False)
     etm_accord_number = forms.ChoiceField(label=_("Accord ETM"), required=False)
@@ -265,7 +265,7 @@ class ContactForm(forms.Form):
 
 class RibForm(forms.Form):
     rib = DigitsField(label=_("Nouveau RIB (24 chiffres)"), max_length=40,
-                          help_text=_("Les espaces sont acceptés : 011 780 0000000000000001 23."),
-                          widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+                      help_text=_("Les espaces sont acceptés : 011 780 0000000000000001 23."),
+                      widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
     password = forms.CharField(label=_("Votre mot de passe (confirmation)"), strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))

@@ -67,8 +67,8 @@ class TokenInputSerializer(serializers.Serializer):
 class ContactInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254, label="adresse électronique")
     phone = DigitsRegexField(r"^\+?[0-9 .-]{6,20}$", max_length=20, required=False, allow_blank=True,
-                                   label="téléphone",
-                                   error_messages={"invalid": "Numéro de téléphone invalide (chiffres, espaces, +)."})
+                             label="téléphone",
+                             error_messages={"invalid": "Numéro de téléphone invalide (chiffres, espaces, +)."})
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, label="adresse")
     city = serializers.CharField(max_length=100, required=False, allow_blank=True, label="ville")
 
@@ -126,12 +126,12 @@ class ClaimInputSerializer(serializers.Serializer):
     treatment_end_date = serializers.DateField(required=False, allow_null=True, default=None,
                                                label="fin du traitement continu")
     prescriber_inpe = DigitsRegexField(r"^[0-9]{6,12}$", label="INPE du prescripteur",
-                                             error_messages={"invalid": "L'INPE doit comporter de 6 à 12 chiffres."})
+                                       error_messages={"invalid": "L'INPE doit comporter de 6 à 12 chiffres."})
     provider_inpe = DigitsRegexField(r"^[0-9]{6,12}$", required=False, allow_blank=True, default="",
-                                           label="INPE du prestataire",
-                                           error_messages={"invalid": "L'INPE doit comporter de 6 à 12 chiffres."})
+                                     label="INPE du prestataire",
+                                     error_messages={"invalid": "L'INPE doit comporter de 6 à 12 chiffres."})
     care_sheet_number = DigitsField(required=False, allow_blank=True, max_length=40, default="",
-                                              label="n° de feuille de soins")
+                                    label="n° de feuille de soins")
     is_ald = serializers.BooleanField(default=False, label="dossier ALD")
     ald_code = serializers.CharField(required=False, allow_blank=True, max_length=8, default="", label="code ALD")
     etm_accord_number = serializers.CharField(required=False, allow_blank=True, max_length=32, default="",
