@@ -8,11 +8,11 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from beneficiaries.validators import ascii_digits
 from claims.models import DocumentKind
 from claims.services.documents import MAX_DOCUMENT_BYTES
 from claims.services.intake import MAX_DOCUMENTS
 from claims.services.pricing import parse_cotation
+from portal.digits import DigitsField, DigitsRegexField
 from tariffs.models import Medicine
 from tariffs.selectors import medicines_search
 
@@ -86,21 +86,6 @@ class LoginForm(AuthenticationForm):
                            "bloqué pendant un moment."),
         "inactive": _("Ce compte est désactivé."),
     }
-
-
-class AsciiDigits:
-    """A text field whose digits typed on an Arabic keyboard become 0-9 before any check."""
-
-    def to_python(self, value):
-        return ascii_digits(super().to_python(value))
-
-
-class DigitsField(AsciiDigits, forms.CharField):
-    pass
-
-
-class DigitsRegexField(AsciiDigits, forms.RegexField):
-    pass
 
 
 class SignUpForm(forms.Form):

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from beneficiaries.validators import ascii_digits
 from claims.models import ClaimStatus, DocumentKind
 from claims.services.intake import MAX_DOCUMENTS, MAX_LINES
+from portal.digits import ApiDigitsField, ApiDigitsRegexField
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.00"), "max_value": Decimal("1000000.00")}
 #: Database ids are 64-bit integers: anything larger is refused as input, never sent to the database.
@@ -43,21 +43,6 @@ def validated(serializer_class: type[serializers.Serializer], data) -> dict:
         raise serializers.ValidationError(errors) from None
 
 
-class AsciiDigits:
-    """A text field whose digits typed on an Arabic keyboard become 0-9 before any check."""
-
-    def to_internal_value(self, data):
-        return ascii_digits(super().to_internal_value(data))
-
-
-class DigitsField(AsciiDigits, serializers.CharField):
-    pass
-
-
-class DigitsRegexField(AsciiDigits, serializers.RegexField):
-    pass
-
-
 class TokenInputSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150, label="identifiant ou adresse électronique")
     password = serializers.CharField(max_length=128, trim_whitespace=False, label="mot de passe",
@@ -66,15 +51,15 @@ class TokenInputSerializer(serializers.Serializer):
 
 class ContactInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254, label="adresse électronique")
-    phone = DigitsRegexField(r"^\+?[0-9 .-]{6,20}$", max_length=20, required=False, allow_blank=True,
-                             label="téléphone",
-                             error_messages={"invalid": "Numéro de téléphone invalide (chiffres, espaces, +)."})
+    phone = ApiDigitsRegexField(r"^\+?[0-9 .-]{6,20}$", max_length=20, required=False, allow_blank=True,
+                                label="téléphone",
+                                error_messages={"invalid": "Numéro de téléphone invalide (chiffres, espaces, +)."})
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, label="adresse")
     city = serializers.CharField(max_length=100, required=False, allow_blank=True, label="ville")
 
 
 class RibChangeInputSerializer(serializers.Serializer):
-    rib = DigitsField(max_length=40, label="RIB")
+    rib = ApiDigitsField(max_length=40, label="RIB")
     password = serializers.CharField(max_length=128, trim_whitespace=False, label="mot de passe")
 
 
@@ -125,13 +110,13 @@ class ClaimInputSerializer(serializers.Serializer):
     care_date = serializers.DateField(label="date des soins")
     treatment_end_date = serializers.DateField(required=False, allow_null=True, default=None,
                                                label="fin du traitement continu")
-    prescriber_inpe = DigitsRegexField(r"^[0-9]{6,12}$", label="INPE du prescripteur",
-                                       error_messages={"invalid": "L'INPE doit comporter de 6 à 12 chiffres."})
-    provider_inpe = DigitsRegexField(r"^[0-9]{6,12}$", required=False, allow_blank=True, default="",
-                                     label="INPE du prestataire",
-                                     error_messages={"invalid": "L'INPE doit comporter de 6 à 12 chiffres."})
-    care_sheet_number = DigitsField(required=False, allow_blank=True, max_length=40, default="",
-                                    label="n° de feuille de soins")
+    prescriber_inpe = ApiDigitsRegexField(r"^[0-9]{6,12}$", label="INPE du prescripteur",
+                                          error_messages={"invalid": "L'INPE doit comporter de 6 à 12 chiffres."})
+    provider_inpe = ApiDigitsRegexField(r"^[0-9]{6,12}$", required=False, allow_blank=True, default="",
+                                        label="INPE du prestataire",
+                                        error_messages={"invalid": "L'INPE doit comporter de 6 à 12 chiffres."})
+    care_sheet_number = ApiDigitsField(required=False, allow_blank=True, max_length=40, default="",
+                                       label="n° de feuille de soins")
     is_ald = serializers.BooleanField(default=False, label="dossier ALD")
     ald_code = serializers.CharField(required=False, allow_blank=True, max_length=8, default="", label="code ALD")
     etm_accord_number = serializers.CharField(required=False, allow_blank=True, max_length=32, default="",
