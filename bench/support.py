@@ -196,3 +196,83 @@ def group_pids(pgid: int) -> list[int]:
             if stat is not None and int(stat[1][2]) == pgid:
                 pids.append(int(entry))
     return pids
+
+
+class CpuMeter:
+    """CPU seconds (user + system, from /proc) of the workers' processes, of the PostgreSQL backends
+    serving the benchmark database and of this process: what a phase costs, whatever else loads
+    the machine. Sampled while waiting (every SAMPLE_SECONDS), so a backend that ends between two
+    samples counts up to its last sample: a worker's connection lives as long as its task.
+
+    Groups: "bench" (this process), each worker by name, and "sql_<name>" for the backends of a
+    worker's connections (told apart by their application_name, PGAPPNAME=bench-<name>)."""
+
+    SAMPLE_SECONDS = 0.1
+
+    def __init__(self, *, worker_pgids: dict[str, int], database: str) -> None:
+        self.groups, self.marker = {pgid: name for name, pgid in worker_pgids.items()}, f" {database} ".encode()
+        self.own = os.getpid()
+        self.ours: dict[int, str | None] = {}
+        self.seen: dict[int, float] = {}
+        self.sampled_at = 0.0
+
+    def _ours(self, pid: int, fields: list[str], name: str) -> str | None:
+        """The group a process counts in, or None; "sql" for a backend not yet in pg_stat_activity."""
+        if pid not in self.ours:
+            if name != "postgres":
+                self.ours[pid] = "bench" if pid == self.own else self.groups.get(int(fields[2]))
+                return self.ours[pid]
+            try:
+                if self.marker not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    self.ours[pid] = None
+                    return None
+            except OSError:
+                return None
+            application = application_name(pid)
+            if application is None:
+                return "sql"  # asked again at the next sample
+            self.ours[pid] = f"sql_{application.removeprefix('bench-') or 'bench'}"
+        return self.ours[pid]
+
+    def sample(self) -> float:
+        """Total CPU seconds so far of every process of ours seen up to now."""
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            pid = int(entry)
+            if pid in self.ours and self.ours[pid] is None:
+                continue  # another program's process: its stat is not read again (sampling stays cheap)
+            stat = proc_stat(pid)
+            if stat is None:
+                continue
+            name, fields = stat
+            if self._ours(pid, fields, name):
+                self.seen[pid] = cpu_of(fields)
+        self.sampled_at = time.monotonic()
+        return sum(self.seen.values())
+
+    def groups_now(self) -> dict[str, float]:
+        """CPU seconds so far per group (as of the last sample)."""
+        totals: dict[str, float] = {}
+        for pid, cpu in self.seen.items():
+            group = self.ours.get(pid) or "sql"
+            totals[group] = totals.get(group, 0.0) + cpu
+        return totals
+
+    def maybe_sample(self) -> None:
+        if time.monotonic() - self.sampled_at >= self.SAMPLE_SECONDS:
+            self.sample()
+
+
+def application_name(pid: int) -> str | None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT application_name FROM pg_stat_activity WHERE pid = %s", [pid])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def cpu_by_group(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {group: round(cpu - before.get(group, 0.0), 2) for group, cpu in sorted(after.items())
+            if cpu - before.get(group, 0.0) >= 0.005}

@@ -129,6 +129,7 @@ def _gunicorn(args, log: Path) -> subprocess.Popen:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(40), "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "false", "DJANGO_DEBUG": "false", "DJANGO_LOG_LEVEL": "WARNING",
         "REDIS_URL": REDIS_DB_URL, "CELERY_BROKER_URL": REDIS_DB_URL, "PYTHONPATH": str(support.ROOT),
+        "PGAPPNAME": "bench-gunicorn",  # its backends, told apart by support.CpuMeter
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
     })
     command = [sys.executable, "-m", "gunicorn", "amo_portal.wsgi:application", "--bind",
@@ -158,9 +159,10 @@ def _wrk(args, url: str, script: Path, duration: int, server: subprocess.Popen |
     process leaves a core idle: about 50 % busy instead of 95-100 %)."""
     command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration}s", "--latency", "--timeout", "10s",
                "-s", str(script), url]
-    meter = _CpuMeter(server) if server else None
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    spent = meter.stop() if meter else None
+    if server is None:
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    else:
+        output, spent = _measured(command, server)
     line = next(row for row in output.splitlines() if row.startswith("WRK_RESULT "))
     raw = json.loads(line.removeprefix("WRK_RESULT "))
     seconds = raw["duration_us"] / 1e6
@@ -168,7 +170,7 @@ def _wrk(args, url: str, script: Path, duration: int, server: subprocess.Popen |
               "p50_ms": round(raw["p50_us"] / 1000, 2), "p90_ms": round(raw["p90_us"] / 1000, 2),
               "p99_ms": round(raw["p99_us"] / 1000, 2), "max_ms": round(raw["max_us"] / 1000, 1),
               "erreurs": raw["errors"], "reponses_non_2xx": raw["status_errors"], "delais_depasses": raw["timeouts"]}
-    if spent and raw["requests"]:
+    if server is not None and raw["requests"]:
         busy = spent.pop("machine_occupee_pct")
         result["temps_processeur_ms_par_requete"] = {part: round(cpu / raw["requests"] * 1000, 3)
                                                      for part, cpu in spent.items()}
@@ -176,79 +178,43 @@ def _wrk(args, url: str, script: Path, duration: int, server: subprocess.Popen |
     return result
 
 
-class _CpuMeter:
-    """CPU seconds spent from now to stop() by gunicorn's processes, by the PostgreSQL backends of
-    the benchmark database (but this process's own), by the finished children of this process (wrk),
-    and the share of the machine's time that was busy. Backends come and go (gunicorn renews a
-    connection older than CONN_MAX_AGE): they are sampled every half second and each counts from
-    its first sample, or from zero when it started after the meter."""
+def _measured(command: list[str], server: subprocess.Popen) -> tuple[str, dict]:
+    """Run wrk while support.CpuMeter samples gunicorn's processes and the PostgreSQL backends of
+    their connections (application_name bench-gunicorn; gunicorn renews a connection older than
+    CONN_MAX_AGE, and a backend that starts during the measure counts whole). wrk's own time comes
+    from this process's children usage; the machine's busy share from /proc/stat."""
+    import resource
 
-    SAMPLE_SECONDS = 0.5
+    from bench import support
 
-    def __init__(self, server: subprocess.Popen) -> None:
-        import resource
-        import threading
-
-        from django.db import connection
-
-        from bench import support
-
-        self.support, self.resource, self.server = support, resource, server
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            self.own_backend = cursor.fetchone()[0]
-        self.marker = f" {DATABASE} ".encode()
-        self.first: dict[int, float] = {}
-        self.last: dict[int, float] = {}
-        self.sample(initial=True)
-        self.start = {"gunicorn": self._gunicorn(), "wrk": self._children(), "machine": self._ticks()}
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _gunicorn(self) -> float:
-        return self.support.cpu_seconds(self.support.group_pids(self.server.pid))
-
-    def _children(self) -> float:
-        usage = self.resource.getrusage(self.resource.RUSAGE_CHILDREN)
+    def children() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         return usage.ru_utime + usage.ru_stime
 
-    @staticmethod
-    def _ticks() -> tuple[int, int]:
-        # /proc/stat's first line: cpu user nice system idle iowait irq softirq steal …
-        ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-        return sum(ticks[:3]) + sum(ticks[5:8]), ticks[3] + ticks[4]
+    meter = support.CpuMeter(worker_pgids={"gunicorn": server.pid}, database=DATABASE)
+    meter.sample()
+    before, wrk_before, ticks_before = meter.groups_now(), children(), _ticks()
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as proc:
+        while proc.poll() is None:
+            meter.maybe_sample()
+            time.sleep(meter.SAMPLE_SECONDS)
+        output = proc.stdout.read()
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, command, output)
+    meter.sample()
+    after = meter.groups_now()
+    busy, idle = (end - start for end, start in zip(_ticks(), ticks_before, strict=True))
+    spent = {part: after.get(group, 0.0) - before.get(group, 0.0)
+             for part, group in (("gunicorn", "gunicorn"), ("postgresql", "sql_gunicorn"))}
+    return output, {**spent, "wrk": children() - wrk_before,
+                    "machine_occupee_pct": round(100 * busy / (busy + idle), 1) if busy + idle else None}
 
-    def sample(self, initial: bool = False) -> None:
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit() or int(entry) == self.own_backend:
-                continue
-            pid = int(entry)
-            stat = self.support.proc_stat(pid)
-            if stat is None or stat[0] != "postgres":
-                continue
-            try:
-                if self.marker not in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    continue
-            except OSError:
-                continue
-            cpu = self.support.cpu_of(stat[1])
-            self.first.setdefault(pid, cpu if initial else 0.0)
-            self.last[pid] = cpu
 
-    def _run(self) -> None:
-        while not self.done.wait(self.SAMPLE_SECONDS):
-            self.sample()
-
-    def stop(self) -> dict:
-        self.done.set()
-        self.thread.join()
-        self.sample()
-        busy, idle = (end - start for end, start in zip(self._ticks(), self.start["machine"], strict=True))
-        return {"gunicorn": self._gunicorn() - self.start["gunicorn"],
-                "postgresql": sum(cpu - self.first[pid] for pid, cpu in self.last.items()),
-                "wrk": self._children() - self.start["wrk"],
-                "machine_occupee_pct": round(100 * busy / (busy + idle), 1) if busy + idle else None}
+def _ticks() -> tuple[int, int]:
+    """The machine's busy and idle ticks so far (/proc/stat's first line: cpu user nice system idle
+    iowait irq softirq steal …)."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(ticks[:3]) + sum(ticks[5:8]), ticks[3] + ticks[4]
 
 
 def _scripts(folder: Path, tokens: list[str], run_id: str) -> tuple[Path, Path, Path]:
