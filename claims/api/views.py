@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from amo_portal.api_input import validated
 from amo_portal.exceptions import DomainError
 from claims.api.serializers import (
     MedicineSerializer,
@@ -63,9 +64,7 @@ class SimulationCreateApi(APIView):
 
     @extend_schema(request=SimulationInputSerializer, responses={200: SimulationOutputSerializer})
     def post(self, request):
-        serializer = SimulationInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return Response(simulation_payload(run_simulation(serializer.validated_data)))
+        return Response(simulation_payload(run_simulation(validated(SimulationInputSerializer, request.data))))
 
 
 def medicine_payload(medicine: Medicine) -> dict:

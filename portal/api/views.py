@@ -19,6 +19,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from amo_portal.api_input import validated
 from amo_portal.exceptions import DomainError
 from claims.services.documents import check_document
 from claims.services.followup import add_claim_documents
@@ -79,7 +80,7 @@ class TokenCreateApi(APIView):
 
     @extend_schema(request=s.TokenInputSerializer, responses={200: s.TokenSerializer})
     def post(self, request):
-        data = s.validated(s.TokenInputSerializer, request.data)
+        data = validated(s.TokenInputSerializer, request.data)
         user = authenticate(request._request, username=data["username"], password=data["password"])
         if user is None or selectors.insured_of(user=user) is None:
             raise DomainError(MSG_BAD_CREDENTIALS, code="identifiants_invalides")
@@ -100,7 +101,7 @@ class MeApi(InsuredApi):
         current = {name: getattr(insured, name) for name in accounts.CONTACT_FIELDS}
         body = request.data
         merged = {name: body.get(name, value) for name, value in current.items()} if hasattr(body, "get") else body
-        data = s.validated(s.ContactInputSerializer, merged)
+        data = validated(s.ContactInputSerializer, merged)
         accounts.update_contact_details(insured=insured, **{name: data.get(name, "")
                                                             for name in accounts.CONTACT_FIELDS})
         return Response(payloads.me(selectors.insured_of(user=request.user)))
@@ -112,7 +113,7 @@ class RibChangeApi(InsuredApi):
     @extend_schema(request=s.RibChangeInputSerializer, responses={201: s.RibChangeSerializer})
     def post(self, request):
         insured = self.insured(request)
-        data = s.validated(s.RibChangeInputSerializer, request.data)
+        data = validated(s.RibChangeInputSerializer, request.data)
         change = accounts.change_rib(insured=insured, new_rib=data["rib"], password=data["password"],
                                      by=request.user)
         return Response({"rib_last_digits": f"…{change.new_rib[-4:]}", "changed_at": change.created_at},
@@ -132,7 +133,7 @@ class RightsApi(InsuredApi):
 
     @extend_schema(parameters=[s.RightsQuerySerializer], responses={200: s.RightsSerializer(many=True)})
     def get(self, request):
-        on = s.validated(s.RightsQuerySerializer, request.query_params).get("date") or timezone.localdate()
+        on = validated(s.RightsQuerySerializer, request.query_params).get("date") or timezone.localdate()
         rows = selectors.family_rights(insured=self.insured(request), on=on)
         return Response([payloads.rights(row) for row in rows])
 
@@ -144,7 +145,7 @@ class ClaimListCreateApi(InsuredApi, GenericAPIView):
 
     @extend_schema(parameters=[s.ClaimFilterSerializer], responses={200: s.ClaimSummarySerializer(many=True)})
     def get(self, request):
-        query = s.validated(s.ClaimFilterSerializer, request.query_params)
+        query = validated(s.ClaimFilterSerializer, request.query_params)
         claims = selectors.filter_claims(selectors.own_claims(user=request.user, insured=self.insured(request)),
                                          **query)
         page = self.paginate_queryset(claims)
@@ -158,7 +159,7 @@ class ClaimListCreateApi(InsuredApi, GenericAPIView):
         key = request.headers.get("Idempotency-Key")
         if key is not None and not (1 <= len(key) <= s.IDEMPOTENCY_KEY_MAX and key.isprintable()):
             raise DomainError(MSG_BAD_KEY, code="donnees_invalides", extra={"champs": {"Idempotency-Key": MSG_BAD_KEY}})
-        data = s.validated(s.ClaimInputSerializer, request.data)
+        data = validated(s.ClaimInputSerializer, request.data)
         started = timezone.now()
         typed = claim_input(data)
         claim = file_claim_online(user=request.user, insured=insured, data=typed, idempotency_key=key)
@@ -200,7 +201,7 @@ class ClaimDocumentCreateApi(InsuredApi):
     def post(self, request, pk: int):
         claim = self.claim(request, pk)
         files = request.FILES.getlist("files") if hasattr(request.FILES, "getlist") else []
-        data = s.validated(s.DocumentUploadSerializer, {"kind": request.data.get("kind", "autre"), "files": files})
+        data = validated(s.DocumentUploadSerializer, {"kind": request.data.get("kind", "autre"), "files": files})
         try:
             documents = [(data["kind"], check_document(f)) for f in data["files"]]
         except DjangoValidationError as exc:
@@ -246,7 +247,7 @@ class RightsAttestationApi(InsuredApi):
 
     @extend_schema(parameters=[s.RightsQuerySerializer], responses={(200, "application/pdf"): PDF})
     def get(self, request):
-        on = s.validated(s.RightsQuerySerializer, request.query_params).get("date") or timezone.localdate()
+        on = validated(s.RightsQuerySerializer, request.query_params).get("date") or timezone.localdate()
         insured = self.insured(request)
         rows = selectors.family_rights(insured=insured, on=on)
         return pdf_response(statements.rights_attestation_pdf(insured=insured, rights=rows, on=on),

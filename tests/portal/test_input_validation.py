@@ -1,10 +1,11 @@
-"""The API's input serializers are reused per thread (portal.api.serializers.validated): the answers
+"""The API's input serializers are reused per thread (amo_portal.api_input.validated): the answers
 must be those of a fresh serializer, whatever was checked before on the same thread or another."""
 import threading
 
 import pytest
 from rest_framework.exceptions import ValidationError
 
+from amo_portal.api_input import validated
 from portal.api import serializers as s
 from tests.portal.conftest import claim_payload
 
@@ -27,7 +28,7 @@ def fresh(serializer_class, data):
 
 def reused(serializer_class, data):
     try:
-        return s.validated(serializer_class, data)
+        return validated(serializer_class, data)
     except ValidationError as exc:
         return exc.detail
 
@@ -35,7 +36,7 @@ def reused(serializer_class, data):
 @pytest.mark.parametrize("payload", BAD_PAYLOADS)
 def test_a_reused_serializer_names_the_same_fields_with_the_same_messages(payload):
     # given: the reused serializer has just checked a good claim
-    assert s.validated(s.ClaimInputSerializer, claim_payload())["lines"][0]["cotation"] == "Cs"
+    assert validated(s.ClaimInputSerializer, claim_payload())["lines"][0]["cotation"] == "Cs"
     # when / then
     assert reused(s.ClaimInputSerializer, payload) == fresh(s.ClaimInputSerializer, payload)
 
@@ -43,9 +44,9 @@ def test_a_reused_serializer_names_the_same_fields_with_the_same_messages(payloa
 def test_after_an_error_the_next_check_sees_only_its_own_data():
     # given
     with pytest.raises(ValidationError):
-        s.validated(s.ClaimInputSerializer, BAD_PAYLOADS[4])
+        validated(s.ClaimInputSerializer, BAD_PAYLOADS[4])
     # when
-    data = s.validated(s.ClaimInputSerializer, claim_payload(care_sheet_number="FS-9"))
+    data = validated(s.ClaimInputSerializer, claim_payload(care_sheet_number="FS-9"))
     # then
     assert data == fresh(s.ClaimInputSerializer, claim_payload(care_sheet_number="FS-9"))
     assert [line["kind"] for line in data["lines"]] == ["acte", "acte"]
