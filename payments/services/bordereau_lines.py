@@ -41,8 +41,7 @@ def take_chunk(bordereau: Bordereau, limit: int) -> tuple[int, int, int]:
         held = add_claims(bordereau, list(Claim.objects.filter(pk__in=others).order_by("pk")
                                           .values_list(*PAYABLE_FIELDS)))
     if written:
-        if HeldClaim.objects.filter(mutuelle_id=bordereau.mutuelle_id, fund_id=bordereau.fund_id).exists():
-            HeldClaim.objects.filter(claim_id__in=written).delete()
+        release_held(bordereau, written)
         enter_bordereau(bordereau, ClaimStatus.LIQUIDATED, written)
     return examined, last_id, held
 
@@ -99,6 +98,13 @@ def copy_plain_claims(bordereau: Bordereau, limit: int) -> tuple[int, int, list[
         })
         examined, last_id, written, others = cursor.fetchone()
     return examined, last_id or 0, written, others
+
+
+def release_held(bordereau: Bordereau, claim_ids: list[int]) -> None:
+    """Claims just examined leave the pair's held-out list (they are in the bordereau now, or held
+    again by the caller). The pair usually has none held: checked first, that costs no DELETE."""
+    if HeldClaim.objects.filter(mutuelle_id=bordereau.mutuelle_id, fund_id=bordereau.fund_id).exists():
+        HeldClaim.objects.filter(claim_id__in=claim_ids).delete()
 
 
 def enter_bordereau(bordereau: Bordereau, from_status: str, claim_ids: list[int]) -> None:
@@ -182,8 +188,7 @@ def add_claims(bordereau: Bordereau, rows: list[tuple]) -> int:
     copy_rows(BordereauLine, LINE_COLUMNS, lines)
     for from_status, claim_ids in moving.items():
         enter_bordereau(bordereau, from_status, claim_ids)
-    if HeldClaim.objects.filter(mutuelle_id=bordereau.mutuelle_id, fund_id=bordereau.fund_id).exists():
-        HeldClaim.objects.filter(claim_id__in=ids).delete()
+    release_held(bordereau, ids)
     HeldClaim.objects.bulk_create(held)
     return len(held)
 
