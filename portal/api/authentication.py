@@ -29,10 +29,11 @@ _TABLES = (("u", User), ("i", Insured), ("m", Mutuelle), ("f", AMOFund))
 
 
 @cache
-def _token_query(vendor: str) -> tuple[str, list[tuple]]:
+def _token_query(vendor: str) -> tuple[str, tuple, list[tuple]]:
     """The SELECT of a token's account, insured person, mutuelle and organisme (all their columns,
-    after the token's creation time), and for each model: its field names and, by column, the
-    converters the ORM would apply to the value read (SQLite's dates and decimals, JSON)."""
+    after the token's creation time); the converters the ORM would apply to that time; and for each
+    model, its field names and, by column, the converters of the value read (SQLite's dates and
+    decimals, JSON)."""
     q = connection.ops.quote_name
     columns, models = [], []
     for alias, model in _TABLES:
@@ -57,12 +58,13 @@ def _token_query(vendor: str) -> tuple[str, list[tuple]]:
         f"i.{q(insured.get_field('fund').column)} "
         f"WHERE t.{q('key')} = %s"
     )
-    return sql, models
+    created = Token._meta.get_field("created").get_col("t")
+    return sql, (created, connection.ops.get_db_converters(created)), models
 
 
 def token_account(key: str) -> tuple[User, Token] | None:
     """The account of an API token, its insured person (or None) joined in the account's cache."""
-    sql, models = _token_query(connection.vendor)
+    sql, (created_col, created_converters), models = _token_query(connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(sql, [key])
         row = cursor.fetchone()
@@ -83,9 +85,9 @@ def token_account(key: str) -> tuple[User, Token] | None:
     if insured is not None:
         insured._state.fields_cache.update(user=user, mutuelle=mutuelle, fund=fund)
     user._state.fields_cache["insured"] = insured
-    created, col = row[0], Token._meta.get_field("created").get_col("t")
-    for convert in connection.ops.get_db_converters(col):
-        created = convert(created, col, connection)
+    created = row[0]
+    for convert in created_converters:
+        created = convert(created, created_col, connection)
     token = Token.from_db(db, ["key", "user_id", "created"], [key, user.pk, created])
     token._state.fields_cache["user"] = user
     return user, token
