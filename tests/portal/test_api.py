@@ -192,18 +192,6 @@ def test_claim_for_another_familys_dependant_is_refused(api, stranger):
     assert not Claim.objects.filter(dependent=foreign).exists()
 
 
-def test_same_idempotency_key_and_body_return_the_same_claim(api, member):
-    # given
-    headers = {"HTTP_IDEMPOTENCY_KEY": "app-3f1c2a"}
-    # when
-    first = api.post("/api/v1/dossiers/", claim_payload(), format="json", **headers)
-    second = api.post("/api/v1/dossiers/", claim_payload(), format="json", **headers)
-    # then
-    assert first.status_code == second.status_code == 201
-    assert first.json()["id"] == second.json()["id"]
-    assert Claim.objects.filter(insured=member).count() == 1
-
-
 def test_same_idempotency_key_with_another_body_is_a_conflict(api, member):
     # given
     headers = {"HTTP_IDEMPOTENCY_KEY": "app-3f1c2b"}

@@ -153,6 +153,7 @@ def test_replaying_a_key_answers_the_first_claim_without_writing_anything(api, m
     assert first.status_code == second.status_code == 201
     assert second.json()["id"] == first.json()["id"]
     assert second.json()["number"] == first.json()["number"]
+    assert Claim.objects.filter(insured=member).count() == 1
     claim = Claim.objects.get(insured=member)
     assert claim.status_changes.count() == 1
     assert claim.lines.count() == 2
