@@ -25,7 +25,6 @@ app.conf.task_queues = tuple(Queue(name, Exchange(name), routing_key=name) for n
 app.conf.task_routes = {"claims.tasks.notify_status_change_task": {"queue": NOTIFICATIONS_QUEUE}}
 
 
-
 @worker_process_init.connect
 def _freeze_startup_objects(**_kwargs) -> None:
     """A pool process starts: what it loaded lives as long as it does, out of the collector's sight
