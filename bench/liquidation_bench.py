@@ -114,12 +114,6 @@ def _scalar(sql: str):
         return cursor.fetchone()[0]
 
 
-def backend_pids() -> list[int]:
-    """PostgreSQL server processes serving the benchmark database (other than this one)."""
-    return [row[0] for row in _rows("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                                    "AND pid <> pg_backend_pid()")]
-
-
 def sql_floor() -> tuple[float, int, float]:
     """Time the one-statement UPDATE, keep its results aside, then reset the columns."""
     from django.db import connection, transaction
@@ -145,30 +139,29 @@ def sql_floor() -> tuple[float, int, float]:
 def celery_run(database: str, *, concurrency: int, sweeps: int, chunk: int | None, log: Path) -> tuple[float, float]:
     """Queue the sweeps, wait until no claim is left "déposé"; returns (seconds, CPU seconds used
     meanwhile by the worker's processes and the PostgreSQL processes serving them)."""
-    from bench.support import celery_app, group_pids, start_worker, stop_process_group
+    from bench.support import CpuMeter, celery_app, start_worker, stop_process_group
 
     worker = start_worker(database, concurrency=concurrency, log_path=log)
     try:
         app = celery_app()
         kwargs = {"chunk": chunk} if chunk else {}
-        workers, backends = group_pids(worker.pid), backend_pids()
-        cpu_before = cpu_seconds(workers) + cpu_seconds(backends)
         # A sweep's database connection closes with its task, taking its CPU count along: the
-        # backends are read while they run, and each one's last reading counts.
-        seen: dict[int, float] = {pid: cpu_seconds([pid]) for pid in backends}
+        # meter reads the backends while they run, and each one's last reading counts.
+        meter = CpuMeter(worker_pgids={"worker": worker.pid}, database=database)
+        meter.sample()
+        before = meter.groups_now()
         started = time.perf_counter()
         for _ in range(sweeps):
             app.send_task("claims.tasks.sweep_submitted_claims_task", kwargs=kwargs)
         while _scalar("SELECT EXISTS (SELECT 1 FROM claims_claim WHERE status = 'depose')"):
             if worker.poll() is not None:
                 raise SystemExit(f"le worker s'est arrêté pendant la mesure (voir {log})")
-            for pid in backend_pids():
-                seen[pid] = max(seen.get(pid, 0.0), cpu_seconds([pid]))
+            meter.maybe_sample()
             time.sleep(0.05)
         elapsed = time.perf_counter() - started
-        for pid in backend_pids():
-            seen[pid] = max(seen.get(pid, 0.0), cpu_seconds([pid]))
-        cpu = cpu_seconds(group_pids(worker.pid)) + sum(seen.values()) - cpu_before
+        meter.sample()
+        after = meter.groups_now()
+        cpu = sum(after.get(group, 0.0) - before.get(group, 0.0) for group in ("worker", "sql_worker"))
         return elapsed, cpu
     finally:
         stop_process_group(worker)

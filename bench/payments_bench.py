@@ -198,11 +198,7 @@ def _start_workers(args: argparse.Namespace, log: Path) -> dict:
     from bench import support
 
     def start(name: str, **kwargs):
-        os.environ["PGAPPNAME"] = f"bench-{name}"  # the worker's connections, told apart by CpuMeter
-        try:
-            return support.start_worker(args.database, log_path=log, **kwargs)
-        finally:
-            del os.environ["PGAPPNAME"]
+        return support.start_worker(args.database, log_path=log, meter_name=name, **kwargs)
 
     if args.emails == "same":
         return {"worker": start("worker", concurrency=args.concurrency)}

@@ -100,9 +100,10 @@ def analyze() -> None:
 
 
 def start_worker(name: str, *, concurrency: int = 2, log_path: Path | None = None,
-                 queues: Sequence[str] = (), flush: bool = True) -> subprocess.Popen:
+                 queues: Sequence[str] = (), flush: bool = True, meter_name: str = "worker") -> subprocess.Popen:
     """`celery worker -P prefork` on the benchmark database and Redis db, in its own process group;
-    on the given queues only (-Q), else on all of them. `flush=False` for a second worker."""
+    on the given queues only (-Q), else on all of them. `flush=False` for a second worker. Its
+    database connections are named bench-<meter_name>: CpuMeter counts them as "sql_<meter_name>"."""
     import redis
 
     client = redis.Redis.from_url(redis_url())
@@ -116,6 +117,7 @@ def start_worker(name: str, *, concurrency: int = 2, log_path: Path | None = Non
         "REDIS_URL": redis_url(), "CELERY_BROKER_URL": redis_url(), "DJANGO_DEBUG": "false",
         "DJANGO_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        "PGAPPNAME": f"bench-{meter_name}",
     })
     output = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     hostname = f"bench-{os.getpid()}{'-' + '-'.join(queues) if queues else ''}@{socket.gethostname()}"
