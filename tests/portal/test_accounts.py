@@ -54,6 +54,17 @@ def test_sign_up_with_data_that_match_nobody_is_refused_without_saying_which(cli
     assert not get_user_model().objects.filter(email="nadia.person@example.ma").exists()
 
 
+def test_sign_up_with_arabic_keyboard_digits_finds_the_person_in_the_registry(client, registry_person):
+    # when: the registration and CNIE numbers typed with Arabic-Indic digits
+    arabic = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+    response = client.post("/inscription/", signup_data(registration_number="cn123456789".translate(arabic),
+                                                        cnie="bk 123456".translate(arabic)))
+    # then
+    assert response.status_code == 302
+    registry_person.refresh_from_db()
+    assert registry_person.user.email == "nadia.person@example.ma"
+
+
 def test_sign_up_keeps_what_was_typed_and_names_the_field_to_fix(client, registry_person):
     # when
     response = client.post("/inscription/", signup_data(password2="autre-chose-2026"))

@@ -1,13 +1,11 @@
 """Digits typed on an Arabic keyboard (٠١٢…, ۰۱۲…) are taken as 0-9 where insured persons type an
 identifier, on the pages and through the API; what is stored is 0-9 only."""
-from datetime import date
-
 import pytest
 
 from beneficiaries.models import RibChange
 from beneficiaries.validators import ascii_digits
 from claims.models import Claim
-from tests.factories.beneficiaries import InsuredFactory, valid_rib
+from tests.factories.beneficiaries import valid_rib
 from tests.factories.mutuelles import PASSWORD
 from tests.portal.conftest import claim_payload
 
@@ -74,18 +72,3 @@ def test_phone_in_arabic_digits_is_accepted_on_the_api(api, member):
     assert response.status_code == 200
     member.refresh_from_db()
     assert member.phone == "+212 612-345678"
-
-
-def test_sign_up_with_arabic_digits_finds_the_person_in_the_registry(client, mgpap):
-    # given
-    person = InsuredFactory(mutuelle=mgpap, registration_number="CN123456789", cnie="BK123456",
-                            birth_date=date(1979, 8, 30), email="")
-    password = "Tisane-de-Menthe-2026"
-    # when
-    response = client.post("/inscription/", {
-        "registration_number": arabic("cn123456789"), "cnie": arabic("bk 123456"), "birth_date": "1979-08-30",
-        "email": "nadia@example.ma", "password1": password, "password2": password})
-    # then
-    assert response.status_code == 302
-    person.refresh_from_db()
-    assert person.user is not None
