@@ -54,6 +54,10 @@ class Claim(TimeStampedModel):
     total_amo = money_field(verbose_name="part AMO", null=True, blank=True)
     total_complementary = money_field(verbose_name="part complémentaire", null=True, blank=True)
     total_patient = money_field(verbose_name="reste à charge", null=True, blank=True)
+    #: What the bank confirmed paid of each share, over every bordereau the claim was in: kept by
+    #: the settlement of bank returns (payments), read by claims.payable.still_due.
+    amo_settled = money_field(verbose_name="part AMO versée", default=0)
+    complementary_settled = money_field(verbose_name="part complémentaire versée", default=0)
 
     rejection_code = models.CharField("motif de rejet (code)", max_length=40, blank=True)
     rejection_message = models.CharField("motif de rejet", max_length=400, blank=True)
@@ -89,6 +93,13 @@ class Claim(TimeStampedModel):
                 condition=Q(total_amo__isnull=True) | Q(total_complementary__isnull=True)
                 | Q(total_amo__gte=0, total_complementary__gte=0,
                     total_paid__gte=F("total_amo") + F("total_complementary")),
+            ),
+            # never more confirmed paid than liquidated, per payer (payments: "paid once")
+            models.CheckConstraint(
+                name="claim_settled_within_liquidated",
+                condition=Q(amo_settled__gte=0, complementary_settled__gte=0)
+                & (Q(amo_settled=0) | Q(amo_settled__lte=F("total_amo")))
+                & (Q(complementary_settled=0) | Q(complementary_settled__lte=F("total_complementary"))),
             ),
             # unique numbers without the pattern index Django adds to unique=True text fields
             models.UniqueConstraint(name="claim_unique_number", fields=["number"]),

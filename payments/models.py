@@ -5,7 +5,8 @@ from django.db.models import F, Q
 
 from amo_portal.models import TimeStampedModel
 from amo_portal.money import money_field
-from claims.models import Claim
+from claims.models import Claim, ClaimStatus
+from claims.payable import PAYABLE_STATUSES
 from mutuelles.models import AMOFund, Mutuelle
 
 USER = settings.AUTH_USER_MODEL
@@ -141,6 +142,11 @@ class BordereauLine(models.Model):
     amo = money_field(verbose_name="part AMO")
     complementary = money_field(verbose_name="part complémentaire")
     state = models.CharField("état", max_length=12, choices=LineState.choices, default=LineState.PENDING)
+    #: The claim's status when it entered the bordereau: a withdrawn line gives the claim back to it
+    #: (a claim the bank refused before goes back to "virement rejeté", never to a fresh "liquidé").
+    entered_from = models.CharField("statut du dossier à l'inscription", max_length=20,
+                                    choices=[(s, ClaimStatus(s).label) for s in PAYABLE_STATUSES],
+                                    default=ClaimStatus.LIQUIDATED)
     #: What the bank confirmed for each payer's transfer (a rejected transfer pays nothing).
     amo_paid = money_field(verbose_name="part AMO versée", default=0)
     complementary_paid = money_field(verbose_name="part complémentaire versée", default=0)
@@ -168,6 +174,8 @@ class BordereauLine(models.Model):
             models.UniqueConstraint(name="bordereauline_paid_once_per_claim", fields=["claim"],
                                     condition=Q(state="paye")),
             models.CheckConstraint(name="bordereauline_state_known", condition=Q(state__in=LineState.values)),
+            models.CheckConstraint(name="bordereauline_entered_from_payable",
+                                   condition=Q(entered_from__in=PAYABLE_STATUSES)),
             models.CheckConstraint(name="bordereauline_amounts_positive",
                                    condition=Q(amo__gte=0, complementary__gte=0)
                                    & (Q(amo__gt=0) | Q(complementary__gt=0))),
@@ -298,3 +306,23 @@ class BankReturnLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id}-{self.payer} : {'exécuté' if self.accepted else 'rejeté'}"
+
+
+class BordereauStatusChange(models.Model):
+    """Audit row: every status change of a bordereau (payments.workflow), with who, when, from, to and why."""
+
+    bordereau = models.ForeignKey(Bordereau, verbose_name="bordereau", related_name="status_changes",
+                                  on_delete=models.CASCADE)
+    from_status = models.CharField("de", max_length=20, choices=BordereauStatus.choices, blank=True)
+    to_status = models.CharField("vers", max_length=20, choices=BordereauStatus.choices)
+    changed_by = models.ForeignKey(USER, verbose_name="par", related_name="+", on_delete=models.PROTECT)
+    changed_at = models.DateTimeField("le", auto_now_add=True)
+    reason = models.CharField("motif", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "changement de statut du bordereau"
+        verbose_name_plural = "historique du bordereau"
+        ordering = ["bordereau", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.bordereau_id} : {self.from_status or '—'} → {self.to_status}"

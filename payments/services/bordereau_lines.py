@@ -2,11 +2,11 @@
 written, the claims moved to "dans un bordereau", and the claims that cannot be paid held out.
 
 A claim whose transfer the bank rejected comes back once its insured person's RIB differs from the
-RIB the bank refused; it then owes only what the bank has not paid yet (a rejected AMO transfer
-next to a paid complementary one is paid again on its AMO share only).
+RIB the bank refused. Every line carries what the claim still owes (claims.payable.still_due: the
+liquidated shares minus what the bank confirmed paid over all bordereaux), so a rejected AMO transfer
+next to a paid complementary one is paid again on its AMO share only, whatever happened in between.
 """
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -17,6 +17,7 @@ from amo_portal.money import ZERO
 from beneficiaries.models import Dependent, Insured
 from beneficiaries.validators import normalise_rib, validate_rib
 from claims.models import Claim, ClaimStatus
+from claims.payable import DUE_SQL, PAYABLE_STATUSES, still_due
 from claims.workflow import transition_ids
 from payments.lock_objects import lock_payable_claims
 from payments.models import Bordereau, BordereauLine, HeldClaim, LineState
@@ -49,10 +50,10 @@ def take_chunk(bordereau: Bordereau, limit: int) -> tuple[int, int, int]:
 #: One statement per chunk: lock the next payable claims of the pair (the rule of
 #: lock_objects.lock_payable_claims: in id order, not already held out by this bordereau, skipping
 #: those another transaction holds), write the lines of the plain ones, and say which were
-#: written. A plain claim is liquidated (never paid before, so it owes its shares whole), has a
-#: number, and its insured person's RIB is stored as 24 digits that pass the key check
-#: (validate_rib), with something to pay: exactly the claims for which add_claims writes a line
-#: with these values. Every other claim is returned for add_claims.
+#: written. A plain claim is liquidated (no refused RIB to compare), has a number, and its insured
+#: person's RIB is stored as 24 digits that pass the key check (validate_rib), with something still
+#: due (claims.payable.DUE_SQL): exactly the claims for which add_claims writes a line with these
+#: values (tests/payments/test_sql_parity.py). Every other claim is returned for add_claims.
 PLAIN_CLAIMS_SQL = """
 WITH chunk AS MATERIALIZED (
     SELECT c.id, c.status FROM {claim} c
@@ -63,19 +64,18 @@ WITH chunk AS MATERIALIZED (
     FOR NO KEY UPDATE OF c SKIP LOCKED
 ), written AS (
     INSERT INTO {line} (bordereau_id, claim_id, reference, claim_number, payee_name, patient_name, rib, amo,
-                        complementary, state, amo_paid, complementary_paid, bank_reason_code, bank_reason,
-                        withdrawn_reason)
+                        complementary, state, entered_from, amo_paid, complementary_paid, bank_reason_code,
+                        bank_reason, withdrawn_reason)
     SELECT %(bordereau)s, c.id, c.number || %(suffix)s, c.number, i.first_name || ' ' || i.last_name,
            COALESCE(d.first_name || ' ' || d.last_name, i.first_name || ' ' || i.last_name), i.rib,
-           COALESCE(c.total_amo, 0), COALESCE(c.total_complementary, 0), %(pending)s, 0, 0, '', '', ''
+           {due_amo}, {due_complementary}, %(pending)s, k.status, 0, 0, '', '', ''
     FROM chunk k
     JOIN {claim} c ON c.id = k.id
     JOIN {insured} i ON i.id = c.insured_id
     LEFT JOIN {dependent} d ON d.id = c.dependent_id
     WHERE k.status = %(liquidated)s AND c.number IS NOT NULL
       AND i.rib ~ '^[0-9]{{24}}$' AND i.rib::numeric %% 97 = 0
-      AND COALESCE(c.total_amo, 0) >= 0 AND COALESCE(c.total_complementary, 0) >= 0
-      AND COALESCE(c.total_amo, 0) + COALESCE(c.total_complementary, 0) > 0
+      AND {due_amo} + {due_complementary} > 0
     RETURNING claim_id
 )
 SELECT count(*), max(k.id),
@@ -89,7 +89,8 @@ def copy_plain_claims(bordereau: Bordereau, limit: int) -> tuple[int, int, list[
     """Run PLAIN_CLAIMS_SQL; returns (claims locked, last id, ids written, ids left for add_claims)."""
     sql = PLAIN_CLAIMS_SQL.format(claim=Claim._meta.db_table, line=BordereauLine._meta.db_table,
                                   insured=Insured._meta.db_table, dependent=Dependent._meta.db_table,
-                                  held=HeldClaim._meta.db_table)
+                                  held=HeldClaim._meta.db_table, due_amo=DUE_SQL["amo"].format(c="c"),
+                                  due_complementary=DUE_SQL["complementary"].format(c="c"))
     with connection.cursor() as cursor:
         cursor.execute(sql, {
             "mutuelle": bordereau.mutuelle_id, "fund": bordereau.fund_id, "limit": limit,
@@ -113,30 +114,14 @@ def enter_bordereau(bordereau: Bordereau, from_status: str, claim_ids: list[int]
                    reason_code="bordereau", reason=REASON_IN_BATCH.format(number=bordereau.number))
 
 
-@dataclass(frozen=True)
-class PaymentHistory:
-    """What earlier bordereaux paid of a claim whose transfer was rejected, and the RIB refused."""
-
-    amo_paid: Decimal = ZERO
-    complementary_paid: Decimal = ZERO
-    refused_rib: str = ""
+def refused_ribs(claim_ids: Iterable[int]) -> dict[int, str]:
+    """The RIB the bank last refused for each claim (claims whose transfer was rejected)."""
+    rows = (BordereauLine.objects.filter(claim_id__in=list(claim_ids), state=LineState.BANK_REJECTED)
+            .order_by("claim_id", "pk").values_list("claim_id", "rib"))
+    return dict(rows)  # the last rejected line of each claim wins
 
 
-def payment_history(claim_ids: Iterable[int]) -> dict[int, PaymentHistory]:
-    rows = (BordereauLine.objects.filter(claim_id__in=list(claim_ids)).order_by("claim_id", "pk")
-            .values_list("claim_id", "state", "amo_paid", "complementary_paid", "rib"))
-    history: dict[int, PaymentHistory] = {}
-    for claim_id, state, amo_paid, complementary_paid, rib in rows:
-        h = history.get(claim_id, PaymentHistory())
-        history[claim_id] = PaymentHistory(
-            amo_paid=h.amo_paid + amo_paid,
-            complementary_paid=h.complementary_paid + complementary_paid,
-            refused_rib=rib if state == LineState.BANK_REJECTED else h.refused_rib,
-        )
-    return history
-
-
-def hold_reason(*, status: str, rib: str, history: PaymentHistory, due: Decimal) -> str | None:
+def hold_reason(*, status: str, rib: str, refused_rib: str, due: Decimal) -> str | None:
     """Why the claim cannot be paid now (a HeldClaim reason code), or None."""
     if not rib:
         return HeldClaim.Reason.NO_RIB
@@ -144,7 +129,7 @@ def hold_reason(*, status: str, rib: str, history: PaymentHistory, due: Decimal)
         validate_rib(rib)
     except ValidationError:
         return HeldClaim.Reason.INVALID_RIB
-    if status == ClaimStatus.PAYMENT_REJECTED and rib == history.refused_rib:
+    if status == ClaimStatus.PAYMENT_REJECTED and rib == refused_rib:
         return HeldClaim.Reason.RIB_UNCHANGED
     if due <= ZERO:
         return HeldClaim.Reason.NOTHING_DUE
@@ -152,13 +137,13 @@ def hold_reason(*, status: str, rib: str, history: PaymentHistory, due: Decimal)
 
 
 #: What the builder reads of each locked claim (plain values: thousands per chunk).
-PAYABLE_FIELDS = ("pk", "status", "number", "total_amo", "total_complementary", "mutuelle_id", "fund_id",
-                  "insured__rib", "insured__first_name", "insured__last_name", "dependent__first_name",
-                  "dependent__last_name")
+PAYABLE_FIELDS = ("pk", "status", "number", "total_amo", "total_complementary", "amo_settled",
+                  "complementary_settled", "mutuelle_id", "fund_id", "insured__rib", "insured__first_name",
+                  "insured__last_name", "dependent__first_name", "dependent__last_name")
 #: Columns of a new line, in the order of the tuples add_claims writes.
 LINE_COLUMNS = ("bordereau_id", "claim_id", "reference", "claim_number", "payee_name", "patient_name",
-                "rib", "amo", "complementary", "state", "amo_paid", "complementary_paid", "bank_reason_code",
-                "bank_reason", "withdrawn_reason")
+                "rib", "amo", "complementary", "state", "entered_from", "amo_paid", "complementary_paid",
+                "bank_reason_code", "bank_reason", "withdrawn_reason")
 
 
 def add_claims(bordereau: Bordereau, rows: list[tuple]) -> int:
@@ -166,24 +151,23 @@ def add_claims(bordereau: Bordereau, rows: list[tuple]) -> int:
     how many were held. Every rule in Python: the general path (SQLite, and the claims that
     copy_plain_claims leaves); lines are copied and claims moved with set-based statements."""
     ids = [row[0] for row in rows]
-    # Only a claim whose transfer was rejected can have been paid in part (a claim given back by
-    # a rejected or split bordereau was paid nothing): the others need no history.
-    history = payment_history([row[0] for row in rows if row[1] == ClaimStatus.PAYMENT_REJECTED])
-    lines, held, moving = [], [], {ClaimStatus.LIQUIDATED: [], ClaimStatus.PAYMENT_REJECTED: []}
-    for pk, status, number, amo, complementary, mutuelle_id, fund_id, rib, first, last, \
-            dep_first, dep_last in rows:
-        past = history.get(pk) or PaymentHistory()
+    # Only a claim whose transfer was rejected has a refused RIB to compare with.
+    refused = refused_ribs([row[0] for row in rows if row[1] == ClaimStatus.PAYMENT_REJECTED])
+    lines, held, moving = [], [], {status: [] for status in PAYABLE_STATUSES}
+    for pk, status, number, amo, complementary, amo_settled, complementary_settled, mutuelle_id, fund_id, rib, \
+            first, last, dep_first, dep_last in rows:
         rib = normalise_rib(rib)
-        due_amo, due_complementary = (amo or ZERO) - past.amo_paid, (complementary or ZERO) - past.complementary_paid
-        code = hold_reason(status=status, rib=rib, history=past, due=due_amo + due_complementary)
+        due = still_due(total_amo=amo, total_complementary=complementary, amo_settled=amo_settled,
+                        complementary_settled=complementary_settled)
+        code = hold_reason(status=status, rib=rib, refused_rib=refused.get(pk, ""), due=due.total)
         if code is not None:
             held.append(HeldClaim(claim_id=pk, mutuelle_id=mutuelle_id, fund_id=fund_id, reason_code=code,
                                   reason=HeldClaim.Reason(code).label, last_bordereau=bordereau))
             continue
         payee = f"{first} {last}"
         lines.append((bordereau.pk, pk, payment_reference(number, bordereau.pk), number, payee,
-                      f"{dep_first} {dep_last}" if dep_last is not None else payee, rib, due_amo, due_complementary,
-                      LineState.PENDING, ZERO, ZERO, "", "", ""))
+                      f"{dep_first} {dep_last}" if dep_last is not None else payee, rib, due.amo, due.complementary,
+                      LineState.PENDING, status, ZERO, ZERO, "", "", ""))
         moving[status].append(pk)
     copy_rows(BordereauLine, LINE_COLUMNS, lines)
     for from_status, claim_ids in moving.items():

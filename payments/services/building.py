@@ -17,6 +17,7 @@ from payments.exceptions import NothingToPay
 from payments.lock_objects import close_bordereau_for_building, share_bordereau_for_building
 from payments.models import Bordereau, BordereauStatus, LineState
 from payments.services.bordereau_lines import take_chunk
+from payments.workflow import record_creation, transition_bordereau
 
 #: Claims locked and written per transaction: the fixed costs of a chunk (statements, commit)
 #: spread over many claims; a 20,000-claim chunk commits in about a second.
@@ -50,6 +51,7 @@ def start_bordereau(*, mutuelle: Mutuelle, fund: AMOFund, by) -> Bordereau:
             ).count()
             bordereau.progress_at = timezone.now()
             bordereau.save(update_fields=["number", "progress_step", "progress_total", "progress_at"])
+            record_creation(bordereau=bordereau, by=by)
     except IntegrityError:  # another request opened it between our read and our insert
         return Bordereau.objects.get(mutuelle=mutuelle, fund=fund, status=BordereauStatus.BUILDING)
     return bordereau
@@ -109,10 +111,11 @@ def close_bordereau(*, bordereau_id: int, limit: int = CHUNK) -> None:
         bordereau.total_complementary = totals["complementary"]
         bordereau.period_start = timezone.localdate(period["start"]) if period["start"] else None
         bordereau.period_end = timezone.localdate(period["end"]) if period["end"] else None
-        bordereau.status = BordereauStatus.BUILT
         bordereau.built_at = timezone.now()
         bordereau.progress_step = ""
-        bordereau.save()
+        transition_bordereau(bordereau=bordereau, to=BordereauStatus.BUILT, by=bordereau.built_by_id,
+                             extra_fields=["line_count", "total_amo", "total_complementary", "period_start",
+                                           "period_end", "built_at", "progress_step"])
 
 
 def payer_pairs_with_payable_claims() -> list[tuple[int, int]]:

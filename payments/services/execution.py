@@ -28,6 +28,7 @@ from payments.models import Bordereau, BordereauStatus, LineState, Payer, Transf
 from payments.pain001 import write_pain001
 from payments.services.progress import end_progress, record_job_error, start_progress
 from payments.transfer_file import OrderHeader, Section, SectionHead, Transfer, stream_transfer_order
+from payments.workflow import transition_bordereau
 
 STEP_EXECUTING = "émission de l'ordre de virement"
 MSG_NO_ACCOUNT = ("Le compte payeur (IBAN) {whose} n'est pas renseigné ou invalide : renseignez-le "
@@ -178,10 +179,10 @@ def record_transfer_order(*, order: TransferOrder, content: File) -> TransferOrd
     order.total = bordereau.total_amo + bordereau.total_complementary
     order.file.save(order.file_name, content, save=False)
     order.save()
-    bordereau.status = BordereauStatus.SENT
     bordereau.executed_by = order.created_by
     bordereau.executed_at = timezone.now()
-    bordereau.save(update_fields=["status", "executed_by", "executed_at", "updated_at"])
+    transition_bordereau(bordereau=bordereau, to=BordereauStatus.SENT, by=order.created_by,
+                         reason=f"Ordre de virement {order.file_name}", extra_fields=["executed_by", "executed_at"])
     return order
 
 

@@ -1,17 +1,21 @@
 """Presentation, approval, rejection and split of a bordereau (four eyes: who built or presented a
-bordereau never approves it). Rejected or pulled-out claims go back to "liquidé" with the reason."""
+bordereau never approves it). Rejected or pulled-out claims go back to the status they entered
+the bordereau from, with the reason: "liquidé", or "virement rejeté" for a claim the bank refused
+before (it keeps what the bank paid of it, and its hold on the refused RIB)."""
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from amo_portal.money import ZERO
 from claims.models import ClaimStatus
+from claims.payable import PAYABLE_STATUSES
 from claims.workflow import transition_ids
 from mutuelles.models import StaffRole
 from payments.exceptions import BordereauStateError, NotAllowed
 from payments.lock_objects import lines_to_release, lock_bordereau
 from payments.models import Bordereau, BordereauLine, BordereauStatus, LineState
 from payments.services.progress import advance_progress, end_progress
+from payments.workflow import transition_bordereau
 
 S = BordereauStatus
 #: Claims given back per transaction when a rejected bordereau releases them.
@@ -48,10 +52,9 @@ def present_bordereau(*, bordereau: Bordereau, by) -> Bordereau:
         raise BordereauStateError(bordereau=bordereau, action="le présenter")
     if not _is_supervisor_of(by, bordereau):
         raise NotAllowed(MSG_NOT_SUPERVISOR.format(mutuelle=bordereau.mutuelle))
-    bordereau.status = S.PRESENTED
     bordereau.presented_by = by
     bordereau.presented_at = timezone.now()
-    bordereau.save(update_fields=["status", "presented_by", "presented_at", "updated_at"])
+    transition_bordereau(bordereau=bordereau, to=S.PRESENTED, by=by, extra_fields=["presented_by", "presented_at"])
     return bordereau
 
 
@@ -85,10 +88,9 @@ def approve_bordereau(*, bordereau: Bordereau, by) -> Bordereau:
     if by.pk == bordereau.presented_by_id:
         raise NotAllowed(MSG_FOUR_EYES_PRESENTED)
     check_control_totals(bordereau)
-    bordereau.status = S.APPROVED
     bordereau.approved_by = by
     bordereau.approved_at = timezone.now()
-    bordereau.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    transition_bordereau(bordereau=bordereau, to=S.APPROVED, by=by, extra_fields=["approved_by", "approved_at"])
     from payments.tasks import archive_bordereau_pdf_task, execute_bordereau_task
 
     execute_bordereau_task.delay_on_commit(bordereau.pk, by.pk)
@@ -109,7 +111,6 @@ def reject_bordereau(*, bordereau: Bordereau, by, reason: str) -> Bordereau:
         raise BordereauStateError(bordereau=bordereau, action="le rejeter")
     if not _is_fund_officer_of(by, bordereau):
         raise NotAllowed(MSG_NOT_FUND_OFFICER.format(fund=bordereau.fund))
-    bordereau.status = S.REJECTED
     bordereau.rejected_by = by
     bordereau.rejected_at = timezone.now()
     bordereau.rejection_reason = reason[:500]
@@ -117,7 +118,9 @@ def reject_bordereau(*, bordereau: Bordereau, by, reason: str) -> Bordereau:
     bordereau.progress_done = 0
     bordereau.progress_total = bordereau.line_count
     bordereau.progress_at = bordereau.rejected_at
-    bordereau.save()
+    transition_bordereau(bordereau=bordereau, to=S.REJECTED, by=by, reason=reason, extra_fields=[
+        "rejected_by", "rejected_at", "rejection_reason", "progress_step", "progress_done", "progress_total",
+        "progress_at"])
     from payments.tasks import release_bordereau_task
 
     release_bordereau_task.delay_on_commit(bordereau.pk)
@@ -125,14 +128,17 @@ def reject_bordereau(*, bordereau: Bordereau, by, reason: str) -> Bordereau:
 
 
 def withdraw_lines(lines: list[BordereauLine], *, by, reason: str) -> int:
-    """Give locked pending lines' claims back to "liquidé"; the lines stay, marked withdrawn."""
+    """Give locked pending lines' claims back to the status they came from; the lines stay, marked
+    withdrawn (a withdrawn line pays nothing: what the claim owes is unchanged)."""
     if not lines:
         return 0
     ids = [line.pk for line in lines]
     BordereauLine.objects.filter(pk__in=ids).update(state=LineState.WITHDRAWN, withdrawn_reason=reason,
                                                     withdrawn_by=by, withdrawn_at=timezone.now())
-    transition_ids(claim_ids=[line.claim_id for line in lines], from_status=ClaimStatus.IN_BATCH,
-                   to=ClaimStatus.LIQUIDATED, by=by, reason_code="retrait_bordereau", reason=reason)
+    for status in PAYABLE_STATUSES:
+        transition_ids(claim_ids=[line.claim_id for line in lines if line.entered_from == status],
+                       from_status=ClaimStatus.IN_BATCH, to=status, by=by, reason_code="retrait_bordereau",
+                       reason=reason)
     return len(lines)
 
 

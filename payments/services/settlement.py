@@ -16,10 +16,12 @@ from django.utils import timezone
 from amo_portal.bulk import update_columns
 from amo_portal.money import ZERO
 from claims.models import ClaimStatus
+from claims.services.settled import record_settled_shares
 from claims.workflow import transition_ids
 from payments.lock_objects import lines_to_settle, lock_bordereau
 from payments.models import BankReturnLine, Bordereau, BordereauLine, BordereauStatus, LineState, Payer
 from payments.services.progress import advance_progress, end_progress
+from payments.workflow import transition_bordereau
 
 #: Lines settled per transaction (as for the constitution: fixed costs spread over many claims).
 CHUNK = 20000
@@ -40,6 +42,7 @@ def settle_bordereau(*, bordereau_id: int, limit: int = CHUNK) -> tuple[int, boo
             settled = settle_lines_in_sql(bordereau_id=bordereau_id, limit=limit)
         else:
             settled = settle_lines(bordereau_id=bordereau_id, limit=limit)
+        record_settled_shares(settled=settled_shares([row[0] for row in settled]))
         _move_claims(settled, bordereau)
     if settled:
         advance_progress(bordereau_id=bordereau_id, done=len(settled))
@@ -140,6 +143,14 @@ def settle_lines(*, bordereau_id: int, limit: int) -> list[tuple[int, str, str, 
     return [(line.claim_id, line.state, line.reason_code, line.reason) for line in lines]
 
 
+def settled_shares(claim_ids: list[int]) -> dict[int, tuple[Decimal, Decimal]]:
+    """The payment ledger: per claim, what the bank confirmed paid of each share over all its lines."""
+    rows = (BordereauLine.objects.filter(claim_id__in=claim_ids).values("claim_id")
+            .annotate(amo=Sum("amo_paid"), complementary=Sum("complementary_paid"))
+            .values_list("claim_id", "amo", "complementary"))
+    return {claim_id: (amo, complementary) for claim_id, amo, complementary in rows}
+
+
 def _move_claims(settled: list[tuple[int, str, str, str]], bordereau: Bordereau) -> None:
     """Claims of settled lines: "payé", or "virement rejeté" with the bank's reason (one set-based
     move per outcome). Nobody else moves a claim that is in a bordereau: the line lock suffices."""
@@ -164,9 +175,9 @@ def close_if_settled(*, bordereau_id: int) -> bool:
             return bordereau.status == BordereauStatus.SETTLED
         if bordereau.lines.filter(state=LineState.PENDING).exists():
             return False
-        bordereau.status = BordereauStatus.SETTLED
         bordereau.settled_at = timezone.now()
-        bordereau.save(update_fields=["status", "settled_at", "updated_at"])
+        transition_bordereau(bordereau=bordereau, to=BordereauStatus.SETTLED, by=bordereau.executed_by_id,
+                             reason="La banque a répondu pour chaque virement.", extra_fields=["settled_at"])
     end_progress(bordereau_id=bordereau_id)
     return True
 
