@@ -43,6 +43,11 @@ app.conf.beat_schedule = {
         "task": "payments.tasks.build_all_batches_task",
         "schedule": crontab(hour=1, minute=30),
     },
+    # every day at 05:00: check that no claim was paid more (or other) than it was liquidated
+    "reconcile-payments": {
+        "task": "payments.tasks.report_payment_breaches_task",
+        "schedule": crontab(hour=5, minute=0),
+    },
 }
 
 

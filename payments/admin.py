@@ -21,13 +21,16 @@ from payments.models import (
     BordereauLine,
     BordereauStatus,
     HeldClaim,
+    PaymentReconciliation,
     TransferOrder,
 )
+from payments.reconciliation import claims_out_of_balance
 from payments.selectors import (
     bank_returns_visible_to,
     bordereaux_visible_to,
     held_claims_visible_to,
     lines_visible_to,
+    reconciliation_scope,
     transfer_orders_visible_to,
 )
 from payments.services.execution import payer_accounts
@@ -152,6 +155,7 @@ def desk_context(request, bordereau: Bordereau) -> dict:
         "settlement": settlement_totals(bordereau),
         "order": TransferOrder.objects.filter(bordereau=bordereau).first(),
         "bank_returns": list(bordereau.bank_returns.select_related("imported_by")),
+        "history": list(bordereau.status_changes.select_related("changed_by")),
         "account_problem": account_problem,
         "four_eyes": four_eyes and status == S.PRESENTED,
         "can_present": status == S.BUILT and user.has_perm("payments.present_bordereau"),
@@ -282,7 +286,7 @@ class BankReturnLineInline(admin.TabularInline):
 @admin.register(BankReturn)
 class BankReturnAdmin(ReadOnlyAdmin):
     list_display = ["file_name", "bordereau", "processed_on", "accepted_count", "rejected_count", "accepted_total",
-                    "rejected_total", "imported_by", "created_at"]
+                    "rejected_total", "known_count", "imported_by", "created_at"]
     list_select_related = ["bordereau", "imported_by"]
     exclude = ["file"]
     inlines = [BankReturnLineInline]
@@ -290,3 +294,42 @@ class BankReturnAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         return bank_returns_visible_to(user=request.user).select_related("bordereau", "imported_by")
 
+
+
+@admin.register(PaymentReconciliation)
+class PaymentReconciliationAdmin(ReadOnlyAdmin):
+    """Claims whose payments do not match what was liquidated: should stay empty (the database
+    refuses most breaches); anything here is for the accountants, with the bordereaux involved."""
+
+    list_display = ["claim_link", "status", "mutuelle", "liquidated", "settled", "ledger", "open", "bordereaux"]
+    list_filter = ["mutuelle"]
+    search_fields = ["=number"]
+
+    def get_queryset(self, request):
+        return (claims_out_of_balance(reconciliation_scope(user=request.user))
+                .select_related("mutuelle").prefetch_related("payment_lines__bordereau"))
+
+    @admin.display(description="dossier")
+    def claim_link(self, obj) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("admin:claims_claim_change", args=[obj.pk]), obj.number)
+
+    @admin.display(description="liquidé (AMO + compl.)")
+    def liquidated(self, obj) -> str:
+        return f"{format_dh(obj.total_amo)} + {format_dh(obj.total_complementary)}"
+
+    @admin.display(description="versé selon le dossier")
+    def settled(self, obj) -> str:
+        return f"{format_dh(obj.amo_settled)} + {format_dh(obj.complementary_settled)}"
+
+    @admin.display(description="versé selon les lignes")
+    def ledger(self, obj) -> str:
+        return f"{format_dh(obj.ledger_amo)} + {format_dh(obj.ledger_complementary)}"
+
+    @admin.display(description="en attente")
+    def open(self, obj) -> str:
+        return f"{format_dh(obj.open_amo)} + {format_dh(obj.open_complementary)}"
+
+    @admin.display(description="bordereaux")
+    def bordereaux(self, obj) -> str:
+        lines = sorted(obj.payment_lines.all(), key=lambda line: line.pk)
+        return ", ".join(f"{line.bordereau} ({line.get_state_display()})" for line in lines)

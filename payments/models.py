@@ -261,6 +261,9 @@ class BankReturn(TimeStampedModel):
     rejected_count = models.PositiveIntegerField("virements rejetés", default=0)
     accepted_total = money_field(verbose_name="montant exécuté", default=0)
     rejected_total = money_field(verbose_name="montant rejeté", default=0)
+    #: Transfers of the file the bank had already answered (a second or overlapping return): not
+    #: counted again above.
+    known_count = models.PositiveIntegerField("réponses déjà reçues", default=0)
     imported_by = models.ForeignKey(USER, verbose_name="intégré par", related_name="+", on_delete=models.PROTECT)
 
     class Meta:
@@ -326,3 +329,13 @@ class BordereauStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bordereau_id} : {self.from_status or '—'} → {self.to_status}"
+
+
+class PaymentReconciliation(Claim):
+    """Claims whose payments do not match what was liquidated (payments.reconciliation), as the
+    CNOPS staff's admin page lists them."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "écart de paiement"
+        verbose_name_plural = "rapprochement des paiements"

@@ -125,3 +125,11 @@ def settle_bordereau_task(self, bordereau_id: int, chunk: int | None = None, inv
     if more and invocation < MAX_INVOCATIONS:
         settle_bordereau_task.delay(bordereau_id, chunk, invocation + 1, budget)
     return done, more
+
+
+@shared_task
+def report_payment_breaches_task() -> int:
+    """Nightly reconciliation: claims paid other than liquidated, logged and mailed (payments.reconciliation)."""
+    from payments.reconciliation import report_breaches
+
+    return report_breaches()

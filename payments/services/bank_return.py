@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from amo_portal.bulk import copy_rows
+from amo_portal.money import ZERO
 from payments.exceptions import BankReturnRejected, BordereauStateError, TransferFileError
 from payments.lock_objects import lock_bordereau
 from payments.models import (
@@ -114,11 +115,15 @@ def import_bank_return(*, bordereau: Bordereau, content: bytes, file_name: str, 
         if existing is not None:
             return existing
         results = _new_results(parsed, locked)
-        accepted = sum(1 for r in parsed.results if r.accepted)
+        # Counts and totals are those of the answers this file brings: a file that repeats
+        # transfers already answered (a second return, an overlapping one) adds nothing to them.
+        accepted = [r for r in results if r[2]]
         bank_return = BankReturn(
             bordereau=locked, file_name=file_name[:200], sha256=sha, processed_on=parsed.processed_on, imported_by=by,
-            accepted_count=accepted, rejected_count=len(parsed.results) - accepted,
-            accepted_total=parsed.accepted_total, rejected_total=parsed.rejected_total,
+            accepted_count=len(accepted), rejected_count=len(results) - len(accepted),
+            accepted_total=sum((r[3] for r in accepted), ZERO),
+            rejected_total=sum((r[3] for r in results if not r[2]), ZERO),
+            known_count=len(parsed.results) - len(results),
         )
         bank_return.file.save(f"RB-{locked.number}-{sha[:12]}.txt", ContentFile(content), save=False)
         bank_return.save()
