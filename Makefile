@@ -29,9 +29,15 @@ lint: $(STAMP)
 
 # The main suite, then the tests that flush the database (real Celery worker, browser),
 # in a second run so that their flushes do not touch the first run's data.
+# With DATABASE_URL set (CI: PostgreSQL), the main suite then runs again on SQLite, the embedded
+# default, so that both databases prove the same rules.
 test: $(STAMP) lint
 	$(PY) -m pytest -m "not worker and not browser" $(PYTEST_ARGS)
 	$(PY) -m pytest -m "worker or browser" $(PYTEST_ARGS)
+ifneq ($(DATABASE_URL),)
+	env -u DATABASE_URL -u REDIS_URL -u WORKER_REDIS_URL AMO_TEST_MEDIA_ROOT=$(CURDIR)/.test-media-sqlite \
+		$(PY) -m pytest -m "not worker and not browser" -p no:cacheprovider $(PYTEST_ARGS)
+endif
 
 bench: $(STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)
@@ -44,4 +50,4 @@ beat: $(STAMP)
 	$(VENV)/bin/celery -A amo_portal beat --loglevel=INFO
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media .test-media staticfiles
+	rm -rf $(VENV) db.sqlite3 media .test-media .test-media-sqlite staticfiles
