@@ -11,7 +11,8 @@ lock_payable_claims.
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from claims.models import Claim, ClaimStatus
+from claims.models import Claim
+from claims.payable import PAYABLE_STATUSES
 from payments.models import BankReturnLine, Bordereau, BordereauLine, HeldClaim, LineState, Payer
 
 
@@ -51,7 +52,7 @@ def lock_payable_claims(*, bordereau: Bordereau, limit: int, fields: tuple[str, 
     held_here = HeldClaim.objects.filter(claim_id=OuterRef("pk"), last_bordereau_id=bordereau.pk)
     return list(
         Claim.objects.filter(mutuelle_id=bordereau.mutuelle_id, fund_id=bordereau.fund_id,
-                             status__in=[ClaimStatus.LIQUIDATED, ClaimStatus.PAYMENT_REJECTED])
+                             status__in=PAYABLE_STATUSES)
         .exclude(Exists(held_here))
         .order_by("pk")
         .select_for_update(skip_locked=True, no_key=True, of=("self",))

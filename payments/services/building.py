@@ -11,7 +11,8 @@ from django.db.models import Count, F, Max, Min, Sum
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from claims.models import Claim, ClaimStatus
+from claims.models import Claim
+from claims.payable import PAYABLE_STATUSES
 from mutuelles.models import AMOFund, Mutuelle
 from payments.exceptions import NothingToPay
 from payments.lock_objects import close_bordereau_for_building, share_bordereau_for_building
@@ -47,7 +48,7 @@ def start_bordereau(*, mutuelle: Mutuelle, fund: AMOFund, by) -> Bordereau:
             bordereau.number = bordereau_number(bordereau)
             bordereau.progress_step = STEP_BUILDING
             bordereau.progress_total = Claim.objects.filter(
-                mutuelle=mutuelle, fund=fund, status__in=[ClaimStatus.LIQUIDATED, ClaimStatus.PAYMENT_REJECTED],
+                mutuelle=mutuelle, fund=fund, status__in=PAYABLE_STATUSES,
             ).count()
             bordereau.progress_at = timezone.now()
             bordereau.save(update_fields=["number", "progress_step", "progress_total", "progress_at"])
@@ -121,7 +122,7 @@ def close_bordereau(*, bordereau_id: int, limit: int = CHUNK) -> None:
 def payer_pairs_with_payable_claims() -> list[tuple[int, int]]:
     """(mutuelle id, organisme id) of every pair that has liquidated or transfer-rejected claims."""
     return sorted(set(
-        Claim.objects.filter(status__in=[ClaimStatus.LIQUIDATED, ClaimStatus.PAYMENT_REJECTED])
+        Claim.objects.filter(status__in=PAYABLE_STATUSES)
         .values_list("mutuelle_id", "fund_id").distinct()
     ))
 
@@ -131,7 +132,7 @@ def request_bordereau(*, mutuelle: Mutuelle, fund: AMOFund, by) -> Bordereau:
     from payments.tasks import build_bordereau_task
 
     payable = Claim.objects.filter(mutuelle=mutuelle, fund=fund,
-                                   status__in=[ClaimStatus.LIQUIDATED, ClaimStatus.PAYMENT_REJECTED])
+                                   status__in=PAYABLE_STATUSES)
     if not payable.exists():
         raise NothingToPay(MSG_NOTHING_TO_PAY.format(mutuelle=mutuelle, fund=fund))
     bordereau = start_bordereau(mutuelle=mutuelle, fund=fund, by=by)
