@@ -93,8 +93,8 @@ class PayerAccountAdminMixin:
 
 class PayerAccountChangeAdmin(admin.ModelAdmin):
     list_display = ["created_at", "payer", "old_account", "new_iban", "reason", "status", "requested_by",
-                    "decided_by", "decided_at", "decision_note"]
-    list_filter = ["status", "fund", "mutuelle"]
+                    "decided_by", "decision_note"]
+    list_filter = ["status"]
     list_select_related = ["fund", "mutuelle", "requested_by", "decided_by"]
     search_fields = ["new_iban", "old_iban", "fund__code", "mutuelle__code"]
     actions = ["confirm_changes", "refuse_changes"]
