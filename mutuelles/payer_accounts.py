@@ -163,7 +163,8 @@ def request_payer_account_change(*, payer: Payer, new_iban: str, reason: str, by
 
 
 def _lock_pending(change: PayerAccountChange) -> PayerAccountChange:
-    locked = PayerAccountChange.objects.select_for_update().select_related("fund", "mutuelle").get(pk=change.pk)
+    locked = (PayerAccountChange.objects.select_for_update(of=("self",)).select_related("fund", "mutuelle")
+              .get(pk=change.pk))
     if locked.status != PayerAccountChange.Status.PENDING:
         raise PayerAccountConflict(MSG_NOT_PENDING.format(status=locked.get_status_display()))
     return locked

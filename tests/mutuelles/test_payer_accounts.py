@@ -250,3 +250,15 @@ def test_staff_without_the_treasury_role_are_not_offered_the_request(demo_accoun
     # then
     assert page.status_code == 200
     assert "request_account_change" not in page.content.decode()
+
+
+def test_a_request_made_on_an_account_that_changed_since_is_refused(demo_accounts, cnops, treasurer,
+                                                                    second_treasurer):
+    # given: a request, then the account set by other means (a data fix)
+    change = request_payer_account_change(payer=cnops, new_iban=REGISTRY_SAMPLE, reason="Banque", by=treasurer)
+    AMOFund.objects.filter(pk=cnops.pk).update(iban=OTHER_VALID, iban_is_demo=False)
+    # when / then
+    with pytest.raises(PayerAccountConflict, match="a changé depuis la demande"):
+        confirm_payer_account_change(change=change, by=second_treasurer)
+    cnops.refresh_from_db()
+    assert cnops.iban == OTHER_VALID
