@@ -3,7 +3,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Exists, OuterRef
 
-from mutuelles.models import AMOFund, ComplementaryRate, Mutuelle, MutuelleFundLink, User
+from mutuelles.models import AMOFund, ComplementaryRate, Mutuelle, MutuelleFundLink, PayerAccountChange, User
+from mutuelles.payer_accounts_admin import PayerAccountAdminMixin, PayerAccountChangeAdmin
 
 
 class ReferenceDataAdmin(admin.ModelAdmin):
@@ -32,16 +33,21 @@ class FundLinkInline(admin.TabularInline):
 
 
 @admin.register(AMOFund)
-class AMOFundAdmin(ReferenceDataAdmin):
-    list_display = ["code", "name_fr", "name_ar"]
+class AMOFundAdmin(PayerAccountAdminMixin, ReferenceDataAdmin):
+    list_display = ["code", "name_fr", "name_ar", "payer_account", "iban_is_demo"]
     search_fields = ["code", "name_fr"]
 
 
 @admin.register(Mutuelle)
-class MutuelleAdmin(ReferenceDataAdmin):
-    list_display = ["code", "name_fr", "name_ar", "review_threshold", "four_eyes_threshold"]
+class MutuelleAdmin(PayerAccountAdminMixin, ReferenceDataAdmin):
+    list_display = ["code", "name_fr", "name_ar", "review_threshold", "four_eyes_threshold", "payer_account",
+                    "iban_is_demo"]
+    list_filter = ["iban_is_demo"]
     search_fields = ["code", "name_fr", "name_ar"]
     inlines = [FundLinkInline]
+
+
+admin.site.register(PayerAccountChange, PayerAccountChangeAdmin)
 
 
 @admin.register(ComplementaryRate)

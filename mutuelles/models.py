@@ -14,6 +14,8 @@ class AMOFund(TimeStampedModel):
     name_fr = models.CharField("nom", max_length=200)
     name_ar = models.CharField("nom en arabe", max_length=200, blank=True)
     iban = models.CharField("IBAN du compte payeur", max_length=34, blank=True)
+    #: A made-up account loaded for the demonstration (make run): never to be paid from.
+    iban_is_demo = models.BooleanField("compte de démonstration", default=False)
 
     class Meta:
         verbose_name = "organisme AMO"
@@ -31,6 +33,8 @@ class Mutuelle(TimeStampedModel):
     name_fr = models.CharField("nom", max_length=200)
     name_ar = models.CharField("nom en arabe", max_length=200, blank=True)
     iban = models.CharField("IBAN du compte payeur (part complémentaire)", max_length=34, blank=True)
+    #: A made-up account loaded for the demonstration (make run): never to be paid from.
+    iban_is_demo = models.BooleanField("compte de démonstration", default=False)
     #: Claims whose reimbursement reaches this amount wait for an agent instead of
     #: going straight to "liquidé" after the automatic controls.
     review_threshold = money_field(verbose_name="seuil de contrôle manuel (DH)", default=0)
@@ -121,6 +125,7 @@ class StaffRole(models.TextChoices):
     MEDICAL_OFFICER = "medecin", "médecin contrôleur"
     SUPERVISOR = "superviseur", "superviseur"
     FUND_OFFICER = "organisme", "agent de l'organisme (CNOPS)"
+    TREASURER = "tresorier", "trésorier"
     INSURED = "assure", "assuré"
 
 
@@ -143,7 +148,7 @@ class User(AbstractUser):
             ),
             models.CheckConstraint(
                 name="user_fund_officer_has_fund",
-                condition=~Q(role="organisme") | Q(fund__isnull=False),
+                condition=~Q(role__in=["organisme", "tresorier"]) | Q(fund__isnull=False),
             ),
         ]
 
@@ -154,3 +159,63 @@ class User(AbstractUser):
     @property
     def is_fund_officer(self) -> bool:
         return self.role == StaffRole.FUND_OFFICER
+
+    @property
+    def is_treasurer(self) -> bool:
+        return self.role == StaffRole.TREASURER
+
+
+class PayerAccountChange(TimeStampedModel):
+    """A request to change the debited account (IBAN) of an organisme or a mutuelle, and its
+    outcome: it takes effect only when a second member of the treasury confirms it (four eyes).
+    The row is the audit record: who asked, when, the old and new IBAN, why, who decided."""
+
+    class Status(models.TextChoices):
+        PENDING = "en_attente", "en attente de confirmation"
+        CONFIRMED = "confirme", "confirmé (en vigueur)"
+        REFUSED = "refuse", "refusé"
+
+    fund = models.ForeignKey(AMOFund, verbose_name="organisme", null=True, blank=True,
+                             related_name="account_changes", on_delete=models.PROTECT)
+    mutuelle = models.ForeignKey(Mutuelle, verbose_name="mutuelle", null=True, blank=True,
+                                 related_name="account_changes", on_delete=models.PROTECT)
+    old_iban = models.CharField("ancien IBAN", max_length=34, blank=True)
+    old_was_demo = models.BooleanField("ancien compte de démonstration", default=False)
+    new_iban = models.CharField("nouvel IBAN", max_length=34)
+    reason = models.CharField("motif de la demande", max_length=300)
+    status = models.CharField("statut", max_length=16, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(User, verbose_name="demandé par", related_name="+", on_delete=models.PROTECT)
+    decided_by = models.ForeignKey(User, verbose_name="décidé par", null=True, blank=True, related_name="+",
+                                   on_delete=models.PROTECT)
+    decided_at = models.DateTimeField("décidé le", null=True, blank=True)
+    decision_note = models.CharField("motif de la décision", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "changement de compte payeur"
+        verbose_name_plural = "changements de compte payeur"
+        ordering = ["-created_at"]
+        permissions = [
+            ("request_payeraccountchange", "Demander le changement d'un compte payeur"),
+            ("confirm_payeraccountchange", "Confirmer ou refuser le changement d'un compte payeur"),
+        ]
+        constraints = [
+            models.CheckConstraint(name="payeraccountchange_one_payer",
+                                   condition=Q(fund__isnull=True, mutuelle__isnull=False)
+                                   | Q(fund__isnull=False, mutuelle__isnull=True)),
+            models.CheckConstraint(name="payeraccountchange_status_known",
+                                   condition=Q(status__in=["en_attente", "confirme", "refuse"])),
+            models.CheckConstraint(name="payeraccountchange_decided_by_another",
+                                   condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by"))
+                                   | Q(status="refuse")),
+            models.UniqueConstraint(name="payeraccountchange_one_pending_per_fund", fields=["fund"],
+                                    condition=Q(status="en_attente", fund__isnull=False)),
+            models.UniqueConstraint(name="payeraccountchange_one_pending_per_mutuelle", fields=["mutuelle"],
+                                    condition=Q(status="en_attente", mutuelle__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payer} : {self.new_iban} ({self.get_status_display()})"
+
+    @property
+    def payer(self) -> AMOFund | Mutuelle:
+        return self.fund if self.fund_id else self.mutuelle

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from amo_portal.exceptions import DomainError
 from amo_portal.money import format_dh
 from payments import admin_views
+from payments.demo_bank_admin import DemoBankActionMixin, may_simulate
 from payments.models import (
     BankReturn,
     BankReturnLine,
@@ -67,7 +68,7 @@ def progress_html(bordereau: Bordereau) -> str:
 
 
 @admin.register(Bordereau)
-class BordereauAdmin(ReadOnlyAdmin):
+class BordereauAdmin(DemoBankActionMixin, ReadOnlyAdmin):
     list_display = ["number", "mutuelle", "status_badge", "line_count", "amo_dh", "complementary_dh", "total_dh",
                     "progress", "built_on"]
     list_filter = ["status", "mutuelle", "fund"]
@@ -164,6 +165,7 @@ def desk_context(request, bordereau: Bordereau) -> dict:
         "can_split": status in (S.BUILT, S.PRESENTED) and user.has_perm("payments.split_bordereau"),
         "can_execute": status == S.APPROVED and user.has_perm("payments.execute_bordereau"),
         "can_import": status == S.SENT and user.has_perm("payments.execute_bordereau"),
+        "can_simulate_bank": status == S.SENT and may_simulate(request),
         "return_form": admin_views.BankReturnForm(),
         "lines_url": reverse("admin:payments_bordereauline_changelist") + f"?bordereau__id__exact={bordereau.pk}",
         "held_url": reverse("admin:payments_heldclaim_changelist") + f"?last_bordereau__id__exact={bordereau.pk}",

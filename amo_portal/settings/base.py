@@ -214,6 +214,11 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Demonstration ----------------------------------------------------------
+# The simulated bank (payments/services/demo_bank.py, `simulate_bank_return`): answers a transfer
+# order as a bank would and marks claims paid. Off unless a settings file turns it on (local.py).
+AMO_DEMO_BANK = env.bool("AMO_DEMO_BANK", default=False)
+
 # --- Security ---------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

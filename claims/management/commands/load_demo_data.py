@@ -19,6 +19,7 @@ from claims.services.documents import CheckedDocument, check_document
 from claims.services.intake import ClaimDraft, submit_claim
 from claims.services.pricing import LineInput
 from mutuelles.models import AMOFund, Mutuelle, StaffRole
+from mutuelles.payer_accounts import load_demo_payer_accounts
 from mutuelles.services import create_staff
 from tariffs.models import ALDCondition, Medicine
 
@@ -65,12 +66,15 @@ class Command(BaseCommand):
     help = "Charge les données de démonstration (assurés, ayants droit, personnel, dossiers)."
 
     def handle(self, *args, **options) -> None:
+        self.load_payer_accounts()
         if Insured.objects.filter(cnie="BE100001").exists():
             self.stdout.write("Données de démonstration déjà chargées.")
+            self.create_treasury()
             self.print_logins()
             return
         with transaction.atomic():
             self.create_staff()
+            self.create_treasury()
             family = self.create_people()
         self.file_claims(family)
         self.file_volume()
@@ -95,6 +99,21 @@ class Command(BaseCommand):
         if not User.objects.filter(username="admin").exists():
             User.objects.create_superuser("admin", "admin@example.ma", DEMO_PASSWORD, role=StaffRole.FUND_OFFICER,
                                           fund=cnops)
+
+    def load_payer_accounts(self) -> None:
+        """Demonstration accounts for the organismes and mutuelles that have none, so that an
+        approved bordereau gets its transfer order; the treasury replaces them in the admin."""
+        count = load_demo_payer_accounts()
+        if count:
+            self.stdout.write(f"{count} comptes payeurs de démonstration (banque 999, fictive) chargés.")
+
+    def create_treasury(self) -> None:
+        """Two members of the CNOPS treasury: one requests an account change, the other confirms it."""
+        cnops = AMOFund.objects.get(code="CNOPS")
+        for username, first, last in [("tresorier.cnops", "Rachida", "Amrani"),
+                                      ("tresorier2.cnops", "Mounir", "Slaoui")]:
+            create_staff(username=username, password=DEMO_PASSWORD, role=StaffRole.TREASURER, first_name=first,
+                         last_name=last, fund=cnops, email=f"{username}@example.ma")
 
     def insured(self, *, n: int, cnie: str, first: str, last: str, first_ar: str, last_ar: str, born: date,
                 sex: str, mutuelle: str, username: str | None, **extra) -> Insured:
@@ -215,7 +234,10 @@ class Command(BaseCommand):
             ("superviseur.mgpap", "superviseur MGPAP", "/admin/"),
             ("agent.mgen", "agent MGEN", "/admin/"),
             ("superviseur.mgen", "superviseur MGEN", "/admin/"),
-            ("officier.cnops", "agent de la CNOPS", "/admin/"),
+            ("officier.cnops", "agent de la CNOPS (approuve les bordereaux)", "/admin/"),
+            ("officier2.cnops", "second agent de la CNOPS", "/admin/"),
+            ("tresorier.cnops", "trésorier CNOPS (comptes payeurs)", "/admin/"),
+            ("tresorier2.cnops", "second trésorier CNOPS (double contrôle)", "/admin/"),
             ("karim.alaoui", "assuré MGPAP (famille, étudiante de 24 ans, fils de 22 ans)", "/"),
             ("fatima.bennani", "assurée MGEN en ALD (diabète, ETM)", "/"),
             ("abdellah.ouazzani", "assuré OMFAM retraité", "/"),
