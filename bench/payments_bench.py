@@ -74,7 +74,7 @@ def _actors():
 
     cnops, mgpap = AMOFund.objects.get(code="CNOPS"), Mutuelle.objects.get(code="MGPAP")
     AMOFund.objects.filter(pk=cnops.pk).update(iban="MA64011519000001205000534921")
-    Mutuelle.objects.filter(pk=mgpap.pk).update(iban="MA16007780000123450000012383")
+    Mutuelle.objects.filter(pk=mgpap.pk).update(iban="MA64007780000123450000012369")
     supervisor = create_staff(username="bench.superviseur", password=PASSWORD, role=StaffRole.SUPERVISOR,
                               first_name="Nadia", last_name="Berrada", mutuelle=mgpap)
     officer = create_staff(username="bench.officier", password=PASSWORD, role=StaffRole.FUND_OFFICER,

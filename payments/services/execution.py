@@ -9,11 +9,11 @@ the very same bytes. The order file is streamed: the lines are read payer by pay
 records written to a temporary file (and hashed) as they come, never held in memory together.
 """
 import hashlib
-import re
 import tempfile
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.db.models import Count, Q, Sum
@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from amo_portal.money import ZERO
 from beneficiaries.validators import rib_to_iban
+from mutuelles.payer_accounts import validate_payer_iban
 from payments.bordereau_pdf import BordereauSummary, Signature, render_bordereau_pdf
 from payments.exceptions import BordereauStateError, PayerAccountMissing
 from payments.lock_objects import lock_bordereau
@@ -33,20 +34,21 @@ from payments.workflow import transition_bordereau
 STEP_EXECUTING = "émission de l'ordre de virement"
 MSG_NO_ACCOUNT = ("Le compte payeur (IBAN) {whose} n'est pas renseigné ou invalide : renseignez-le "
                   "puis relancez l'exécution.")
-_IBAN = re.compile(r"^MA\d{26}$")
 LABELS = {Payer.AMO: "REMBOURSEMENT AMO {fund} DOSSIER {claim}",
           Payer.COMPLEMENTARY: "REMBOURSEMENT COMPLEMENTAIRE {mutuelle} DOSSIER {claim}"}
 
 
 def payer_accounts(bordereau: Bordereau) -> tuple[str, str]:
-    """(organisme's IBAN, mutuelle's IBAN), or PayerAccountMissing naming the one missing."""
-    amo = re.sub(r"\s", "", bordereau.fund.iban or "").upper()
-    complementary = re.sub(r"\s", "", bordereau.mutuelle.iban or "").upper()
-    if not _IBAN.match(amo):
-        raise PayerAccountMissing(MSG_NO_ACCOUNT.format(whose=f"de l'organisme {bordereau.fund}"))
-    if not _IBAN.match(complementary):
-        raise PayerAccountMissing(MSG_NO_ACCOUNT.format(whose=f"de la mutuelle {bordereau.mutuelle}"))
-    return amo, complementary
+    """(organisme's IBAN, mutuelle's IBAN), each valid by its check digits and its RIB key
+    (mutuelles.payer_accounts.validate_payer_iban), or PayerAccountMissing naming the one missing."""
+    accounts = []
+    for iban, whose in ((bordereau.fund.iban, f"de l'organisme {bordereau.fund}"),
+                        (bordereau.mutuelle.iban, f"de la mutuelle {bordereau.mutuelle}")):
+        try:
+            accounts.append(validate_payer_iban(iban or ""))
+        except ValidationError:
+            raise PayerAccountMissing(MSG_NO_ACCOUNT.format(whose=whose)) from None
+    return accounts[0], accounts[1]
 
 
 def payment_rows(bordereau: Bordereau) -> Iterator[tuple]:

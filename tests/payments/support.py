@@ -13,7 +13,7 @@ from payments.transfer_file import TransferResult, parse_transfer_order, write_b
 from tests.factories.claims import act, file_claim, with_document
 
 CNOPS_IBAN = "MA64011519000001205000534921"
-MUTUELLE_IBAN = "MA16007780000123450000012383"
+MUTUELLE_IBAN = "MA64007780000123450000012369"
 
 
 def set_payer_accounts() -> None:
