@@ -5,6 +5,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -48,6 +49,14 @@ def _claim_or_404(request, pk: int):
     if claim is None:
         raise Http404
     return claim
+
+
+class InsuredPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A reset link of a staff account is not valid here (staff passwords are reset by an administrator)."""
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return None if user is not None and user.is_staff_account else user
 
 
 @require_http_methods(["GET", "POST"])
