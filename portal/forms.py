@@ -114,6 +114,11 @@ class SignUpForm(forms.Form):
     email = forms.EmailField(label=_("Adresse électronique"), max_length=150,
                              help_text=_("Elle servira d'identifiant et recevra le suivi de vos dossiers."),
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+
+class NewPasswordForm(forms.Form):
+    """The password chosen when the account opens (from the link sent by email)."""
+
     password1 = forms.CharField(label=_("Mot de passe"), strip=False,
                                 help_text=_("Au moins 8 caractères, pas uniquement des chiffres."),
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))

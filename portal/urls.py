@@ -12,6 +12,8 @@ urlpatterns = [
          name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(next_page=reverse_lazy("claims:home")), name="logout"),
     path("inscription/", views.signup, name="signup"),
+    path("inscription/envoyee/", views.signup_sent, name="signup_sent"),
+    path("inscription/ouvrir/<str:token>/", views.signup_open, name="signup_open"),
     path("mot-de-passe/oubli/", auth_views.PasswordResetView.as_view(
         form_class=InsuredPasswordResetForm, success_url=reverse_lazy("portal:password_reset_done"),
         email_template_name="registration/password_reset_email.txt",
