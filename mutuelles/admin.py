@@ -88,8 +88,8 @@ class StaffUserAdmin(UserAdmin):
     @admin.action(description="Retirer la double authentification (téléphone perdu ou changé)",
                   permissions=["change"])
     def remove_second_factor(self, request, queryset):
-        from django_otp.plugins.otp_totp.models import TOTPDevice
+        from mutuelles.second_factor import remove_second_factor
 
-        removed, _ = TOTPDevice.objects.filter(user__in=queryset).delete()
-        self.message_user(request, f"{removed} appareil(s) retiré(s) : ces comptes se connectent à nouveau avec leur "
-                                   "seul mot de passe et peuvent réactiver la double authentification.")
+        removed = remove_second_factor(users=queryset)
+        self.message_user(request, f"Double authentification retirée de {removed} compte(s) : leurs sessions sont "
+                                   "fermées et ils enregistreront une nouvelle application à leur prochaine connexion.")

@@ -2,6 +2,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 
 from amo_portal.models import DatedModel, TimeStampedModel
 from amo_portal.money import money_field
@@ -137,6 +138,10 @@ class User(AbstractUser):
                                  related_name="staff", on_delete=models.PROTECT)
     fund = models.ForeignKey(AMOFund, verbose_name="organisme", null=True, blank=True,
                              related_name="staff", on_delete=models.PROTECT)
+    #: When the second factor was last enrolled, replaced or removed (mutuelles.second_factor): the
+    #: sessions opened before then end, as a password change ends them.
+    second_factor_changed_at = models.DateTimeField("double authentification modifiée le", null=True, blank=True,
+                                                    editable=False)
 
     class Meta:
         verbose_name = "utilisateur"
@@ -151,6 +156,20 @@ class User(AbstractUser):
                 condition=~Q(role__in=["organisme", "tresorier"]) | Q(fund__isnull=False),
             ),
         ]
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's hash of the password kept in each session (a change ends the other sessions), over the
+        date of the last second-factor change too. Unchanged for accounts that never had one."""
+        if self.second_factor_changed_at is None:
+            return super()._get_session_auth_hash(secret=secret)
+        key_salt = "mutuelles.models.User.get_session_auth_hash"
+        value = f"{self.password}|{self.second_factor_changed_at.isoformat()}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
+
+    @property
+    def is_staff_account(self) -> bool:
+        """Staff of a mutuelle or an organisme, or an administrator: they must use a second factor."""
+        return self.is_staff or self.is_superuser or self.role != StaffRole.INSURED
 
     @property
     def is_mutuelle_staff(self) -> bool:

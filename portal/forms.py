@@ -4,8 +4,9 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from claims.models import DocumentKind
@@ -85,7 +86,24 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("Identifiant ou mot de passe incorrect. Après plusieurs erreurs, le compte est "
                            "bloqué pendant un moment."),
         "inactive": _("Ce compte est désactivé."),
+        "staff": _("Ce compte est un compte du personnel : il se connecte au back-office, avec sa double "
+                   "authentification, sur la page de connexion du personnel (%(url)s)."),
     }
+
+    def confirm_login_allowed(self, user):
+        """Staff accounts never sign in here: without their second factor they would carry a session that
+        is only password-deep. Said only once the password is right, so it tells a stranger nothing."""
+        super().confirm_login_allowed(user)
+        if user.is_staff_account:
+            raise ValidationError(self.error_messages["staff"], code="staff", params={"url": reverse("admin:login")})
+
+
+class InsuredPasswordResetForm(PasswordResetForm):
+    """The insured persons' password reset: a staff address gets nothing, and the page says the same as for
+    any address (staff passwords are reset by an administrator, and their second factor stays)."""
+
+    def get_users(self, email):
+        return (user for user in super().get_users(email) if not user.is_staff_account)
 
 
 class SignUpForm(forms.Form):
@@ -96,6 +114,11 @@ class SignUpForm(forms.Form):
     email = forms.EmailField(label=_("Adresse électronique"), max_length=150,
                              help_text=_("Elle servira d'identifiant et recevra le suivi de vos dossiers."),
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+
+class NewPasswordForm(forms.Form):
+    """The password chosen when the account opens (from the link sent by email)."""
+
     password1 = forms.CharField(label=_("Mot de passe"), strip=False,
                                 help_text=_("Au moins 8 caractères, pas uniquement des chiffres."),
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))

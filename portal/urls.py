@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from portal import views
-from portal.forms import LoginForm
+from portal.forms import InsuredPasswordResetForm, LoginForm
 
 app_name = "portal"
 
@@ -12,12 +12,14 @@ urlpatterns = [
          name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(next_page=reverse_lazy("claims:home")), name="logout"),
     path("inscription/", views.signup, name="signup"),
+    path("inscription/envoyee/", views.signup_sent, name="signup_sent"),
+    path("inscription/ouvrir/<str:token>/", views.signup_open, name="signup_open"),
     path("mot-de-passe/oubli/", auth_views.PasswordResetView.as_view(
-        success_url=reverse_lazy("portal:password_reset_done"),
+        form_class=InsuredPasswordResetForm, success_url=reverse_lazy("portal:password_reset_done"),
         email_template_name="registration/password_reset_email.txt",
         subject_template_name="registration/password_reset_subject.txt"), name="password_reset"),
     path("mot-de-passe/oubli/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
-    path("mot-de-passe/nouveau/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
+    path("mot-de-passe/nouveau/<uidb64>/<token>/", views.InsuredPasswordResetConfirmView.as_view(
         success_url=reverse_lazy("portal:password_reset_complete")), name="password_reset_confirm"),
     path("mot-de-passe/nouveau/termine/", auth_views.PasswordResetCompleteView.as_view(),
          name="password_reset_complete"),

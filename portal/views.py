@@ -5,6 +5,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -50,8 +51,17 @@ def _claim_or_404(request, pk: int):
     return claim
 
 
+class InsuredPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A reset link of a staff account is not valid here (staff passwords are reset by an administrator)."""
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return None if user is not None and user.is_staff_account else user
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request):
+    """Ask for an account. Whatever the registry says, the answer is the same page (details by email)."""
     if request.user.is_authenticated:
         return redirect("portal:dashboard")
     form = forms.SignUpForm(request.POST or None)
@@ -62,16 +72,33 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         identity = accounts.Identity(data["registration_number"], data["cnie"], data["birth_date"])
+        accounts.request_insured_account(identity=identity, email=data["email"])
+        return redirect("portal:signup_sent")
+    return render(request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_GET
+def signup_sent(request):
+    return render(request, "registration/signup_sent.html")
+
+
+@require_http_methods(["GET", "POST"])
+def signup_open(request, token: str):
+    """The link of the sign-up email: choose the password, and the account opens."""
+    found = accounts.signup_request_of(token)
+    form = forms.NewPasswordForm(request.POST or None)
+    if found is not None and request.method == "POST" and form.is_valid():
         try:
-            user = accounts.register_insured_account(identity=identity, email=data["email"],
-                                                     password=data["password1"])
+            user = accounts.open_insured_account(token=token, password=form.cleaned_data["password1"])
         except ValidationError as exc:
             presenters.add_errors(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Votre compte est ouvert. Bienvenue dans votre espace assuré."))
             return redirect("portal:dashboard")
-    return render(request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200)
+    context = {"form": form, "valid": found is not None, "email": found[1] if found else ""}
+    return render(request, "registration/signup_open.html", context,
+                  status=400 if form.errors or found is None else 200)
 
 
 @require_GET

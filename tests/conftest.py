@@ -4,9 +4,37 @@ import shutil
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.test import Client
 
 from tests.factories.beneficiaries import DependentFactory, InsuredFactory
-from tests.factories.mutuelles import StaffFactory
+from tests.factories.mutuelles import PASSWORD, StaffFactory, enrol_second_factor, next_step, totp_code
+
+
+class PortalClient(Client):
+    """Django's test client, with staff accounts signed in as in production: on the staff login page, with
+    their password and the code of their authenticator (enrolled first, as at a first login, if they have
+    none), so that their session is verified by the second factor. Other accounts: Django's force_login."""
+
+    def force_login(self, user, backend=None):
+        if not user.is_staff_account:
+            return super().force_login(user, backend)
+        return self.sign_in_staff(user)
+
+    def password_only_login(self, user) -> None:
+        """A staff session opened with the password alone (what a stolen password gives, before the code)."""
+        super().force_login(user)
+
+    def sign_in_staff(self, user) -> None:
+        from django.urls import reverse
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device, _ = enrol_second_factor(user)
+        code = totp_code(device, step=next_step(device))
+        response = self.post(reverse("admin:login"), {"username": user.get_username(), "password": PASSWORD,
+                                                      "otp_token": code})
+        assert response.status_code == 302, (user.get_username(), response.context["form"].errors)
 
 
 def _ensure_reference_data() -> None:
@@ -86,8 +114,13 @@ def fund_officer(db):
 
 
 @pytest.fixture
+def client():
+    return PortalClient()
+
+
+@pytest.fixture
 def login(client):
-    """login(user) -> the test client, signed in as that user (no password, no second factor)."""
+    """login(user) -> the test client, signed in as that user (staff: with password and second factor)."""
     def as_user(user):
         client.force_login(user)
         return client

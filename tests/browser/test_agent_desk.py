@@ -8,7 +8,7 @@ from claims.models import ClaimStatus
 from tests.admin.support import claim_in_control
 from tests.factories.beneficiaries import InsuredFactory
 from tests.factories.claims import act
-from tests.factories.mutuelles import PASSWORD, StaffFactory
+from tests.factories.mutuelles import PASSWORD, StaffFactory, enrol_second_factor, next_step, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CHROMIUM = "/usr/bin/chromium"
@@ -35,6 +35,7 @@ def test_agent_finds_a_claim_adjusts_a_line_accepts_it_and_sees_the_new_shares(l
     # given: a MGPAP agent and a claim waiting for control (Cs paid 250 DH, B 60 paid 66 DH)
     mgpap = Mutuelle.objects.get(code="MGPAP")
     agent = StaffFactory(role="agent", mutuelle=mgpap, username="salma.agent")
+    phone, _ = enrol_second_factor(agent)  # her authenticator app, enrolled at her first login
     claim = claim_in_control(insured=InsuredFactory(mutuelle=mgpap, last_name="Bennis", first_name="Hanae"),
                              lines=[act("Cs", "250.00"), act("B 60", "66.00")])
     assert claim.status == ClaimStatus.IN_CONTROL
@@ -43,7 +44,9 @@ def test_agent_finds_a_claim_adjusts_a_line_accepts_it_and_sees_the_new_shares(l
     page.goto(f"{live_server.url}{reverse('admin:login')}")
     page.get_by_label("Identifiant").fill(agent.username)
     page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_label("Code de double authentification").fill(totp_code(phone, step=next_step(phone)))
     page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{live_server.url}{reverse('admin:index')}")
     # and finds the claim from the queue by the insured person's name
     page.goto(f"{live_server.url}{reverse('admin:claims_claim_changelist')}")
     page.locator("#searchbar").fill("Bennis Hanae")

@@ -7,9 +7,11 @@ import re
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from claims.models import Claim, ClaimStatus
 from payments.models import Bordereau, BordereauStatus
+from tests.factories.mutuelles import next_step, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CHROMIUM = "/usr/bin/chromium"
@@ -37,6 +39,9 @@ def sign_in_to_the_admin(page, live_server, username: str) -> None:
     page.goto(f"{live_server.url}{reverse('admin:login')}")
     page.get_by_label("Identifiant").fill(username)
     page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    # the demo staff's authenticator app: the public demo key load_demo_data gives them
+    phone = TOTPDevice.objects.get(user__username=username, confirmed=True)
+    page.get_by_label("Code de double authentification").fill(totp_code(phone, step=next_step(phone)))
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_selector("#user-tools")
 

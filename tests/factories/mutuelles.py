@@ -27,3 +27,34 @@ class StaffFactory(factory.django.DjangoModelFactory):
         group = Group.objects.filter(name=self.get_role_display()).first()
         if group is not None:
             self.groups.add(group)
+
+
+def totp_code(device, *, step: int | None = None) -> str:
+    """The code the staff member's authenticator app shows at time step `step` (now by default)."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift if step is None else 0)
+    if step is not None:
+        totp.time = device.t0 + step * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def next_step(device) -> int:
+    """The next time step whose code the device accepts: each step's code works once, and the device
+    accepts one step either side of the clock as it knows it (its drift follows the steps used)."""
+    from django_otp.oath import TOTP
+
+    now = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).t()
+    return max(device.last_t + 1, now - device.tolerance)
+
+
+def enrol_second_factor(user) -> tuple:
+    """Enrol an authenticator as a staff member does at first login (QR code scanned, first code typed):
+    returns the confirmed device and the recovery codes handed out."""
+    from mutuelles.second_factor import confirm_enrolment, start_enrolment
+
+    device = start_enrolment(user=user)
+    codes = confirm_enrolment(user=user, device=device, code=totp_code(device))
+    assert codes is not None
+    device.refresh_from_db()
+    return device, codes

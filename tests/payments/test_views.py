@@ -50,6 +50,56 @@ def test_another_organisme_or_mutuelle_gets_404(client, bordereau, request, who)
         assert client.get(reverse(name, args=[bordereau.pk])).status_code == 404
 
 
+def _downloads(sent) -> dict[str, str]:
+    from claims.models import ClaimDocument
+
+    document = ClaimDocument.objects.filter(claim__payment_lines__bordereau=sent).first()
+    return {
+        "bordereau PDF": reverse("payments:bordereau_pdf", args=[sent.pk]),
+        "bordereau CSV": reverse("payments:bordereau_csv", args=[sent.pk]),
+        "ordre de virement": reverse("payments:transfer_order", args=[sent.pk]),
+        "pain.001": reverse("payments:transfer_order_pain001", args=[sent.pk]),
+        "tableau de bord": reverse("payments:dashboard"),
+        "pièce médicale": reverse("claims:document", args=[document.pk]),
+    }
+
+
+def test_a_staff_session_opened_with_the_password_alone_downloads_nothing(client, sent, fund_officer):
+    # given: the CNOPS officer's password, signed in without the second factor
+    client.password_only_login(fund_officer)
+    # when
+    answers = {what: client.get(url) for what, url in _downloads(sent).items()}
+    # then: every download leads to the second-factor step, without a byte of the file
+    for what, response in answers.items():
+        assert response.status_code == 302, what
+        assert response["Location"].startswith(reverse("admin:security")), what
+        assert not response.streaming and response.content == b"", what
+
+
+def test_the_same_officer_verified_by_the_second_factor_downloads_everything(client, sent, fund_officer):
+    # given
+    client.force_login(fund_officer)
+    # when
+    answers = {what: client.get(url) for what, url in _downloads(sent).items()}
+    # then
+    assert {what: response.status_code for what, response in answers.items()} == dict.fromkeys(answers, 200)
+
+
+def test_a_password_only_session_cannot_approve_a_bordereau(client, bordereau, supervisor, fund_officer):
+    # given: a presented bordereau, and the officer's session without the second factor
+    from payments.models import BordereauStatus
+    from payments.services.review import present_bordereau
+
+    present_bordereau(bordereau=bordereau, by=supervisor)
+    client.password_only_login(fund_officer)
+    # when
+    response = client.post(reverse("admin:payments_bordereau_approve", args=[bordereau.pk]))
+    # then
+    assert response.status_code == 302
+    bordereau.refresh_from_db()
+    assert bordereau.status == BordereauStatus.PRESENTED
+
+
 def test_downloads_need_a_staff_login(client, bordereau):
     # when
     response = client.get(reverse("payments:bordereau_csv", args=[bordereau.pk]))

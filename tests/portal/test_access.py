@@ -127,7 +127,7 @@ def test_staff_account_gets_no_insured_space(client, agent):
     assert "Espace réservé aux assurés" in page.content.decode()
 
 
-def test_staff_account_gets_404_on_the_insured_api(agent):
+def test_staff_account_gets_nothing_from_the_insured_api(agent):
     # given
     from rest_framework.test import APIClient
 
@@ -135,8 +135,8 @@ def test_staff_account_gets_404_on_the_insured_api(agent):
     client.force_authenticate(agent)
     # when
     response = client.get("/api/v1/moi/")
-    # then
-    assert response.status_code == 404
+    # then: refused before anything is looked up (no second factor outside a verified session)
+    assert response.status_code == 403
 
 
 def test_anonymous_visitor_is_sent_to_sign_in(client, foreign):

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from claims.models import Claim, ClaimLine, ClaimStatus
 from claims.services.intake import claim_number
+from tests.factories.mutuelles import StaffFactory
 from tests.portal.conftest import claim_payload
 from tests.worker_support import purge_queues, real_broker, redis_url, requires_worker
 
@@ -41,10 +42,12 @@ def test_a_deactivated_account_is_refused_at_once(api, member):
     assert not Claim.objects.filter(insured=member).exists()
 
 
-def test_a_token_of_an_account_without_insured_person_finds_no_insured(agent):
-    # given
+def test_a_token_of_an_account_without_insured_person_finds_no_insured(db):
+    # given: an insured person's account whose registry row is gone (a staff account's token is refused
+    # before: tests/admin/test_staff_surfaces.py)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=agent).key}")
+    account = StaffFactory(role="assure", mutuelle=None)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=account).key}")
     # when
     response = client.get("/api/v1/moi/")
     # then

@@ -24,6 +24,13 @@ from mutuelles.services import create_staff
 from tariffs.models import ALDCondition, Medicine
 
 DEMO_PASSWORD = "demo-AMO-2026"
+#: DEMO ONLY, public like the password above: the authenticator key (base32 MRSW23ZNIFGU6LJS...) of every
+#: demo staff account, so that `make run` can be signed into at once, and recovery codes put back on
+#: each run. Real staff accounts enrol their own phone at first login (mutuelles.second_factor).
+DEMO_TOTP_KEY = b"demo-AMO-2026-totp!!".hex()
+DEMO_RECOVERY_CODES = [f"demo-{n:04d}" for n in range(1, 6)]
+DEMO_STAFF = ["admin", "agent.mgpap", "medecin.mgpap", "superviseur.mgpap", "agent.mgen", "superviseur.mgen",
+              "officier.cnops", "officier2.cnops", "tresorier.cnops", "tresorier2.cnops"]
 NAMES = [("Hassan", "Amrani", "حسن", "العمراني"), ("Khadija", "Bennis", "خديجة", "بنيس"),
          ("Youssef", "Cherkaoui", "يوسف", "الشرقاوي"), ("Naima", "Daoudi", "نعيمة", "الداودي"),
          ("Said", "El Fassi", "سعيد", "الفاسي"), ("Imane", "Ghali", "إيمان", "غالي"),
@@ -70,6 +77,7 @@ class Command(BaseCommand):
         if Insured.objects.filter(cnie="BE100001").exists():
             self.stdout.write("Données de démonstration déjà chargées.")
             self.create_treasury()
+            self.set_demo_second_factor()
             self.print_logins()
             return
         with transaction.atomic():
@@ -78,6 +86,7 @@ class Command(BaseCommand):
             family = self.create_people()
         self.file_claims(family)
         self.file_volume()
+        self.set_demo_second_factor()
         self.print_logins()
 
     def create_staff(self) -> None:
@@ -225,8 +234,32 @@ class Command(BaseCommand):
                 count += 1
         self.stdout.write(f"{count} autres dossiers déposés pour {46 - 10} assurés de quatre mutuelles.")
 
+    @transaction.atomic
+    def set_demo_second_factor(self) -> None:
+        """The demo staff's authenticator (the public demo key) and their recovery codes, put back if used."""
+        from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        for user in get_user_model().objects.filter(username__in=DEMO_STAFF):
+            TOTPDevice.objects.update_or_create(user=user, name="Démonstration",
+                                                defaults={"key": DEMO_TOTP_KEY, "confirmed": True})
+            codes, _ = StaticDevice.objects.get_or_create(user=user, name="Démonstration", defaults={"confirmed": True})
+            have = set(codes.token_set.values_list("token", flat=True))
+            StaticToken.objects.bulk_create([StaticToken(device=codes, token=code)
+                                             for code in DEMO_RECOVERY_CODES if code not in have])
+
     def print_logins(self) -> None:
+        from base64 import b32encode
+
+        from django_otp.oath import totp
+
+        key = bytes.fromhex(DEMO_TOTP_KEY)
         self.stdout.write(self.style.SUCCESS(f"\nComptes de démonstration (mot de passe : {DEMO_PASSWORD})"))
+        self.stdout.write(self.style.WARNING(
+            "Double authentification du personnel — DÉMONSTRATION UNIQUEMENT, clé publique :\n"
+            f"  clé à saisir dans une application d'authentification : {b32encode(key).decode()}\n"
+            f"  code valable en ce moment : {totp(key):06d} ; ou un code de secours (une fois chacun, remis à "
+            f"chaque `make run`) : {', '.join(DEMO_RECOVERY_CODES)}"))
         rows = [
             ("admin", "administrateur (tout)", "/admin/"),
             ("agent.mgpap", "agent MGPAP", "/admin/"),
