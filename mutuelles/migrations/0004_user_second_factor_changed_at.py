@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mutuelles', '0002_no_created_at_index'),
+        ('mutuelles', '0003_payer_accounts_demo_flag_and_four_eyes_changes'),
     ]
 
     operations = [
