@@ -340,6 +340,7 @@ class ETMAccordAdmin(ScopedAdmin):
     search_fields = ["accord_number"]  # shows the search box; matching_people does the search
     list_select_related = ["insured", "dependent", "ald"]
     raw_id_fields = ["insured", "dependent"]
+    ordering = ["-pk"]  # the newest accords first, and a stable order for the pages
 
 
     def get_search_results(self, request, queryset, search_term):

@@ -26,6 +26,9 @@ from tests.factories.mutuelles import PASSWORD, StaffFactory
 
 _SEEDS = itertools.count(500)
 
+#: The staff roles (tests/admin/conftest.py `staff`: one account each, of MGPAP or of the CNOPS).
+STAFF_ROLES = ["agent", "medecin", "superviseur", "organisme"]
+
 
 class Side:
     def __init__(self, *, mutuelle: str, fund: str, capture, surname: str):
@@ -163,7 +166,7 @@ class Side:
 def object_of(side: Side, label: str):
     """The object of model `label` on this side. A model an admin shows must be named here: the
     matrix then covers it (tests/admin/test_write_scope.py fails on a model it cannot build)."""
-    from axes.models import AccessAttempt, AccessFailureLog
+    from axes.models import AccessAttempt
     from django.contrib.auth.models import Group
 
     from claims.models import RejectionReason

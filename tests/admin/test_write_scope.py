@@ -15,25 +15,23 @@ from dataclasses import dataclass, field
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.admin.models import LogEntry
 from django.test import RequestFactory
 from django.urls import reverse
 
+from claims.admin_forms import FORMS as DECISION_FORMS
 from mutuelles.admin_scope import MSG_CHOICE_OUT_OF_SCOPE, ScopedWritesMixin, scoped_models
 from mutuelles.models import User
 from tests.admin.form_data import change_form_data, inline_prefixes, with_new_inline_row, without_inline_rows
-from tests.admin.scope_world import Side, object_of
-from tests.factories.mutuelles import StaffFactory
+from tests.admin.scope_world import STAFF_ROLES, Side, object_of
 
 pytestmark = pytest.mark.django_db
 
-STAFF_ROLES = ["agent", "medecin", "superviseur", "organisme"]
 PORTAL_APPS = {"beneficiaries", "claims", "payments", "mutuelles", "tariffs", "portal"}
 SCOPE_REFUSAL = MSG_CHOICE_OUT_OF_SCOPE.split(" : ", 1)[1].split(".")[0]  # "ce choix n'existe pas ou …"
 #: Tables whose rows a write could touch (the sign-in logs and sessions change by signing in).
 WATCHED_APPS = PORTAL_APPS | {"admin", "auth", "otp_totp", "authtoken"}
 #: Values of the extra parameters of custom admin URLs.
-URL_PARAMETERS = {"action": ["accepter", "confirmer", "ajuster", "rejeter_ligne", "rejeter", "pieces"]}
+URL_PARAMETERS = {"action": list(DECISION_FORMS)}  # the claim desk's decisions
 #: What a confirmation step of an action asks for, filled in as a forger would.
 ACTION_CONFIRMATION = {"post": "yes", "confirm": "1", "reason": "saisie forgée", "comment": "saisie forgée"}
 
@@ -260,20 +258,6 @@ class Matrix:
         return object_of(self.own, related._meta.label).pk
 
 
-@pytest.fixture
-def sides(django_capture_on_commit_callbacks):
-    own = Side(mutuelle="MGPAP", fund="CNOPS", capture=django_capture_on_commit_callbacks, surname="Bennouna")
-    foreign = Side(mutuelle="MGEN", fund="CNSS", capture=django_capture_on_commit_callbacks, surname="Zerhouni")
-    return own, foreign
-
-
-@pytest.fixture
-def staff(mgpap):
-    from mutuelles.models import AMOFund
-
-    cnops = AMOFund.objects.get(code="CNOPS")
-    return {role: StaffFactory(role=role, mutuelle=None if role == "organisme" else mgpap,
-                               fund=cnops if role == "organisme" else None) for role in STAFF_ROLES}
 
 
 @pytest.fixture
