@@ -204,3 +204,19 @@ def test_a_supervisor_cannot_add_a_dependant_to_another_mutuelles_insured_person
     assert "Assuré : ce choix n'existe pas ou n'est pas de votre ressort" in html.unescape(response.content.decode())
     assert label_of(foreign.insured) not in response.content.decode()  # the raw-id label names nobody
     assert Dependent.objects.filter(insured=foreign.insured).count() == before
+
+
+def test_the_bordereau_form_offers_and_takes_only_the_users_own_mutuelle(login, sides, supervisor):
+    # given
+    own, foreign = sides
+    from payments.models import Bordereau
+
+    url = reverse("admin:payments_bordereau_build")
+    client = login(supervisor)
+    # when
+    offered = client.get(url).context["form"].fields["mutuelle"].queryset
+    response = client.post(url, {"mutuelle": foreign.mutuelle.pk, "fund": own.fund.pk})
+    # then
+    assert list(offered) == [own.mutuelle]
+    assert response.status_code == 200
+    assert not Bordereau.objects.filter(mutuelle=foreign.mutuelle).exists()
