@@ -1,22 +1,45 @@
 """Admin of the registry: insured persons, dependants, ETM accords, scoped to the agent's mutuelle.
 
+Reads and writes alike (mutuelles.admin_scope): every choice, raw-id label and save is checked
+against the user's scope. The mutuelle and the organisme of an insured person change only through
+the audited transfer action (beneficiaries.services.transfers).
+
 Also the building blocks the claims admin shares: 404 for what the user may not see, a
 paginator that never counts a whole table, and the search of people by number or name.
 """
 import re
 from dataclasses import dataclass
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ShowFacets
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
-from beneficiaries.models import Dependent, ETMAccord, Insured, RibChange, RightsMaintenance, StudyCertificate
-from beneficiaries.selectors import insured_visible_to
+from amo_portal.exceptions import DomainError
+from beneficiaries.models import (
+    Dependent,
+    ETMAccord,
+    Insured,
+    InsuredTransfer,
+    RibChange,
+    RightsMaintenance,
+    StudyCertificate,
+)
+from beneficiaries.selectors import dependents_visible_to, etm_accords_visible_to, insured_visible_to
+from beneficiaries.services.transfers import TRANSFER_PERMISSION, transfer_insured
+from mutuelles.admin_scope import ScopedWritesMixin, register_scope
+from mutuelles.models import AMOFund, Mutuelle
+from mutuelles.selectors import funds_visible_to, mutuelles_visible_to
+
+register_scope(Insured, insured_visible_to)
+register_scope(Dependent, dependents_visible_to)
+register_scope(ETMAccord, etm_accords_visible_to)
 
 #: Above this many people matching a name, the search asks for a more precise one.
 MAX_PEOPLE_MATCHED = 1000
@@ -67,8 +90,9 @@ class LookAheadPaginator(Paginator):
         return super().page(number)
 
 
-class LargeTableAdmin(HiddenObjectsAre404, admin.ModelAdmin):
-    """Lists of big tables: no count at all (no full count, no facet counts, no page count)."""
+class LargeTableAdmin(ScopedWritesMixin, HiddenObjectsAre404, admin.ModelAdmin):
+    """Lists of big tables: no count at all (no full count, no facet counts, no page count).
+    Writes are scoped like reads (ScopedWritesMixin)."""
 
     show_full_result_count = False
     show_facets = ShowFacets.NEVER
@@ -173,7 +197,7 @@ class ScopedAdmin(LargeTableAdmin):
         return Q(**{f"{path}pk__in": match.insured_ids})
 
 
-class DependentInline(admin.TabularInline):
+class DependentInline(ScopedWritesMixin, admin.TabularInline):
     model = Dependent
     extra = 0
     fields = ["relationship", "first_name", "last_name", "birth_date", "married", "disabled", "registered_on",
@@ -181,12 +205,48 @@ class DependentInline(admin.TabularInline):
     show_change_link = True
 
 
-class ETMInline(admin.TabularInline):
+class ETMInline(ScopedWritesMixin, admin.TabularInline):
     model = ETMAccord
     extra = 0
     fields = ["accord_number", "dependent", "ald", "valid_from", "valid_until"]
     raw_id_fields = ["dependent"]
     fk_name = "insured"
+
+
+class TransferInline(ScopedWritesMixin, admin.TabularInline):
+    """The audit of the insured person's transfers, read-only: written by the transfer action only."""
+
+    model = InsuredTransfer
+    fk_name = "insured"
+    extra = 0
+    fields = ["created_at", "from_mutuelle", "from_fund", "to_mutuelle", "to_fund", "reason", "transferred_by"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class TransferForm(forms.Form):
+    """The second step of the transfer action: where to, and why."""
+
+    to_mutuelle = forms.ModelChoiceField(label="Nouvelle mutuelle", queryset=Mutuelle.objects.none())
+    to_fund = forms.ModelChoiceField(label="Nouvel organisme", queryset=AMOFund.objects.none())
+    reason = forms.CharField(label="Motif du transfert (conservé dans l'historique de l'assuré)",
+                             widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_mutuelle"].queryset = mutuelles_visible_to(user=user)
+        self.fields["to_fund"].queryset = funds_visible_to(user=user)
+        for name in ("to_mutuelle", "to_fund"):
+            label = self.fields[name].label
+            self.fields[name].error_messages["invalid_choice"] = f"{label} : choisissez-en une de votre périmètre."
+            self.fields[name].error_messages["required"] = f"{label} : ce champ est obligatoire."
+        self.fields["reason"].error_messages["required"] = "Motif du transfert : ce champ est obligatoire."
 
 
 @admin.register(Insured)
@@ -198,7 +258,8 @@ class InsuredAdmin(ScopedAdmin):
     # the RIB changes only from the insured person's space, where every change is recorded (RibChange)
     readonly_fields = ["user", "rib", "created_at", "updated_at"]
     raw_id_fields = ["user"]
-    inlines = [DependentInline, ETMInline]
+    inlines = [DependentInline, ETMInline, TransferInline]
+    actions = ["transfer_selected"]
     fieldsets = [
         ("Carte d'immatriculation", {"fields": ["registration_number", "affiliation_number", "cnie",
                                                 "card_issued_on", "mutuelle", "fund"]}),
@@ -214,13 +275,45 @@ class InsuredAdmin(ScopedAdmin):
         url = reverse("admin:claims_claim_changelist")
         return format_html('<a href="{}?insured__id__exact={}&amp;statut=tous">Voir les dossiers</a>', url, obj.pk)
 
+    def get_readonly_fields(self, request, obj=None):
+        # the mutuelle and the organisme change only through the audited transfer (transfer_selected)
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "mutuelle", "fund"] if obj is not None else fields
 
-class StudyCertificateInline(admin.TabularInline):
+    def has_transfer_permission(self, request) -> bool:
+        return request.user.has_perm(TRANSFER_PERMISSION)
+
+    @admin.action(description="Transférer vers une autre mutuelle ou un autre organisme (tracé)",
+                  permissions=["transfer"])
+    def transfer_selected(self, request, queryset):
+        """First the form (where to, why), then the service: all the selected persons or none."""
+        selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+        form = TransferForm(request.POST if "confirm" in request.POST else None, user=request.user)
+        if form.is_valid():
+            try:
+                done = transfer_insured(insured_ids=list(queryset.values_list("pk", flat=True)),
+                                        to_mutuelle=form.cleaned_data["to_mutuelle"],
+                                        to_fund=form.cleaned_data["to_fund"], reason=form.cleaned_data["reason"],
+                                        by=request.user)
+            except DomainError as error:
+                self.message_user(request, error.message, messages.ERROR)
+                return None
+            self.message_user(request, f"{len(done)} assuré(s) transféré(s) vers {form.cleaned_data['to_mutuelle']} "
+                                       f"({form.cleaned_data['to_fund']}) ; le transfert est inscrit dans leur "
+                                       "historique.", messages.SUCCESS)
+            return None
+        context = {**self.admin_site.each_context(request), "title": "Transférer des assurés",
+                   "opts": self.model._meta, "people": queryset[:200], "count": queryset.count(), "form": form,
+                   "selected": selected, "action": "transfer_selected"}
+        return TemplateResponse(request, "admin/beneficiaries/insured/transfer.html", context)
+
+
+class StudyCertificateInline(ScopedWritesMixin, admin.TabularInline):
     model = StudyCertificate
     extra = 0
 
 
-class RightsMaintenanceInline(admin.TabularInline):
+class RightsMaintenanceInline(ScopedWritesMixin, admin.TabularInline):
     model = RightsMaintenance
     extra = 0
 
@@ -247,6 +340,7 @@ class ETMAccordAdmin(ScopedAdmin):
     search_fields = ["accord_number"]  # shows the search box; matching_people does the search
     list_select_related = ["insured", "dependent", "ald"]
     raw_id_fields = ["insured", "dependent"]
+    ordering = ["-pk"]  # the newest accords first, and a stable order for the pages
 
 
     def get_search_results(self, request, queryset, search_term):

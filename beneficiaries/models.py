@@ -1,5 +1,6 @@
 """Insured persons (assurés), their dependants (ayants droit), ETM accords and supporting records."""
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -63,6 +64,9 @@ class Insured(TimeStampedModel):
         indexes = [
             models.Index(fields=["registration_number"], name="insured_registration_idx"),
             models.Index(fields=["last_name", "first_name"], name="insured_name_idx"),
+        ]
+        permissions = [
+            ("transfer_insured", "Peut transférer un assuré vers une autre mutuelle ou un autre organisme"),
         ]
 
     def __str__(self) -> str:
@@ -162,6 +166,9 @@ class RightsMaintenance(TimeStampedModel):
         return f"Maintien {self.decision_number}"
 
 
+MSG_ETM_DEPENDENT_OF_ANOTHER = "Ayant droit : cette personne n'est pas un ayant droit de l'assuré choisi."
+
+
 class ETMAccord(TimeStampedModel):
     """An exonération du ticket modérateur for an ALD (domain.md §1.3): the system knows it,
     the insured person only writes its number on the claim."""
@@ -186,6 +193,12 @@ class ETMAccord(TimeStampedModel):
     def __str__(self) -> str:
         return f"ETM {self.accord_number} – ALD {self.ald.code}"
 
+    def clean(self) -> None:
+        super().clean()
+        if self.dependent_id is not None and self.insured_id is not None \
+                and self.dependent.insured_id != self.insured_id:
+            raise ValidationError({"dependent": MSG_ETM_DEPENDENT_OF_ANOTHER})
+
     def covers(self, on) -> bool:
         return self.valid_from <= on and (self.valid_until is None or on <= self.valid_until)
 
@@ -203,3 +216,32 @@ class RibChange(TimeStampedModel):
         verbose_name = "changement de RIB"
         verbose_name_plural = "changements de RIB"
         ordering = ["-created_at"]
+
+
+class InsuredTransfer(TimeStampedModel):
+    """An insured person moved to another mutuelle or organisme: who did it, when, from, to, why.
+    The only way the mutuelle or the organisme of an insured person changes (beneficiaries.services.transfers)."""
+
+    insured = models.ForeignKey(Insured, verbose_name="assuré", related_name="transfers", on_delete=models.PROTECT)
+    from_mutuelle = models.ForeignKey(Mutuelle, verbose_name="mutuelle quittée", related_name="+",
+                                      on_delete=models.PROTECT)
+    to_mutuelle = models.ForeignKey(Mutuelle, verbose_name="nouvelle mutuelle", related_name="+",
+                                    on_delete=models.PROTECT)
+    from_fund = models.ForeignKey(AMOFund, verbose_name="organisme quitté", related_name="+", on_delete=models.PROTECT)
+    to_fund = models.ForeignKey(AMOFund, verbose_name="nouvel organisme", related_name="+", on_delete=models.PROTECT)
+    reason = models.TextField("motif")
+    transferred_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="transféré par", related_name="+",
+                                       on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = "transfert d'assuré"
+        verbose_name_plural = "transferts d'assurés"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(name="insuredtransfer_changes_something",
+                                   condition=~Q(from_mutuelle=models.F("to_mutuelle"), from_fund=models.F("to_fund"))),
+            models.CheckConstraint(name="insuredtransfer_reason_given", condition=~Q(reason="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_mutuelle}/{self.from_fund} → {self.to_mutuelle}/{self.to_fund}"

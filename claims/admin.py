@@ -26,6 +26,10 @@ from claims.admin_views import queue_cells
 from claims.models import Claim, ClaimDocument, RejectionReason
 from claims.selectors import claims_visible_to, documents_visible_to
 from claims.services.review import accept_claims
+from mutuelles.admin_scope import ScopedWritesMixin, register_scope
+
+register_scope(Claim, claims_visible_to)
+register_scope(ClaimDocument, documents_visible_to)
 
 
 class ClaimAdmin(LargeTableAdmin):
@@ -245,7 +249,7 @@ class ClaimDocumentAdmin(LargeTableAdmin):
 
 
 @admin.register(RejectionReason)
-class RejectionReasonAdmin(admin.ModelAdmin):
+class RejectionReasonAdmin(ScopedWritesMixin, admin.ModelAdmin):
     list_display = ["code", "label", "scope", "automatic", "active"]
     list_filter = ["scope", "automatic", "active"]
     search_fields = ["code", "label"]

@@ -3,11 +3,16 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Exists, OuterRef
 
+from mutuelles.admin_scope import ScopedWritesMixin, register_scope
 from mutuelles.models import AMOFund, ComplementaryRate, Mutuelle, MutuelleFundLink, PayerAccountChange, User
 from mutuelles.payer_accounts_admin import PayerAccountAdminMixin, PayerAccountChangeAdmin
+from mutuelles.selectors import funds_visible_to, mutuelles_visible_to
+
+register_scope(Mutuelle, mutuelles_visible_to)
+register_scope(AMOFund, funds_visible_to)
 
 
-class ReferenceDataAdmin(admin.ModelAdmin):
+class ReferenceDataAdmin(ScopedWritesMixin, admin.ModelAdmin):
     """Reference data is loaded from the files of the repository (load_reference_data): the admin
     shows it, nobody edits it here, so that the files stay the single source."""
 
@@ -21,7 +26,7 @@ class ReferenceDataAdmin(admin.ModelAdmin):
         return False
 
 
-class FundLinkInline(admin.TabularInline):
+class FundLinkInline(ScopedWritesMixin, admin.TabularInline):
     model = MutuelleFundLink
     extra = 0
     fields = ["fund", "footing", "valid_from", "valid_to", "source"]
@@ -65,7 +70,7 @@ class MutuelleFundLinkAdmin(ReferenceDataAdmin):
 
 
 @admin.register(User)
-class StaffUserAdmin(UserAdmin):
+class StaffUserAdmin(ScopedWritesMixin, UserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "mutuelle", "fund", "is_active", "second_factor"]
     actions = ["remove_second_factor"]
     list_filter = ["role", "mutuelle", "fund", "is_active", "is_staff"]

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 
 from amo_portal.exceptions import DomainError
 from amo_portal.money import format_dh
+from mutuelles.admin_scope import ScopedWritesMixin, register_scope
 from payments import admin_views
 from payments.demo_bank_admin import DemoBankActionMixin, may_simulate
 from payments.models import (
@@ -38,8 +39,14 @@ from payments.services.execution import payer_accounts
 from payments.services.review import split_bordereau
 from payments.services.settlement import settlement_totals
 
+register_scope(Bordereau, bordereaux_visible_to)
+register_scope(BordereauLine, lines_visible_to)
+register_scope(HeldClaim, held_claims_visible_to)
+register_scope(TransferOrder, transfer_orders_visible_to)
+register_scope(BankReturn, bank_returns_visible_to)
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+class ReadOnlyAdmin(ScopedWritesMixin, admin.ModelAdmin):
     """No add, change or delete: the services write, the admin shows. Hidden objects are 404."""
 
     show_full_result_count = False  # lines tables hold millions of rows
@@ -273,7 +280,7 @@ class TransferOrderAdmin(ReadOnlyAdmin):
         return transfer_orders_visible_to(user=request.user).select_related("bordereau", "created_by")
 
 
-class BankReturnLineInline(admin.TabularInline):
+class BankReturnLineInline(ScopedWritesMixin, admin.TabularInline):
     model = BankReturnLine
     fields = ["line", "payer", "accepted", "amount", "reason_code", "reason", "booked_on"]
     readonly_fields = fields

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from amo_portal.exceptions import DomainError
 from mutuelles.models import AMOFund, Mutuelle
+from mutuelles.selectors import funds_visible_to, mutuelles_visible_to
 from payments.models import Bordereau
 from payments.selectors import bordereaux_visible_to
 from payments.services.bank_return import import_bank_return
@@ -108,11 +109,8 @@ class BuildForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        mutuelles, funds = Mutuelle.objects.all(), AMOFund.objects.all()
-        if not user.is_superuser and user.is_fund_officer:
-            funds = funds.filter(pk=user.fund_id)
-        if not user.is_superuser and user.is_mutuelle_staff:
-            mutuelles = mutuelles.filter(pk=user.mutuelle_id)
+        # the same scope as every other choice of the admin (mutuelles.admin_scope)
+        mutuelles, funds = mutuelles_visible_to(user=user), funds_visible_to(user=user)
         self.fields["mutuelle"].queryset = mutuelles
         self.fields["fund"].queryset = funds
         if len(funds) == 1:

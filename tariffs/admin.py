@@ -2,6 +2,7 @@
 from django.contrib import admin
 
 from mutuelles.admin import ReferenceDataAdmin
+from mutuelles.admin_scope import ScopedWritesMixin
 from tariffs.models import (
     ALDCondition,
     AMORate,
@@ -27,7 +28,7 @@ class LetterKeyValueAdmin(ReferenceDataAdmin):
     list_select_related = ["key", "fund"]
 
 
-class MedicinePriceInline(admin.TabularInline):
+class MedicinePriceInline(ScopedWritesMixin, admin.TabularInline):
     model = MedicinePrice
     extra = 0
     fields = ["ppv", "pbr", "valid_from", "valid_to"]
