@@ -4,7 +4,7 @@ import pytest
 from tests.admin.scope_world import STAFF_ROLES, Side
 from tests.admin.support import claim_in_control
 from tests.factories.beneficiaries import InsuredFactory
-from tests.factories.mutuelles import StaffFactory
+from tests.factories.mutuelles import PASSWORD, StaffFactory
 
 
 @pytest.fixture
@@ -46,4 +46,4 @@ def staff(mgpap):
 def superuser(db):
     from mutuelles.models import User
 
-    return User.objects.create_superuser("racine", "racine@example.ma", "mot-de-passe-racine-1")
+    return User.objects.create_superuser("racine", "racine@example.ma", PASSWORD)

@@ -23,6 +23,7 @@ from mutuelles.admin_scope import MSG_CHOICE_OUT_OF_SCOPE, ScopedWritesMixin, sc
 from mutuelles.models import User
 from tests.admin.form_data import change_form_data, inline_prefixes, with_new_inline_row, without_inline_rows
 from tests.admin.scope_world import STAFF_ROLES, Side, object_of
+from tests.factories.mutuelles import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -262,7 +263,7 @@ class Matrix:
 
 @pytest.fixture
 def superuser(db):
-    return User.objects.create_superuser("racine", "racine@example.ma", "mot-de-passe-racine-1")
+    return User.objects.create_superuser("racine", "racine@example.ma", PASSWORD)
 
 
 @pytest.mark.parametrize(("model", "model_admin"), registered_admins(), ids=lambda v: getattr(v, "_meta", None)

@@ -12,7 +12,7 @@ from beneficiaries.models import Insured, InsuredTransfer
 from beneficiaries.services.transfers import transfer_insured
 from mutuelles.models import AMOFund, StaffRole, User
 from tests.factories.beneficiaries import InsuredFactory
-from tests.factories.mutuelles import StaffFactory
+from tests.factories.mutuelles import PASSWORD, StaffFactory
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:beneficiaries_insured_changelist")
@@ -147,7 +147,7 @@ def test_a_transfer_of_several_people_is_all_or_nothing(fund_officer, mgpap, mge
 
 def test_a_superuser_transfers_too(login, insured, mgen, cnss):
     # given
-    root = User.objects.create_superuser("racine", "racine@example.ma", "mot-de-passe-racine-1")
+    root = User.objects.create_superuser("racine", "racine@example.ma", PASSWORD)
     # when
     login(root).post(CHANGELIST, transfer_post([insured.pk], to_mutuelle=mgen.pk, to_fund=cnss.pk,
                                                reason="Bascule de l'AMO vers la CNSS"))
