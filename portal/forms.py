@@ -13,6 +13,7 @@ from claims.services.documents import MAX_DOCUMENT_BYTES
 from claims.services.intake import MAX_DOCUMENTS
 from claims.services.pricing import parse_cotation
 from portal.digits import DigitsField, DigitsRegexField
+from portal.throttle import address_locked_out
 from tariffs.models import Medicine
 from tariffs.selectors import medicines_search
 
@@ -76,6 +77,8 @@ class MultipleFileField(forms.FileField):
 
 
 class LoginForm(AuthenticationForm):
+    """The sign-in form; a client address that failed too many sign-ins is told so (portal.throttle)."""
+
     username = forms.CharField(label=_("Adresse électronique ou identifiant"), max_length=150,
                                widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username",
                                                              "autocapitalize": "none"}))
@@ -85,7 +88,13 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("Identifiant ou mot de passe incorrect. Après plusieurs erreurs, le compte est "
                            "bloqué pendant un moment."),
         "inactive": _("Ce compte est désactivé."),
+        "address_locked": _("Trop d'échecs de connexion depuis votre connexion : réessayez dans un moment."),
     }
+
+    def clean(self):
+        if address_locked_out(self.request):
+            raise ValidationError(self.error_messages["address_locked"], code="address_locked")
+        return super().clean()
 
 
 class SignUpForm(forms.Form):
@@ -239,13 +248,31 @@ class DocumentsForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    email = forms.EmailField(label=_("Adresse électronique"), max_length=254)
+    email = forms.EmailField(label=_("Adresse électronique"), max_length=254,
+                             help_text=_("Une nouvelle adresse ne remplace l'actuelle qu'une fois confirmée par le "
+                                         "lien qui lui est envoyé."))
     phone = DigitsRegexField(label=_("Téléphone"), max_length=20, required=False, regex=r"^\+?[0-9 .-]{6,20}$",
                              error_messages={"invalid": _("Numéro de téléphone invalide (chiffres, espaces, +).")},
                              widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
     address = forms.CharField(label=_("Adresse"), max_length=300, required=False,
                               widget=forms.TextInput(attrs={"autocomplete": "street-address"}))
     city = forms.CharField(label=_("Ville"), max_length=100, required=False)
+    password = forms.CharField(label=_("Votre mot de passe (pour changer d'adresse électronique)"), strip=False,
+                               required=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+    def __init__(self, *args, current_email: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current_email = current_email
+
+    def clean(self):
+        data = super().clean()
+        email = (data.get("email") or "").strip().lower()
+        if "email" in data:
+            data["email"] = email
+        if email and email != self.current_email and not data.get("password"):
+            self.add_error("password", _("Pour changer d'adresse électronique, confirmez avec votre mot de passe."))
+        return data
 
 
 class RibForm(forms.Form):

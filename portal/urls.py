@@ -12,12 +12,12 @@ urlpatterns = [
          name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(next_page=reverse_lazy("claims:home")), name="logout"),
     path("inscription/", views.signup, name="signup"),
-    path("mot-de-passe/oubli/", auth_views.PasswordResetView.as_view(
+    path("mot-de-passe/oubli/", views.PasswordResetView.as_view(
         success_url=reverse_lazy("portal:password_reset_done"),
         email_template_name="registration/password_reset_email.txt",
         subject_template_name="registration/password_reset_subject.txt"), name="password_reset"),
     path("mot-de-passe/oubli/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
-    path("mot-de-passe/nouveau/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
+    path("mot-de-passe/nouveau/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(
         success_url=reverse_lazy("portal:password_reset_complete")), name="password_reset_confirm"),
     path("mot-de-passe/nouveau/termine/", auth_views.PasswordResetCompleteView.as_view(),
          name="password_reset_complete"),
@@ -32,4 +32,7 @@ urlpatterns = [
     path("espace/attestation-de-droits.pdf", views.rights_attestation, name="rights_attestation"),
     path("espace/coordonnees/", views.contact_details, name="contact"),
     path("espace/rib/", views.rib_change, name="rib"),
+    path("espace/adresse/confirmer/<str:token>/", views.email_confirm, name="email_confirm"),
+    path("espace/jetons/", views.api_tokens, name="tokens"),
+    path("espace/jetons/<int:pk>/revoquer/", views.api_token_revoke, name="token_revoke"),
 ]

@@ -9,10 +9,10 @@ from django.core.management import call_command
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
-from rest_framework.authtoken.models import Token
 from schemathesis.generation.modes import GenerationMode
 
 from beneficiaries.models import Insured
+from portal.services.tokens import issue_token
 
 #: Cases per operation and generation mode: about 15 operations × (12 + 8) ≈ 300 requests.
 EXAMPLES = {GenerationMode.POSITIVE: 12, GenerationMode.NEGATIVE: 8}
@@ -33,7 +33,7 @@ def wsgi_app():
 def demo_token(db):
     call_command("load_demo_data", verbosity=0)
     karim = Insured.objects.get(cnie="BE100001")
-    return Token.objects.get_or_create(user=karim.user)[0].key
+    return issue_token(user=karim.user)[1]
 
 
 def _exercise(operation, mode, headers, failures: list, counter: list) -> None:
