@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from portal.models import ApiToken
 
@@ -35,7 +36,8 @@ def idle_deadline(now: datetime | None = None) -> datetime:
 def issue_token(*, user, name: str = "") -> tuple[ApiToken, str]:
     """A new token for one of the account's devices; returns the row and the key (shown only now).
 
-    Beyond settings.API_TOKENS_PER_ACCOUNT live tokens, the least recently used are revoked.
+    Expired tokens are deleted, and beyond settings.API_TOKENS_PER_ACCOUNT live tokens the least recently
+    used are revoked.
     """
     key = secrets.token_hex(20)
     now = timezone.now()
@@ -43,15 +45,15 @@ def issue_token(*, user, name: str = "") -> tuple[ApiToken, str]:
                      password_print=user.get_session_auth_hash(), last_used_at=now)
     token.full_clean()
     token.save()
-    ApiToken.objects.filter(user=user, last_used_at__lt=idle_deadline(now)).delete()
     keep = list(tokens_of(user=user).values_list("pk", flat=True)[:settings.API_TOKENS_PER_ACCOUNT])
     ApiToken.objects.filter(user=user).exclude(pk__in=keep).delete()
     return token, key
 
 
 def tokens_of(*, user) -> QuerySet[ApiToken]:
-    """The account's live tokens, most recently used first."""
-    return (ApiToken.objects.filter(user=user, last_used_at__gte=idle_deadline())
+    """The account's live tokens (used recently, issued under the current password), most recently used first."""
+    return (ApiToken.objects.filter(user=user, last_used_at__gte=idle_deadline(),
+                                    password_print=user.get_session_auth_hash())
             .order_by("-last_used_at", "-pk"))
 
 
@@ -69,7 +71,8 @@ def revoke_all_tokens(*, user) -> int:
 
 def token_is_live(token: ApiToken, *, user, now: datetime) -> bool:
     """Not idle too long, and issued under the account's current password."""
-    return token.last_used_at >= idle_deadline(now) and token.password_print == user.get_session_auth_hash()
+    return token.last_used_at >= idle_deadline(now) and constant_time_compare(token.password_print,
+                                                                              user.get_session_auth_hash())
 
 
 def touch_token(token: ApiToken, *, now: datetime) -> None:

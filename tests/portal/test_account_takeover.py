@@ -11,12 +11,13 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.core import mail
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from beneficiaries.models import RibChange
 from portal.models import ApiToken, EmailChange
-from portal.services.tokens import TOUCH_INTERVAL, issue_token, token_digest
+from portal.services import accounts
+from portal.services.tokens import TOUCH_INTERVAL, issue_token, token_digest, tokens_of
 from tests.factories.beneficiaries import valid_rib
 from tests.factories.mutuelles import PASSWORD
 
@@ -314,7 +315,8 @@ def test_a_password_change_revokes_every_token(member):
     # when: the password changes by any path (here the model's own set_password, as the admin does)
     member.user.set_password(NEW_PASSWORD)
     member.user.save()
-    # then
+    # then: no longer listed, refused, then deleted
+    assert not tokens_of(user=member.user).exists()
     assert with_token(phone).get("/api/v1/moi/").status_code == 401
     assert with_token(tablet).get("/api/v1/moi/").status_code == 401
     assert not ApiToken.objects.filter(user=member.user).exists()
@@ -383,3 +385,12 @@ def test_tokens_beyond_the_limit_per_account_revoke_the_least_recently_used(memb
     issue_token(user=member.user, name="3")
     # then
     assert sorted(ApiToken.objects.filter(user=member.user).values_list("name", flat=True)) == ["2", "3"]
+
+
+@pytest.mark.parametrize("message", [
+    accounts.MSG_WRONG_PASSWORD_EMAIL, accounts.MSG_TOO_MANY_PASSWORDS, accounts.MSG_LINK_INVALID,
+    accounts.MSG_LINK_EXPIRED, accounts.MSG_LINK_USED, accounts.MSG_SAME_EMAIL,
+])
+def test_the_new_messages_have_an_arabic_translation(message):
+    with translation.override("ar"):
+        assert translation.gettext(message) != message
