@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +13,7 @@ from claims.services.documents import MAX_DOCUMENT_BYTES
 from claims.services.intake import MAX_DOCUMENTS
 from claims.services.pricing import parse_cotation
 from portal.digits import DigitsField, DigitsRegexField
+from portal.services.accounts import check_password_again
 from portal.throttle import address_locked_out
 from tariffs.models import Medicine
 from tariffs.selectors import medicines_search
@@ -281,3 +282,21 @@ class RibForm(forms.Form):
                       widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
     password = forms.CharField(label=_("Votre mot de passe (confirmation)"), strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class PortalPasswordChangeForm(PasswordChangeForm):
+    """Django's password change; the current password is checked like a sign-in (django-axes), so that a
+    stolen session cannot try passwords here without limit."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        try:
+            check_password_again(user=self.user, password=old_password, request=self.request,
+                                 message=_("Mot de passe actuel incorrect : le mot de passe n'a pas été changé."))
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["password"]) from exc
+        return old_password

@@ -33,6 +33,7 @@ urlpatterns = [
     path("espace/coordonnees/", views.contact_details, name="contact"),
     path("espace/rib/", views.rib_change, name="rib"),
     path("espace/adresse/confirmer/<str:token>/", views.email_confirm, name="email_confirm"),
+    path("espace/mot-de-passe/", views.PasswordChangeView.as_view(), name="password_change"),
     path("espace/jetons/", views.api_tokens, name="tokens"),
     path("espace/jetons/<int:pk>/revoquer/", views.api_token_revoke, name="token_revoke"),
 ]

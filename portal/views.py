@@ -12,7 +12,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -321,6 +323,26 @@ class PasswordResetView(auth_views.PasswordResetView):
                                       "votre connexion : réessayez dans une heure."))
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().form_valid(form)
+
+
+@method_decorator(insured_required, name="dispatch")
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """A new password chosen in the personal space: this session stays signed in; every other session
+    and every API token of the account ends."""
+
+    form_class = forms.PortalPasswordChangeForm
+    template_name = "portal/password_change.html"
+    success_url = reverse_lazy("portal:contact")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        tokens.revoke_all_tokens(user=form.user)
+        messages.success(self.request, _("Votre mot de passe est changé ; les appareils connectés devront se "
+                                         "reconnecter."))
+        return response
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -394,3 +394,23 @@ def test_tokens_beyond_the_limit_per_account_revoke_the_least_recently_used(memb
 def test_the_new_messages_have_an_arabic_translation(message):
     with translation.override("ar"):
         assert translation.gettext(message) != message
+
+
+def test_a_password_change_in_the_personal_space_keeps_this_session_and_revokes_every_token(member_client, member):
+    # given
+    _, key = issue_token(user=member.user, name="Téléphone")
+    # when
+    wrong = member_client.post("/espace/mot-de-passe/", {"old_password": "devine", "new_password1": NEW_PASSWORD,
+                                                         "new_password2": NEW_PASSWORD})
+    right = member_client.post("/espace/mot-de-passe/", {"old_password": PASSWORD, "new_password1": NEW_PASSWORD,
+                                                         "new_password2": NEW_PASSWORD})
+    # then: the wrong one changed nothing and counted as a failed sign-in
+    assert wrong.status_code == 200
+    assert "Mot de passe actuel incorrect" in wrong.content.decode()
+    assert AccessAttempt.objects.get(username=member.user.username).failures_since_start == 1
+    assert right.status_code == 302
+    member.user.refresh_from_db()
+    assert member.user.check_password(NEW_PASSWORD)
+    assert not ApiToken.objects.filter(user=member.user).exists()
+    assert with_token(key).get("/api/v1/moi/").status_code == 401
+    assert member_client.get("/espace/").status_code == 200
