@@ -97,11 +97,13 @@ def _insured_with_tokens(count: int) -> list[str]:
 
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
-    from rest_framework.authtoken.models import Token
+    from django.utils import timezone
 
     from beneficiaries.models import Insured
     from beneficiaries.validators import rib_key
     from mutuelles.models import AMOFund, Mutuelle, StaffRole, User
+    from portal.models import ApiToken
+    from portal.services.tokens import token_digest
 
     mgpap, cnops = Mutuelle.objects.get(code="MGPAP"), AMOFund.objects.get(code="CNOPS")
     password = make_password(secrets.token_urlsafe(12))
@@ -116,8 +118,13 @@ def _insured_with_tokens(count: int) -> list[str]:
                     fund=cnops, rib=(f"011780{i:016d}" + rib_key(f"011780{i:016d}")), email=f"bench{i}@example.ma",
                     user=user)
             for i, user in enumerate(users)])
-        tokens = Token.objects.bulk_create([Token(user=user, key=Token.generate_key()) for user in users])
-    return [token.key for token in tokens]
+        keys = [secrets.token_hex(20) for _ in users]
+        now = timezone.now()
+        ApiToken.objects.bulk_create([
+            ApiToken(user=user, digest=token_digest(key), prefix=key[:8], name="banc",
+                     password_print=user.get_session_auth_hash(), last_used_at=now)
+            for user, key in zip(users, keys, strict=True)])
+    return keys
 
 
 def _gunicorn(args, log: Path) -> subprocess.Popen:
@@ -131,6 +138,8 @@ def _gunicorn(args, log: Path) -> subprocess.Popen:
         "REDIS_URL": REDIS_DB_URL, "CELERY_BROKER_URL": REDIS_DB_URL, "PYTHONPATH": str(support.ROOT),
         "PGAPPNAME": "bench-gunicorn",  # its backends, told apart by support.CpuMeter
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        # each bench account files many claims: the daily quotas are still counted, never reached
+        "CLAIMS_PER_DAY": "100000000", "DOCUMENTS_PER_DAY": "100000000",
     })
     command = [sys.executable, "-m", "gunicorn", "amo_portal.wsgi:application", "--bind",
                f"127.0.0.1:{args.port}", "--workers", str(args.workers), "--worker-class", args.worker_class,

@@ -16,7 +16,7 @@ def simulator_page(request):
     (SimulationInputSerializer) and code path (run_simulation), so both always give the same answer."""
     from amo_portal.exceptions import DomainError
     from claims.api.serializers import SimulationInputSerializer
-    from claims.api.views import run_simulation, simulation_payload
+    from claims.api.views import run_simulation, simulation_payload, simulation_throttled
     from mutuelles.models import Mutuelle
 
     posted = request.POST if request.method == "POST" else {}
@@ -25,6 +25,11 @@ def simulator_page(request):
     labels = {"kind": "nature", "code": "médicament", "quantity": "quantité", "paid": "montant payé", "ald": "ALD"}
     errors: dict = {}
     result = None
+    if request.method == "POST" and simulation_throttled(request):
+        errors = {"__all__": ["Trop de simulations depuis votre connexion : réessayez dans une minute."]}
+        context = {"values": posted, "rows": rows, "errors": errors, "result": None,
+                   "mutuelles": Mutuelle.objects.order_by("code")}
+        return render(request, "claims/simulator.html", context, status=429)
     if request.method == "POST":
         filled = [r for r in rows if r["cotation"] or r["code"] or r["paid"]]
         def opt(name):  # noqa: E306 - empty inputs are absent values, as in the API

@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +14,8 @@ from claims.services.documents import MAX_DOCUMENT_BYTES
 from claims.services.intake import MAX_DOCUMENTS
 from claims.services.pricing import parse_cotation
 from portal.digits import DigitsField, DigitsRegexField
+from portal.services.accounts import check_password_again
+from portal.throttle import address_locked_out
 from tariffs.models import Medicine
 from tariffs.selectors import medicines_search
 
@@ -77,6 +79,8 @@ class MultipleFileField(forms.FileField):
 
 
 class LoginForm(AuthenticationForm):
+    """The sign-in form; a client address that failed too many sign-ins is told so (portal.throttle)."""
+
     username = forms.CharField(label=_("Adresse électronique ou identifiant"), max_length=150,
                                widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username",
                                                              "autocapitalize": "none"}))
@@ -86,9 +90,15 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("Identifiant ou mot de passe incorrect. Après plusieurs erreurs, le compte est "
                            "bloqué pendant un moment."),
         "inactive": _("Ce compte est désactivé."),
+        "address_locked": _("Trop d'échecs de connexion depuis votre connexion : réessayez dans un moment."),
         "staff": _("Ce compte est un compte du personnel : il se connecte au back-office, avec sa double "
                    "authentification, sur la page de connexion du personnel (%(url)s)."),
     }
+
+    def clean(self):
+        if address_locked_out(self.request):
+            raise ValidationError(self.error_messages["address_locked"], code="address_locked")
+        return super().clean()
 
     def confirm_login_allowed(self, user):
         """Staff accounts never sign in here: without their second factor they would carry a session that
@@ -262,13 +272,31 @@ class DocumentsForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    email = forms.EmailField(label=_("Adresse électronique"), max_length=254)
+    email = forms.EmailField(label=_("Adresse électronique"), max_length=254,
+                             help_text=_("Une nouvelle adresse ne remplace l'actuelle qu'une fois confirmée par le "
+                                         "lien qui lui est envoyé."))
     phone = DigitsRegexField(label=_("Téléphone"), max_length=20, required=False, regex=r"^\+?[0-9 .-]{6,20}$",
                              error_messages={"invalid": _("Numéro de téléphone invalide (chiffres, espaces, +).")},
                              widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
     address = forms.CharField(label=_("Adresse"), max_length=300, required=False,
                               widget=forms.TextInput(attrs={"autocomplete": "street-address"}))
     city = forms.CharField(label=_("Ville"), max_length=100, required=False)
+    password = forms.CharField(label=_("Votre mot de passe (pour changer d'adresse électronique)"), strip=False,
+                               required=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+    def __init__(self, *args, current_email: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current_email = current_email
+
+    def clean(self):
+        data = super().clean()
+        email = (data.get("email") or "").strip().lower()
+        if "email" in data:
+            data["email"] = email
+        if email and email != self.current_email and not data.get("password"):
+            self.add_error("password", _("Pour changer d'adresse électronique, confirmez avec votre mot de passe."))
+        return data
 
 
 class RibForm(forms.Form):
@@ -277,3 +305,21 @@ class RibForm(forms.Form):
                       widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
     password = forms.CharField(label=_("Votre mot de passe (confirmation)"), strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class PortalPasswordChangeForm(PasswordChangeForm):
+    """Django's password change; the current password is checked like a sign-in (django-axes), so that a
+    stolen session cannot try passwords here without limit."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        try:
+            check_password_again(user=self.user, password=old_password, request=self.request,
+                                 message=_("Mot de passe actuel incorrect : le mot de passe n'a pas été changé."))
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["password"]) from exc
+        return old_password

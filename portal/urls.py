@@ -14,12 +14,12 @@ urlpatterns = [
     path("inscription/", views.signup, name="signup"),
     path("inscription/envoyee/", views.signup_sent, name="signup_sent"),
     path("inscription/ouvrir/<str:token>/", views.signup_open, name="signup_open"),
-    path("mot-de-passe/oubli/", auth_views.PasswordResetView.as_view(
+    path("mot-de-passe/oubli/", views.PasswordResetView.as_view(
         form_class=InsuredPasswordResetForm, success_url=reverse_lazy("portal:password_reset_done"),
         email_template_name="registration/password_reset_email.txt",
         subject_template_name="registration/password_reset_subject.txt"), name="password_reset"),
     path("mot-de-passe/oubli/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
-    path("mot-de-passe/nouveau/<uidb64>/<token>/", views.InsuredPasswordResetConfirmView.as_view(
+    path("mot-de-passe/nouveau/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(
         success_url=reverse_lazy("portal:password_reset_complete")), name="password_reset_confirm"),
     path("mot-de-passe/nouveau/termine/", auth_views.PasswordResetCompleteView.as_view(),
          name="password_reset_complete"),
@@ -34,4 +34,8 @@ urlpatterns = [
     path("espace/attestation-de-droits.pdf", views.rights_attestation, name="rights_attestation"),
     path("espace/coordonnees/", views.contact_details, name="contact"),
     path("espace/rib/", views.rib_change, name="rib"),
+    path("espace/adresse/confirmer/<str:token>/", views.email_confirm, name="email_confirm"),
+    path("espace/mot-de-passe/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("espace/jetons/", views.api_tokens, name="tokens"),
+    path("espace/jetons/<int:pk>/revoquer/", views.api_token_revoke, name="token_revoke"),
 ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -11,7 +12,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,10 +23,11 @@ from claims.models import ClaimStatus
 from claims.services.documents import check_document
 from claims.services.followup import add_claim_documents
 from portal import forms, presenters, selectors
-from portal.services import accounts, statements
+from portal.services import accounts, statements, tokens
 from portal.services.filing import file_claim_online, preview_claim
+from portal.services.quotas import check_document_quota
 from portal.services.uploads import discard_stash, stash_documents, stashed_documents
-from portal.throttle import too_many_attempts
+from portal.throttle import too_many_attempts, too_many_password_resets
 
 #: Claims shown per page in "Mes dossiers".
 PAGE_SIZE = 10
@@ -49,14 +53,6 @@ def _claim_or_404(request, pk: int):
     if claim is None:
         raise Http404
     return claim
-
-
-class InsuredPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    """A reset link of a staff account is not valid here (staff passwords are reset by an administrator)."""
-
-    def get_user(self, uidb64):
-        user = super().get_user(uidb64)
-        return None if user is not None and user.is_staff_account else user
 
 
 @require_http_methods(["GET", "POST"])
@@ -163,6 +159,11 @@ def claim_new(request):
 def _documents_of(request, form):
     """Documents kept from the preview plus the new uploads, each checked by content; None on error."""
     documents = stashed_documents(user=request.user, token=form.cleaned_data.get("documents_token", ""))
+    try:
+        check_document_quota(insured=request.insured, adding=len(form.uploads()))
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return None
     ok = True
     for kind, upload in form.uploads():
         try:
@@ -208,6 +209,7 @@ def claim_add_documents(request, pk: int):
     form = forms.DocumentsForm(request.POST, request.FILES)
     if form.is_valid():
         try:
+            check_document_quota(insured=request.insured, adding=len(form.cleaned_data["files"]))
             documents = [(form.cleaned_data["kind"], check_document(upload)) for upload in form.cleaned_data["files"]]
             add_claim_documents(claim=claim, documents=documents, by=request.user)
         except ValidationError as exc:
@@ -251,11 +253,20 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 @insured_required
 def contact_details(request):
     insured = request.insured
-    initial = {"email": insured.email, "phone": insured.phone, "address": insured.address, "city": insured.city}
-    form = forms.ContactForm(request.POST or None, initial=initial)
+    email = accounts.current_email(user=request.user, insured=insured)
+    initial = {"email": email, "phone": insured.phone, "address": insured.address, "city": insured.city}
+    form = forms.ContactForm(request.POST or None, initial=initial, current_email=email)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            accounts.update_contact_details(insured=insured, **form.cleaned_data)
+            if data["email"] != email:  # first: a wrong password leaves everything as it was
+                accounts.request_email_change(user=request.user, insured=insured, new_email=data["email"],
+                                              password=data["password"], request=request)
+                messages.info(request, _("Un lien de confirmation a été envoyé à %(email)s : votre adresse "
+                                         "électronique changera quand vous l'aurez ouvert. D'ici là, elle reste "
+                                         "%(old)s.") % {"email": data["email"], "old": email})
+            accounts.update_contact_details(insured=insured, phone=data["phone"], address=data["address"],
+                                            city=data["city"])
         except ValidationError as exc:
             presenters.add_errors(form, exc)
         else:
@@ -266,6 +277,25 @@ def contact_details(request):
 
 
 @require_http_methods(["GET", "POST"])
+def email_confirm(request, token: str):
+    """The link sent to a new e-mail address: shows what it confirms; the button (POST) confirms it.
+
+    No sign-in needed: the link itself proves the new address is the person's. A GET changes nothing,
+    so that a mail scanner opening the link does not confirm it.
+    """
+    try:
+        change = accounts.pending_email_change(token)
+        if request.method == "POST":
+            accounts.confirm_email_change(token=token)
+            messages.success(request, _("Votre adresse électronique est désormais %(email)s.")
+                             % {"email": change.new_email})
+            return redirect("portal:dashboard" if request.user.is_authenticated else "portal:login")
+    except ValidationError as exc:
+        return render(request, "portal/email_confirm.html", {"error": exc.messages[0]}, status=400)
+    return render(request, "portal/email_confirm.html", {"change": change})
+
+
+@require_http_methods(["GET", "POST"])
 @insured_required
 def rib_change(request):
     insured = request.insured
@@ -273,7 +303,7 @@ def rib_change(request):
     if request.method == "POST" and form.is_valid():
         try:
             accounts.change_rib(insured=insured, new_rib=form.cleaned_data["rib"],
-                                password=form.cleaned_data["password"], by=request.user)
+                                password=form.cleaned_data["password"], by=request.user, request=request)
         except ValidationError as exc:
             presenters.add_errors(form, exc)
         else:
@@ -281,3 +311,67 @@ def rib_change(request):
             return redirect("portal:dashboard")
     return render(request, "portal/rib.html", {"form": form, "insured": insured},
                   status=400 if form.errors else 200)
+
+
+@require_GET
+@insured_required
+def api_tokens(request):
+    """The account's API tokens (one per device of the mobile app), each with a button to revoke it."""
+    return render(request, "portal/tokens.html", {"tokens": list(tokens.tokens_of(user=request.user)),
+                                                  "idle_days": settings.API_TOKEN_IDLE_DAYS})
+
+
+@require_POST
+@insured_required
+def api_token_revoke(request, pk: int):
+    if tokens.revoke_token(user=request.user, token_id=pk):
+        messages.success(request, _("Le jeton est révoqué : l'appareil qui l'utilisait devra se reconnecter."))
+    else:
+        messages.error(request, _("Ce jeton n'existe plus."))
+    return redirect("portal:tokens")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request, limited per e-mail address and per client address (the answer is the
+    same whether or not an account has the address)."""
+
+    def form_valid(self, form):
+        if too_many_password_resets(self.request, email=form.cleaned_data["email"]):
+            form.add_error("email", _("Trop de demandes de nouveau mot de passe pour cette adresse ou depuis "
+                                      "votre connexion : réessayez dans une heure."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
+
+
+@method_decorator(insured_required, name="dispatch")
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """A new password chosen in the personal space: this session stays signed in; every other session
+    and every API token of the account ends."""
+
+    form_class = forms.PortalPasswordChangeForm
+    template_name = "portal/password_change.html"
+    success_url = reverse_lazy("portal:contact")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        tokens.revoke_all_tokens(user=form.user)
+        messages.success(self.request, _("Votre mot de passe est changé ; les appareils connectés devront se "
+                                         "reconnecter."))
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's new password from a reset link; every API token of the account is revoked with it. A
+    reset link of a staff account is not valid here (staff passwords are reset by an administrator)."""
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return None if user is not None and user.is_staff_account else user
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        tokens.revoke_all_tokens(user=form.user)
+        return response

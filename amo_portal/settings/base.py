@@ -23,7 +23,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -39,6 +38,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "amo_portal.proxy.TrustedProxyMiddleware",  # first: everything after it reads the real client address
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -99,7 +99,8 @@ DATABASES = {"default": database(env("DATABASE_URL", default=f"sqlite:///{BASE_D
 
 # --- Authentication ---------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out credentials
+    "portal.throttle.AddressLockoutBackend",  # refuses a client address that failed too often (spraying)
+    "axes.backends.AxesStandaloneBackend",  # refuses locked-out credentials
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -116,13 +117,35 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # Lock an account after repeated failed logins (django-axes).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Failures count per account AND client address: an attacker elsewhere cannot lock an officer out of
+# their own office. Spraying many accounts from one address is stopped by the address's own, higher
+# limit (portal.throttle.AddressLockoutBackend): a whole mutuelle office shares one public IP.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-# Lock the account, not the address: a whole mutuelle office shares one public IP.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_CLIENT_IP_CALLABLE = "amo_portal.proxy.client_address"
+#: Failed sign-ins (all accounts together) from one client address before it is refused for a while.
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Staff accounts must use an authenticator app (TOTP) and get recovery codes (mutuelles.second_factor).
 OTP_TOTP_ISSUER = "Portail AMO"
+
+# Addresses (or networks, CIDR) of the reverse proxies in front of the app: only a request coming from one
+# of them has its client address read from X-Forwarded-For (amo_portal.proxy). Empty: the header is ignored.
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
+#: An API token unused this many days is refused (each use pushes the deadline back).
+API_TOKEN_IDLE_DAYS = env.int("API_TOKEN_IDLE_DAYS", default=30)
+#: Live API tokens per account (one per device): the oldest is revoked beyond this.
+API_TOKENS_PER_ACCOUNT = env.int("API_TOKENS_PER_ACCOUNT", default=10)
+#: A link confirming a new e-mail address is valid this long.
+EMAIL_CHANGE_LINK_HOURS = env.int("EMAIL_CHANGE_LINK_HOURS", default=24)
+#: A RIB change is also notified to the address replaced this many days before.
+PREVIOUS_EMAIL_NOTICE_DAYS = env.int("PREVIOUS_EMAIL_NOTICE_DAYS", default=30)
+#: Claims one insured person may file online per day, and documents they may upload per day.
+CLAIMS_PER_DAY = env.int("CLAIMS_PER_DAY", default=20)
+DOCUMENTS_PER_DAY = env.int("DOCUMENTS_PER_DAY", default=100)
+#: Password-reset requests per e-mail address and per client address, within an hour.
+PASSWORD_RESETS_PER_EMAIL = env.int("PASSWORD_RESETS_PER_EMAIL", default=3)
+PASSWORD_RESETS_PER_ADDRESS = env.int("PASSWORD_RESETS_PER_ADDRESS", default=20)
 
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
@@ -190,8 +213,8 @@ else:
 # --- REST framework ---------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "portal.api.authentication.InsuredTokenAuthentication",  # expiring, revocable tokens; 401 when refused
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated",
                                    "mutuelles.middleware.SecondFactorForStaff"],
@@ -200,6 +223,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "amo_portal.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"simulation": env("SIMULATION_THROTTLE_RATE", default="60/min")},
+    # Throttles key on REMOTE_ADDR, which amo_portal.proxy sets from a trusted proxy's X-Forwarded-For:
+    # never on the header itself, which any client can write.
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Portail AMO – API",

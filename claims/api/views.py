@@ -54,12 +54,25 @@ def run_simulation(data: dict):
     )
 
 
+class SimulationThrottle(ScopedRateThrottle):
+    """The "simulation" rate per client address: the API and the simulator page (claims.views) share
+    one counter, so that neither is a way around the other's limit."""
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def simulation_throttled(request) -> bool:
+    """Count one simulation from the page; True once the client address is over the API's rate."""
+    return not SimulationThrottle().allow_request(request, SimulationCreateApi)
+
+
 class SimulationCreateApi(APIView):
     """Simulate the reimbursement of a claim before filing it (public, throttled)."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [SimulationThrottle]
     throttle_scope = "simulation"
 
     @extend_schema(request=SimulationInputSerializer, responses={200: SimulationOutputSerializer})

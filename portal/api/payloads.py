@@ -1,4 +1,7 @@
 """Plain dictionaries the insured persons' API answers with (shapes in portal.api.serializers)."""
+from datetime import timedelta
+
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +17,13 @@ def money(value) -> str | None:
 
 def organisation(org) -> dict:
     return {"code": org.code, "name": org.name_fr, "name_ar": org.name_ar}
+
+
+def token_info(token, *, current: int | None) -> dict:
+    return {"id": token.pk, "prefix": token.prefix, "device": token.name, "created_at": token.created_at,
+            "last_used_at": token.last_used_at,
+            "expires_at": token.last_used_at + timedelta(days=settings.API_TOKEN_IDLE_DAYS),
+            "current": token.pk == current}
 
 
 def me(insured) -> dict:

@@ -22,6 +22,14 @@ class TokenInputSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150, label="identifiant ou adresse électronique")
     password = serializers.CharField(max_length=128, trim_whitespace=False, label="mot de passe",
                                      style={"input_type": "password"})
+    device = serializers.CharField(max_length=80, required=False, allow_blank=True, default="", label="appareil",
+                                   help_text="Nom de l'appareil, montré dans la liste des jetons du compte.")
+
+
+class EmailChangeInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254, label="nouvelle adresse électronique")
+    password = serializers.CharField(max_length=128, trim_whitespace=False, label="mot de passe",
+                                     style={"input_type": "password"})
 
 
 class ContactInputSerializer(serializers.Serializer):
@@ -113,7 +121,23 @@ class DocumentUploadSerializer(serializers.Serializer):
 # --- Output -------------------------------------------------------------------------------------
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Le jeton, montré cette seule fois.")
+    id = serializers.IntegerField(help_text="Identifiant du jeton, pour le révoquer.")
+    idle_days = serializers.IntegerField(help_text="Jours sans utilisation après lesquels le jeton expire.")
+
+
+class TokenInfoSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    prefix = serializers.CharField(help_text="Début du jeton (8 caractères).")
+    device = serializers.CharField(help_text="Nom de l'appareil donné à la connexion.")
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(help_text="Expiration si le jeton reste inutilisé d'ici là.")
+    current = serializers.BooleanField(help_text="Le jeton de cette requête.")
+
+
+class MessageSerializer(serializers.Serializer):
+    message = serializers.CharField()
 
 
 class PingSerializer(serializers.Serializer):

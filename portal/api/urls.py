@@ -6,6 +6,9 @@ from portal.api import views
 urlpatterns = [
     path("ping/", views.PingApi.as_view(), name="portal-api-ping"),
     path("jeton/", views.TokenCreateApi.as_view(), name="portal-api-token"),
+    path("jetons/", views.TokenListApi.as_view(), name="portal-api-tokens"),
+    path("jetons/<int:pk>/", views.TokenRevokeApi.as_view(), name="portal-api-token-revoke"),
+    path("moi/adresse-electronique/", views.EmailChangeApi.as_view(), name="portal-api-email"),
     path("moi/", views.MeApi.as_view(), name="portal-api-me"),
     path("moi/rib/", views.RibChangeApi.as_view(), name="portal-api-rib"),
     path("ayants-droit/", views.DependentListApi.as_view(), name="portal-api-dependents"),

@@ -3,6 +3,7 @@
 Every object is reached through portal.selectors (scoped to the signed-in insured person):
 another insured person's claim, document or statement is a 404, never a 403 that confirms it exists.
 """
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, HttpResponse
@@ -11,8 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, Throttled
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -26,12 +26,18 @@ from claims.services.followup import add_claim_documents
 from portal import selectors
 from portal.api import payloads
 from portal.api import serializers as s
-from portal.api.authentication import InsuredTokenAuthentication
-from portal.services import accounts, statements
+from portal.api.authentication import InsuredTokenAuthentication, TokenAccess
+from portal.services import accounts, statements, tokens
 from portal.services.filing import ClaimInput, LineData, file_claim_online
+from portal.services.quotas import check_document_quota
+from portal.throttle import address_locked_out
 
 MSG_NO_INSURED = "Aucun assuré n'est rattaché à ce compte."
 MSG_BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
+MSG_ADDRESS_LOCKED = "Trop d'échecs de connexion depuis votre connexion : réessayez dans un moment."
+MSG_EMAIL_BY_LINK = ("Pour changer d'adresse électronique, envoyez-la avec votre mot de passe à "
+                     "/api/v1/moi/adresse-electronique/ : elle changera une fois confirmée par le lien reçu.")
+MSG_NO_TOKEN = "Jeton introuvable."  # noqa: S105 - a message, not a secret
 MSG_BAD_KEY = "L'en-tête Idempotency-Key doit compter de 1 à 80 caractères visibles."
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", str, location=OpenApiParameter.HEADER, required=False,
@@ -43,13 +49,14 @@ PDF = OpenApiResponse(response=OpenApiTypes.BINARY, description="document PDF")
 class InsuredApi(APIView):
     """Base of the views that act for the signed-in insured person."""
 
-    authentication_classes = [SessionAuthentication, InsuredTokenAuthentication]
+    # the token first: a refused token is answered 401 with `WWW-Authenticate: Token` (the app signs in again)
+    authentication_classes = [InsuredTokenAuthentication, SessionAuthentication]
 
     def insured(self, request):
         # The insured person joined with the token is the account's own (Insured.user is one-to-one):
         # the same person selectors.insured_of would return, without a second query.
-        cached = getattr(request.user, "_state", None) and request.user._state.fields_cache.get("insured")
-        insured = cached if cached is not None else selectors.insured_of(user=request.user)
+        access = request.auth
+        insured = access.insured if isinstance(access, TokenAccess) else selectors.insured_of(user=request.user)
         if insured is None:
             raise NotFound(MSG_NO_INSURED)
         return insured
@@ -81,11 +88,47 @@ class TokenCreateApi(APIView):
     @extend_schema(request=s.TokenInputSerializer, responses={200: s.TokenSerializer})
     def post(self, request):
         data = validated(s.TokenInputSerializer, request.data)
+        if address_locked_out(request._request):
+            raise Throttled(detail=MSG_ADDRESS_LOCKED)
         user = authenticate(request._request, username=data["username"], password=data["password"])
         if user is None or selectors.insured_of(user=user) is None:
             raise DomainError(MSG_BAD_CREDENTIALS, code="identifiants_invalides")
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token, key = tokens.issue_token(user=user, name=data.get("device", ""))
+        return Response({"token": key, "id": token.pk, "idle_days": settings.API_TOKEN_IDLE_DAYS})
+
+
+class TokenListApi(InsuredApi):
+    """The account's live API tokens (one per device), most recently used first; the keys are never shown."""
+
+    @extend_schema(responses={200: s.TokenInfoSerializer(many=True)})
+    def get(self, request):
+        current = request.auth.token.pk if isinstance(request.auth, TokenAccess) else None
+        return Response([payloads.token_info(token, current=current)
+                         for token in tokens.tokens_of(user=request.user)])
+
+
+class TokenRevokeApi(InsuredApi):
+    """Revoke one of the account's tokens (the current one included: sign-out of this device)."""
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk: int):
+        if not tokens.revoke_token(user=request.user, token_id=pk):
+            raise NotFound(MSG_NO_TOKEN)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailChangeApi(InsuredApi):
+    """Ask to change the account's e-mail address (password needed): it changes once the link sent to
+    the new address is followed; the current address is told and stays until then."""
+
+    @extend_schema(request=s.EmailChangeInputSerializer, responses={202: s.MessageSerializer})
+    def post(self, request):
+        insured = self.insured(request)
+        data = validated(s.EmailChangeInputSerializer, request.data)
+        accounts.request_email_change(user=request.user, insured=insured, new_email=data["email"],
+                                      password=data["password"], request=request._request)
+        return Response({"message": f"Un lien de confirmation a été envoyé à {data['email']} : l'adresse du compte "
+                                    "changera quand il aura été ouvert."}, status=status.HTTP_202_ACCEPTED)
 
 
 class MeApi(InsuredApi):
@@ -102,8 +145,13 @@ class MeApi(InsuredApi):
         body = request.data
         merged = {name: body.get(name, value) for name, value in current.items()} if hasattr(body, "get") else body
         data = validated(s.ContactInputSerializer, merged)
+        asked = body.get("email") if hasattr(body, "get") else None
+        if asked is not None and data["email"].strip().lower() != accounts.current_email(user=request.user,
+                                                                                          insured=insured):
+            raise DomainError(MSG_EMAIL_BY_LINK, code="donnees_invalides",
+                              extra={"champs": {"email": MSG_EMAIL_BY_LINK}})
         accounts.update_contact_details(insured=insured, **{name: data.get(name, "")
-                                                            for name in accounts.CONTACT_FIELDS})
+                                                            for name in accounts.DIRECT_CONTACT_FIELDS})
         return Response(payloads.me(selectors.insured_of(user=request.user)))
 
 
@@ -115,7 +163,7 @@ class RibChangeApi(InsuredApi):
         insured = self.insured(request)
         data = validated(s.RibChangeInputSerializer, request.data)
         change = accounts.change_rib(insured=insured, new_rib=data["rib"], password=data["password"],
-                                     by=request.user)
+                                     by=request.user, request=request._request)
         return Response({"rib_last_digits": f"…{change.new_rib[-4:]}", "changed_at": change.created_at},
                         status=status.HTTP_201_CREATED)
 
@@ -202,6 +250,7 @@ class ClaimDocumentCreateApi(InsuredApi):
         claim = self.claim(request, pk)
         files = request.FILES.getlist("files") if hasattr(request.FILES, "getlist") else []
         data = validated(s.DocumentUploadSerializer, {"kind": request.data.get("kind", "autre"), "files": files})
+        check_document_quota(insured=self.insured(request), adding=len(data["files"]))
         try:
             documents = [(data["kind"], check_document(f)) for f in data["files"]]
         except DjangoValidationError as exc:

@@ -24,6 +24,7 @@ from claims.services.intake import ClaimDraft, submit_claim, validate_draft
 from claims.services.liquidation import add_up
 from claims.services.pricing import LineInput, rejected_line
 from claims.services.simulation import SimulatedBeneficiary, SimulatedETM, SimulationResult, simulate
+from portal.services.quotas import check_document_quota, check_filing_quota
 
 MSG_UNKNOWN_BENEFICIARY = gettext_noop("Choisissez l'assuré ou l'un de ses ayants droit.")
 
@@ -83,7 +84,12 @@ def draft_from_input(*, user, insured: Insured, data: ClaimInput) -> ClaimDraft:
 
 
 def file_claim_online(*, user, insured: Insured, data: ClaimInput, idempotency_key: str | None = None) -> Claim:
-    """File the claim typed by the insured person; the same idempotency key and content give the same claim."""
+    """File the claim typed by the insured person; the same idempotency key and content give the same claim.
+
+    Refused (QuotaExceeded) past the insured person's daily quotas of claims and documents.
+    """
+    check_filing_quota(insured=insured, idempotency_key=idempotency_key)
+    check_document_quota(insured=insured, adding=len(data.documents))
     draft = draft_from_input(user=user, insured=insured, data=data)
     return submit_claim(draft=draft, by=user, filed_on=timezone.localdate(), idempotency_key=idempotency_key)
 

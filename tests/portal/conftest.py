@@ -2,9 +2,9 @@
 from datetime import date, timedelta
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from portal.services.tokens import issue_token
 from tests.factories.beneficiaries import DependentFactory, InsuredFactory
 from tests.factories.claims import act, file_claim, with_document
 from tests.factories.mutuelles import StaffFactory
@@ -62,8 +62,7 @@ def member_client(client, member):
 def api(member):
     """An API client authenticated with the member's token, as a mobile app is."""
     api_client = APIClient()
-    token, _ = Token.objects.get_or_create(user=member.user)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user=member.user, name='téléphone')[1]}")
     return api_client
 
 

@@ -5,12 +5,13 @@ from datetime import date
 import pytest
 from django.urls import reverse
 from PIL import Image
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from beneficiaries.models import RibChange
 from claims.models import Claim, ClaimStatus, DocumentRequest
 from claims.services.review import request_documents
+from portal.models import ApiToken
+from portal.services.tokens import token_digest
 from tests.factories.beneficiaries import valid_rib
 from tests.factories.mutuelles import PASSWORD
 from tests.portal.conftest import claim_payload, liquidated_claim
@@ -33,7 +34,7 @@ def test_token_is_given_for_an_insured_persons_credentials(member):
     response = client.post("/api/v1/jeton/", {"username": member.user.username, "password": PASSWORD}, format="json")
     # then
     assert response.status_code == 200
-    assert response.json()["token"] == Token.objects.get(user=member.user).key
+    assert ApiToken.objects.get(user=member.user).digest == token_digest(response.json()["token"])
 
 
 def test_token_is_refused_for_a_wrong_password_with_a_french_message(member):
@@ -44,7 +45,7 @@ def test_token_is_refused_for_a_wrong_password_with_a_french_message(member):
     # then
     assert response.status_code == 400
     assert response.json()["message"] == "Identifiant ou mot de passe incorrect."
-    assert not Token.objects.filter(user=member.user).exists()
+    assert not ApiToken.objects.filter(user=member.user).exists()
 
 
 def test_token_is_refused_to_staff_accounts(agent):
@@ -368,7 +369,7 @@ def test_token_requests_are_locked_after_repeated_failures(member):
     response = client.post("/api/v1/jeton/", {"username": member.user.username, "password": PASSWORD}, format="json")
     # then
     assert response.status_code in (403, 429)
-    assert not Token.objects.filter(user=member.user).exists()
+    assert not ApiToken.objects.filter(user=member.user).exists()
 
 
 def test_interactive_documentation_is_served_without_internet(client):

@@ -3,11 +3,12 @@ the rows written and the liquidation queued once, the status emails on their own
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from claims.models import Claim, ClaimLine, ClaimStatus
 from claims.services.intake import claim_number
+from portal.models import ApiToken
+from portal.services.tokens import issue_token
 from tests.factories.mutuelles import StaffFactory
 from tests.portal.conftest import claim_payload
 from tests.worker_support import purge_queues, real_broker, redis_url, requires_worker
@@ -22,7 +23,7 @@ def test_a_deleted_token_is_refused_at_once(api, member):
     # given: the app works with its token
     assert api.get("/api/v1/moi/").status_code == 200
     # when
-    Token.objects.filter(user=member.user).delete()
+    ApiToken.objects.filter(user=member.user).delete()
     response = api.get("/api/v1/moi/")
     # then
     assert response.status_code in (401, 403)
@@ -47,7 +48,7 @@ def test_a_token_of_an_account_without_insured_person_finds_no_insured(db):
     # before: tests/admin/test_staff_surfaces.py)
     client = APIClient()
     account = StaffFactory(role="assure", mutuelle=None)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=account).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user=account)[1]}")
     # when
     response = client.get("/api/v1/moi/")
     # then
@@ -104,16 +105,17 @@ def test_filing_an_act_only_claim_reads_nothing_but_the_token(api, member):
     # when
     with CaptureQueriesContext(connection) as queries:
         response = api.post("/api/v1/dossiers/", claim_payload(), format="json")
-    # then: the token, then the claim, its audit row and its lines. On PostgreSQL one statement
-    # writes them (its id and number taken from the sequence there); SQLite learns the id from the
-    # INSERT, then writes the number that contains it. No lookup of the key.
+    # then: the token, the count of the day's claims (the daily quota), then the claim, its audit row
+    # and its lines. On PostgreSQL one statement writes them (its id and number taken from the
+    # sequence there); SQLite learns the id from the INSERT, then writes the number that contains it.
+    # No lookup of the key.
     assert response.status_code == 201
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
     statements = [s for s in statements if s not in ("SAVEPOINT", "RELEASE")]  # the test's own transaction
     if connection.vendor == "postgresql":
-        assert statements == ["SELECT", "WITH"]
+        assert statements == ["SELECT", "SELECT", "WITH"]
     else:
-        assert statements.count("SELECT") <= 1
+        assert statements.count("SELECT") <= 2
         assert statements.count("INSERT") == 3
         assert statements.count("UPDATE") == 1
     claim = Claim.objects.get(pk=response.json()["id"])

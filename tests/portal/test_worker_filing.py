@@ -1,9 +1,9 @@
 """Claims filed through the API in a burst, liquidated by a real worker though fewer messages were sent."""
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from claims.models import Claim, ClaimStatus
+from portal.services.tokens import issue_token
 from tests.factories.beneficiaries import InsuredFactory
 from tests.factories.mutuelles import StaffFactory
 from tests.portal.conftest import claim_payload
@@ -24,7 +24,7 @@ def test_every_claim_of_a_burst_is_liquidated_and_the_next_filing_queues_again(t
     # given: an insured person of the app, and a worker
     insured = InsuredFactory(user=StaffFactory(role="assure", mutuelle=None, username="rafale.test"))
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=insured.user).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user=insured.user)[1]}")
     worker = start_worker(concurrency=2, log_path=tmp_path / "worker.log")
     try:
         # when: ten claims filed one after the other, each committed before the next
