@@ -108,7 +108,6 @@ def test_after_a_new_rib_the_next_transfer_pays_the_refused_share_and_the_page_s
     claim, first = half_refused
     old_rib = member.rib[-4:]
     new_rib = valid_rib(7777)
-    page_after_change = None
     change_rib(insured=member, new_rib=new_rib, password=PASSWORD, by=member.user)
     page_after_change = page_text(member_client, claim)
     second = pay()
