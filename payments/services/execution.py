@@ -201,13 +201,14 @@ ORDER_WAIT_SECONDS = 120.0
 ORDER_POLL_SECONDS = 0.1
 
 
-class OrderNotIssued(Exception):  # noqa: N818 (a signal between two functions of this module, not an error)
-    """The transfer order is not on record: a PDF rendered now would be stale."""
+class StopDrawing(Exception):  # noqa: N818 (a signal between two functions of this module, not an error)
+    """The archive being drawn is not to be finished: no transfer order on record (it would be
+    stale), or another worker recorded the archive of the order meanwhile."""
 
 
 def wait_for_order(bordereau_id: int, *, timeout: float = ORDER_WAIT_SECONDS) -> TransferOrder:
     """The bordereau's transfer order, waiting while its execution runs (another worker process);
-    OrderNotIssued when it is not running (not started, or stopped on a missing account)."""
+    StopDrawing when it is not running (not started, or stopped on a missing account)."""
     deadline = time.monotonic() + timeout
     while True:
         order = TransferOrder.objects.filter(bordereau_id=bordereau_id).first()
@@ -215,7 +216,7 @@ def wait_for_order(bordereau_id: int, *, timeout: float = ORDER_WAIT_SECONDS) ->
             return order
         running = Bordereau.objects.filter(pk=bordereau_id, progress_step=STEP_EXECUTING).exists()
         if not running or time.monotonic() >= deadline:
-            raise OrderNotIssued
+            raise StopDrawing
         time.sleep(ORDER_POLL_SECONDS)
 
 
@@ -236,6 +237,8 @@ def _archive_summary(bordereau_id: int) -> BordereauSummary:
     order = wait_for_order(bordereau_id)
     bordereau = Bordereau.objects.select_related("mutuelle", "fund", "built_by", "presented_by",
                                                  "approved_by").get(pk=bordereau_id)
+    if is_current_archive(bordereau, order):
+        raise StopDrawing  # the task queued by the order's recording, started while another finished
     return replace(bordereau_summary(bordereau, order), amo_payer_account=order.debtor_amo_iban,
                    complementary_payer_account=order.debtor_complementary_iban)
 
@@ -252,13 +255,20 @@ def archive_bordereau_pdf(*, bordereau_id: int) -> str:
                                                  "approved_by").get(pk=bordereau_id)
     if is_current_archive(bordereau, TransferOrder.objects.filter(bordereau_id=bordereau_id).first()):
         return bordereau.bordereau_pdf.name
+    return _draw_archive(bordereau)
+
+
+def _draw_archive(bordereau: Bordereau) -> str:
+    bordereau_id = bordereau.pk
     if bordereau.approved_at is None or bordereau.status == BordereauStatus.REJECTED:
         raise BordereauStateError(bordereau=bordereau, action="archiver son bordereau approuvé")
     try:
         pdf = render_bordereau_pdf(bordereau_summary(bordereau), payment_rows(bordereau),
                                    finish=lambda: _archive_summary(bordereau_id))
-    except OrderNotIssued:
-        return ""
+    except StopDrawing:
+        bordereau.refresh_from_db(fields=["bordereau_pdf", "bordereau_pdf_sha256"])
+        order = TransferOrder.objects.filter(bordereau_id=bordereau_id).first()
+        return bordereau.bordereau_pdf.name if is_current_archive(bordereau, order) else ""
     return record_archive(bordereau_id=bordereau_id, pdf=pdf)
 
 
