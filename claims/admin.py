@@ -12,6 +12,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from amo_portal.spreadsheet import safe_row
 from beneficiaries.admin import LargeTableAdmin, warn_if_truncated
 from claims import admin_views
 from claims.admin_filters import (
@@ -163,7 +164,7 @@ class ClaimAdmin(LargeTableAdmin):
             yield "\ufeff"  # BOM: spreadsheet software then reads the accents right
             yield writer.writerow(EXPORT_HEADER)
             for claim in rows.iterator(chunk_size=2000):
-                yield writer.writerow(export_row(claim))
+                yield writer.writerow(safe_row(export_row(claim), EXPORT_AMOUNT_COLUMNS))
 
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="dossiers-{timezone.localdate():%Y%m%d}.csv"'
@@ -195,6 +196,8 @@ class _Echo:
 EXPORT_HEADER = ["n° de dossier", "mutuelle", "immatriculation", "assuré", "bénéficiaire", "date des soins",
                  "déposé le", "statut", "payé (DH)", "part AMO (DH)", "part complémentaire (DH)",
                  "reste à charge (DH)", "motif de rejet"]
+#: The amount columns: numbers, left as such; every other cell is quoted if it would start a formula.
+EXPORT_AMOUNT_COLUMNS = frozenset({8, 9, 10, 11})
 
 
 def _amount(value) -> str:

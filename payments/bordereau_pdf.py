@@ -5,10 +5,15 @@ lines table, paginated. Pure rendering: it takes a summary and rows, and returns
 half a minute, so each column of a page is one text object whose cells are written as raw PDF
 operators ("show, next line"; the font is still declared through reportlab, and non-ASCII letters
 are escaped in the font's WinAnsi encoding). Amounts are set in Courier, right-aligned by padding.
+
+The first page's facts (accounts debited, status, the transfer order's file and SHA-256) are a form
+that page 1 uses and that is written last (PDF allows a form defined after the page that shows
+it): the archive draws the lines beside the transfer order being written, and the facts once the
+order is on record, so that they are the issued order's.
 """
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -36,6 +41,9 @@ AMOUNT_X = 566
 AMOUNT_CHARS = 15
 COURIER_PITCH = 0.6  # Courier's advance width, in ems
 NAME_CHARS = 34
+#: Rows kept for the facts on the first page (the signatures are drawn below them, before the facts are known).
+FACT_ROWS = 10
+FACTS_FORM = "summary_facts"
 
 
 def _escape_table() -> dict[int, str]:
@@ -141,6 +149,7 @@ class _Writer:
         c.showPage()
 
     def summary_page(self) -> None:
+        """Title, the facts (a form written at the end: see facts_form) and the signatures."""
         s, c = self.summary, self.canvas
         y = PAGE[1] - MARGIN - 10
         c.setFont("Helvetica-Bold", 16)
@@ -148,6 +157,12 @@ class _Writer:
         c.setFont("Helvetica", 10)
         y -= 18
         c.drawString(MARGIN, y, "Assurance maladie obligatoire — remboursement des dossiers ambulatoires liquidés")
+        c.doForm(FACTS_FORM)
+        self.signature_block(y - 30 - FACT_ROWS * 16 - 20)
+        self.footer()
+
+    def facts_form(self, s: BordereauSummary) -> None:
+        """The first page's facts, from `s` (the summary as it stands once the lines are drawn)."""
         rows = [
             ("Mutuelle", s.mutuelle), ("Organisme", s.fund),
             ("Période des liquidations", f"du {_date(s.period_start)} au {_date(s.period_end)}"),
@@ -160,15 +175,16 @@ class _Writer:
         ]
         if s.transfer_file:
             rows += [("Ordre de virement", s.transfer_file), ("Empreinte SHA-256", s.transfer_sha256)]
-        y -= 30
-        for label, value in rows:
+        c = self.canvas
+        c.beginForm(FACTS_FORM)
+        y = PAGE[1] - MARGIN - 10 - 18 - 30
+        for label, value in rows[:FACT_ROWS]:
             c.setFont("Helvetica-Bold", 10)
             c.drawString(MARGIN, y, label)
             c.setFont("Helvetica", 10)
             c.drawString(MARGIN + 250, y, value)
             y -= 16
-        self.signature_block(y - 20)
-        self.footer()
+        c.endForm()
 
     def signature_block(self, y: float) -> None:
         c = self.canvas
@@ -261,8 +277,11 @@ class _Writer:
         return self.buffer.getvalue()
 
 
-def render_bordereau_pdf(summary: BordereauSummary, rows: Iterable[tuple]) -> bytes:
-    """`rows` are (reference, payee name, patient name, RIB, AMO share, complementary share), in order."""
+def render_bordereau_pdf(summary: BordereauSummary, rows: Iterable[tuple],
+                         finish: Callable[[], BordereauSummary] | None = None) -> bytes:
+    """`rows` are (reference, payee name, patient name, RIB, AMO share, complementary share), in order.
+    `finish`, when given, is called once the lines are drawn and returns the summary whose facts the
+    first page shows (an exception it raises abandons the document)."""
     pages = 1 + max(1, -(-summary.line_count // (ROWS_PER_PAGE - 1)))
     writer = _Writer(summary, pages)
     writer.summary_page()
@@ -278,4 +297,5 @@ def render_bordereau_pdf(summary: BordereauSummary, rows: Iterable[tuple]) -> by
         amo += row[4]
         complementary += row[5]
     writer.rows_page(page, index, (amo, complementary))
+    writer.facts_form(finish() if finish is not None else summary)
     return writer.close()

@@ -1,12 +1,18 @@
 """The bordereau's lines as CSV for spreadsheets: ";" between fields, decimal points, UTF-8 with a
-byte order mark so that Excel reads the accents. Pure: rows in, text lines out."""
+byte order mark so that Excel reads the accents, no cell a spreadsheet would run as a formula (a
+payee named "=HYPERLINK(...)" reads as text; amounts stay numbers: amo_portal.spreadsheet).
+Pure: rows in, text lines out."""
 import csv
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
+from amo_portal.spreadsheet import safe_row
+
 BOM = "\ufeff"
 HEADER = ["Bordereau", "Référence de paiement", "N° de dossier", "Bénéficiaire du virement", "Bénéficiaire des soins",
           "RIB", "Part AMO", "Part complémentaire", "Total", "État", "Payé le", "Motif banque"]
+#: The amount columns (Part AMO, Part complémentaire, Total): numbers, left as such.
+AMOUNT_COLUMNS = frozenset({6, 7, 8})
 
 
 class _Line:
@@ -22,6 +28,6 @@ def csv_lines(bordereau_number: str, rows: Iterable[tuple], state_labels: dict[s
     yield BOM + writer.writerow(HEADER)
     for reference, claim, payee, patient, rib, amo, complementary, state, paid_on, reason in rows:
         total: Decimal = amo + complementary
-        yield writer.writerow([bordereau_number, reference, claim, payee, patient, rib, f"{amo:.2f}",
-                               f"{complementary:.2f}", f"{total:.2f}", state_labels.get(state, state),
-                               paid_on.isoformat() if paid_on else "", reason])
+        yield writer.writerow(safe_row([bordereau_number, reference, claim, payee, patient, rib, f"{amo:.2f}",
+                                        f"{complementary:.2f}", f"{total:.2f}", state_labels.get(state, state),
+                                        paid_on.isoformat() if paid_on else "", reason], AMOUNT_COLUMNS))

@@ -1,5 +1,6 @@
 """Read side of the payments, scoped by who asks: CNOPS staff see their organisme's bordereaux,
-mutuelle staff their mutuelle's, nobody else any (insured persons read `claim_payments`)."""
+mutuelle staff their mutuelle's, nobody else any (insured persons read `claim_payments` and
+`payment_history_for_claim`, for claims their portal has scoped)."""
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -14,6 +15,7 @@ from payments.models import (
     BordereauStatus,
     HeldClaim,
     LineState,
+    Payer,
     TransferOrder,
 )
 
@@ -117,3 +119,78 @@ def claim_payments(*, claim_ids: list[int]) -> dict[int, ClaimPayment]:
             amo=amo, complementary=complementary, bank_reason=reason or code,
         )
     return payments
+
+
+class ShareOutcome:
+    PAID = "paye"
+    REFUSED = "rejete"
+    PENDING = "en_attente"
+
+
+#: Where a transfer not yet answered stands, from its bordereau's status.
+PENDING_STEPS = {
+    BordereauStatus.APPROVED: "approuve",
+    BordereauStatus.SENT: "emis",
+    BordereauStatus.SETTLED: "emis",
+}
+
+
+@dataclass(frozen=True)
+class SharePayment:
+    """One payer's transfer of one claim in one bordereau: the organisme's AMO share or the
+    mutuelle's complementary share, and what the bank answered."""
+
+    payer: str  # Payer.AMO | Payer.COMPLEMENTARY
+    amount: Decimal
+    outcome: str  # ShareOutcome
+    paid_on: date | None = None  # the value date the bank gave
+    reason_code: str = ""  # ISO 20022, when refused
+    reason: str = ""  # the bank's words as recorded
+    step: str = "preparation"  # while pending: preparation | approuve | emis
+
+
+@dataclass(frozen=True)
+class PaymentAttempt:
+    """One bordereau line of the claim: the RIB it went to and each payer's transfer."""
+
+    bordereau_number: str
+    rib_last_digits: str
+    shares: tuple[SharePayment, ...]
+
+    @property
+    def refused(self) -> bool:
+        return any(share.outcome == ShareOutcome.REFUSED for share in self.shares)
+
+
+def _share(line: BordereauLine, payer: str, amount: Decimal, paid: Decimal, results: dict) -> SharePayment:
+    """A payer's share: the bank's answer for it (BankReturnLine) once there is one, else the line's
+    settled state, else where its bordereau stands."""
+    result = results.get(payer)
+    if result is not None and result.accepted:
+        return SharePayment(payer, result.amount, ShareOutcome.PAID, result.booked_on or line.paid_on)
+    if result is not None:
+        return SharePayment(payer, amount, ShareOutcome.REFUSED, reason_code=result.reason_code, reason=result.reason)
+    if paid > 0:
+        return SharePayment(payer, paid, ShareOutcome.PAID, line.paid_on)
+    if line.state == LineState.BANK_REJECTED:
+        return SharePayment(payer, amount, ShareOutcome.REFUSED, reason_code=line.bank_reason_code,
+                            reason=line.bank_reason)
+    return SharePayment(payer, amount, ShareOutcome.PENDING,
+                        step=PENDING_STEPS.get(line.bordereau.status, "preparation"))
+
+
+def payment_history_for_claim(*, claim_id: int) -> list[PaymentAttempt]:
+    """Every bordereau line of the claim, oldest first, with each payer's share and the bank's
+    answer: paid (when), refused (why), or waiting. A claim refused once and paid later on a new
+    RIB has two. Lines withdrawn from a bordereau moved no money and are left out. The caller has
+    scoped the claim already (two queries: the lines with their bordereau, the bank's answers)."""
+    lines = (BordereauLine.objects.filter(claim_id=claim_id).exclude(state=LineState.WITHDRAWN)
+             .select_related("bordereau").prefetch_related("bank_results").order_by("pk"))
+    history = []
+    for line in lines:
+        results = {result.payer: result for result in line.bank_results.all()}
+        shares = tuple(_share(line, payer, amount, paid, results) for payer, amount, paid in (
+            (Payer.AMO, line.amo, line.amo_paid), (Payer.COMPLEMENTARY, line.complementary, line.complementary_paid))
+            if amount > 0)
+        history.append(PaymentAttempt(line.bordereau.number or "", f"…{line.rib[-4:]}" if line.rib else "", shares))
+    return history

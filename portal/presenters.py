@@ -10,9 +10,13 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from claims.models import ClaimStatus
 from claims.services.pricing import REASON_MESSAGES
+from payments.bank_reasons import bank_reason_text
+from payments.models import Payer
+from payments.selectors import PaymentAttempt, ShareOutcome
 from portal import forms, selectors
 from portal.labels import DOCUMENT_KIND_LABELS, STATUS_HELP, STATUS_LABELS, STATUS_TONES
 from portal.services.filing import ClaimInput, LineData
@@ -214,7 +218,61 @@ def timeline(claim) -> tuple[list[dict], object]:
     return steps, request
 
 
-def claim_page(claim, payment) -> dict:
+#: Each payer's share and how it stands, as the insured person reads them.
+SHARE_LABELS = {Payer.AMO: gettext_lazy("Part AMO"), Payer.COMPLEMENTARY: gettext_lazy("Part complémentaire")}
+OUTCOME_LABELS = {ShareOutcome.PAID: gettext_lazy("versée"), ShareOutcome.REFUSED: gettext_lazy("refusée"),
+                  ShareOutcome.PENDING: gettext_lazy("en attente")}
+OUTCOME_TONES = {ShareOutcome.PAID: "ok", ShareOutcome.REFUSED: "bad", ShareOutcome.PENDING: "info"}
+PENDING_TEXTS = {
+    "preparation": gettext_lazy("Le paiement est en préparation dans un bordereau."),
+    "approuve": gettext_lazy("Bordereau approuvé : le virement va être émis."),
+    "emis": gettext_lazy("Virement émis : en attente de la réponse de la banque."),
+}
+
+
+def payer_names(claim) -> dict[str, str]:
+    """Who pays each share: the organisme the AMO share, the mutuelle the complementary share."""
+    return {Payer.AMO: claim.fund.code, Payer.COMPLEMENTARY: claim.mutuelle.code}
+
+
+def share_text(share, payer: str, rib: str) -> str:
+    if share.outcome == ShareOutcome.PAID:
+        day = share.paid_on.strftime("%d/%m/%Y") if share.paid_on else "—"
+        return _("Versée par %(payer)s le %(day)s sur le RIB se terminant par %(rib)s.") % {
+            "payer": payer, "day": day, "rib": rib}
+    if share.outcome == ShareOutcome.REFUSED:
+        return _("Refusée par la banque : %(reason)s") % {
+            "reason": bank_reason_text(share.reason_code, share.reason, translate=_)}
+    return str(PENDING_TEXTS.get(share.step, PENDING_TEXTS["preparation"]))
+
+
+def payment_items(claim, history: list[PaymentAttempt]) -> list[dict]:
+    """The claim's transfers, oldest first: for each bordereau line, the RIB and each share's outcome."""
+    payers = payer_names(claim)
+    return [{
+        "bordereau": attempt.bordereau_number, "rib": attempt.rib_last_digits, "refused": attempt.refused,
+        "shares": [{"label": SHARE_LABELS[share.payer], "payer": payers[share.payer], "amount": share.amount,
+                    "outcome": share.outcome, "outcome_label": OUTCOME_LABELS[share.outcome],
+                    "tone": OUTCOME_TONES[share.outcome], "code": share.reason_code,
+                    "text": share_text(share, payers[share.payer], attempt.rib_last_digits)}
+                   for share in attempt.shares],
+    } for attempt in history]
+
+
+def rib_notice(claim, history: list[PaymentAttempt]) -> str:
+    """What to do when the last transfer was refused: "" otherwise. The next bordereau takes the
+    claim once the RIB has changed since the refusal."""
+    if not history or not history[-1].refused or claim.status != ClaimStatus.PAYMENT_REJECTED:
+        return ""
+    current = claim.insured.rib_last_digits
+    if current and current != history[-1].rib_last_digits:
+        return _("Votre nouveau RIB se terminant par %(rib)s servira au prochain virement du montant refusé.") % {
+            "rib": current}
+    return _("Pour recevoir le montant refusé, enregistrez un nouveau RIB : le virement sera présenté de nouveau "
+             "sur ce RIB.")
+
+
+def claim_page(claim, payment, history: list[PaymentAttempt] = ()) -> dict:
     steps, request = timeline(claim)
     lines = []
     for line in claim.lines.all():
@@ -226,6 +284,7 @@ def claim_page(claim, payment) -> dict:
         "claim": claim, "status_label": STATUS_LABELS.get(claim.status, claim.status),
         "tone": STATUS_TONES.get(claim.status, "info"), "timeline": steps, "lines": lines,
         "documents": documents, "pending_request": request, "payment": payment,
+        "payments": payment_items(claim, list(history)), "rib_notice": rib_notice(claim, list(history)),
         "can_add_documents": claim.status in selectors.DOCUMENT_STATUSES,
         "statement_available": claim.status in selectors.STATEMENT_STATUSES,
         "liquidated": claim.total_amo is not None and claim.status != ClaimStatus.SUBMITTED,

@@ -122,6 +122,13 @@ def payments_of(*, claim_ids: list[int]) -> dict:
     return claim_payments(claim_ids=list(claim_ids))
 
 
+def payment_history(*, claim: Claim) -> list:
+    """Each bordereau line of the claim with each payer's share and the bank's answer, oldest first."""
+    from payments.selectors import payment_history_for_claim
+
+    return payment_history_for_claim(claim_id=claim.pk)
+
+
 def pending_request(claim: Claim) -> DocumentRequest | None:
     """The documents request still waiting for the insured person, if any (uses the prefetch)."""
     for request in claim.document_requests.all():

@@ -197,7 +197,7 @@ def claim_detail(request, pk: int):
 
 def _claim_page(request, claim, documents_form, status: int = 200):
     payment = selectors.payments_of(claim_ids=[claim.pk]).get(claim.pk)
-    context = presenters.claim_page(claim, payment)
+    context = presenters.claim_page(claim, payment, selectors.payment_history(claim=claim))
     context["documents_form"] = documents_form
     return render(request, "portal/claim_detail.html", context, status=status)
 
@@ -228,8 +228,7 @@ def claim_statement(request, pk: int):
     claim = _claim_or_404(request, pk)
     if claim.status not in selectors.STATEMENT_STATUSES:
         raise Http404
-    payment = selectors.payments_of(claim_ids=[claim.pk]).get(claim.pk)
-    pdf = statements.claim_statement_pdf(claim=claim, payment=payment)
+    pdf = statements.claim_statement_pdf(claim=claim, history=selectors.payment_history(claim=claim))
     return _pdf(pdf, f"decompte-{claim.number}.pdf")
 
 

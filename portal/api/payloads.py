@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from amo_portal.money import to_centimes
 from claims.services.pricing import REASON_MESSAGES
+from payments.models import Payer
 from portal import presenters, selectors
 from portal.labels import STATUS_LABELS
 
@@ -66,6 +67,22 @@ def claim_summary(claim, payments: dict) -> dict:
     }
 
 
+#: The payer of a share, as the API names it.
+PAYER_KEYS = {Payer.AMO: "amo", Payer.COMPLEMENTARY: "complementaire"}
+
+
+def payment_history(claim, history) -> list[dict]:
+    """Each bordereau line of the claim, oldest first: the RIB, each payer's share and its outcome."""
+    payers = presenters.payer_names(claim)
+    return [{"bordereau_number": attempt.bordereau_number, "rib_last_digits": attempt.rib_last_digits,
+             "shares": [{"payer": PAYER_KEYS[share.payer], "payer_name": payers[share.payer],
+                         "amount": money(share.amount), "outcome": share.outcome, "paid_on": share.paid_on,
+                         "reason_code": share.reason_code,
+                         "message": presenters.share_text(share, payers[share.payer], attempt.rib_last_digits)}
+                        for share in attempt.shares]}
+            for attempt in history]
+
+
 def _line(line) -> dict:
     return {
         "position": line.position, "kind": line.kind, "cotation": line.cotation, "code": line.medicine_code,
@@ -102,12 +119,13 @@ def claim_filed(claim, data) -> dict:
         "provider_inpe": claim.provider_inpe, "is_ald": claim.is_ald, "ald_code": claim.ald_code,
         "etm_accord_number": claim.etm_accord_number, "total_amo": None, "total_complementary": None,
         "total_patient": None, "rejection_message": "", "lines": lines, "documents": [], "timeline": [step],
-        "pending_request": None, "statement_url": None,
+        "pending_request": None, "statement_url": None, "payment_history": [], "rib_notice": "",
     }
 
 
 def claim_detail(claim, payments: dict) -> dict:
     steps, request = presenters.timeline(claim)
+    history = selectors.payment_history(claim=claim)
     timeline = [{"status": step["status"], "label": str(step["label"]), "at": step["at"], "detail": step["detail"]}
                 for step in steps]
     statement = (reverse("portal-api-claim-statement", args=[claim.pk])
@@ -124,4 +142,6 @@ def claim_detail(claim, payments: dict) -> dict:
         "timeline": timeline,
         "pending_request": {"missing": request.missing, "requested_at": request.created_at} if request else None,
         "statement_url": statement,
+        "payment_history": payment_history(claim, history),
+        "rib_notice": presenters.rib_notice(claim, history),
     }

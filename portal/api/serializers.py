@@ -210,6 +210,24 @@ class PaymentSerializer(serializers.Serializer):
     bank_reason = serializers.CharField()
 
 
+class SharePaymentSerializer(serializers.Serializer):
+    payer = serializers.ChoiceField(choices=["amo", "complementaire"],
+                                    help_text="amo : part AMO, payée par l'organisme ; complementaire : part "
+                                              "complémentaire, payée par la mutuelle.")
+    payer_name = serializers.CharField()
+    amount = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=["paye", "rejete", "en_attente"])
+    paid_on = serializers.DateField(allow_null=True, help_text="Date de valeur du virement exécuté.")
+    reason_code = serializers.CharField(help_text="Code ISO 20022 du rejet par la banque, vide sinon.")
+    message = serializers.CharField(help_text="Ce qu'il en est, en clair : date et RIB, motif du rejet, ou étape.")
+
+
+class PaymentAttemptSerializer(serializers.Serializer):
+    bordereau_number = serializers.CharField()
+    rib_last_digits = serializers.CharField()
+    shares = SharePaymentSerializer(many=True)
+
+
 class ClaimSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     number = serializers.CharField()
@@ -280,3 +298,6 @@ class ClaimDetailSerializer(ClaimSummarySerializer):
     timeline = TimelineStepSerializer(many=True)
     pending_request = DocumentRequestSerializer(allow_null=True)
     statement_url = serializers.CharField(allow_null=True)
+    payment_history = PaymentAttemptSerializer(many=True, help_text="Chaque virement du dossier, du plus ancien "
+                                                                    "au plus récent.")
+    rib_notice = serializers.CharField(help_text="Après un virement rejeté : que faire pour être payé (vide sinon).")

@@ -286,8 +286,8 @@ class ClaimStatementApi(InsuredApi):
         claim = self.claim(request, pk)
         if claim.status not in selectors.STATEMENT_STATUSES:
             raise NotFound("Le décompte est disponible une fois le dossier liquidé.")
-        payment = selectors.payments_of(claim_ids=[claim.pk]).get(claim.pk)
-        return pdf_response(statements.claim_statement_pdf(claim=claim, payment=payment),
+        return pdf_response(statements.claim_statement_pdf(claim=claim,
+                                                           history=selectors.payment_history(claim=claim)),
                             f"decompte-{claim.number}.pdf")
 
 

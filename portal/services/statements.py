@@ -25,6 +25,9 @@ from reportlab.platypus.flowables import KeepTogether
 from amo_portal.money import ZERO, format_dh, format_rate
 from beneficiaries.models import Insured
 from claims.models import Claim, ClaimStatus, LineKind
+from payments.bank_reasons import bank_reason_text
+from payments.models import Payer
+from payments.selectors import PaymentAttempt, ShareOutcome, SharePayment
 
 #: A TrueType font with the French narrow no-break space; Vera (shipped with reportlab) otherwise.
 _FONT_CANDIDATES = [
@@ -142,8 +145,10 @@ def _amo_rate(line) -> str:
     return format_rate((line.amo_amount / line.base).quantize(Decimal("0.0001")))
 
 
-def claim_statement_pdf(*, claim: Claim, payment=None) -> bytes:
-    """The décompte of a liquidated (or paid) claim, line by line."""
+def claim_statement_pdf(*, claim: Claim, history: list[PaymentAttempt] = ()) -> bytes:
+    """The décompte of a liquidated (or paid) claim, line by line, then its payment: each transfer
+    (payments.selectors.payment_history_for_claim), which share was paid, when and to which RIB,
+    which was refused and why."""
     writer = _Writer()
     buffer = io.BytesIO()
     doc = _document(buffer, f"Décompte {claim.number}")
@@ -163,7 +168,7 @@ def claim_statement_pdf(*, claim: Claim, payment=None) -> bytes:
     story += [writer.p("Détail par ligne", writer.heading), _lines_table(writer, claim)]
     story += _explanations(writer, claim)
     story += [writer.p("Totaux", writer.heading), _totals_table(writer, claim)]
-    story += [writer.p("Paiement", writer.heading), writer.p(_payment_text(claim, payment))]
+    story += [writer.p("Paiement", writer.heading), *_payment_block(writer, claim, list(history))]
     story += [Spacer(1, 4 * mm), writer.p(
         "Base de remboursement = le plus petit montant entre ce qui a été payé et le tarif national de référence "
         "(TNR) ou le prix base de remboursement (PBR) du médicament. La part AMO est payée par l'organisme, la part "
@@ -207,16 +212,45 @@ def _totals_table(writer: _Writer, claim: Claim) -> Table:
     return writer.grid(rows, [80 * mm, 40 * mm], header=False)
 
 
-def _payment_text(claim: Claim, payment) -> str:
-    if payment is not None and getattr(payment, "paid_on", None):
-        return (f"Payé le {payment.paid_on:%d/%m/%Y} par virement sur le RIB se terminant par "
-                f"{payment.rib_last_digits} (bordereau {payment.batch_number}).")
-    if payment is not None:
-        return f"Bordereau {payment.batch_number} : {payment.status}."
-    if claim.status == ClaimStatus.PAID:
-        return "Payé par virement."
-    return ("En attente de paiement : le remboursement sera viré sur votre RIB"
-            + (f" se terminant par {claim.insured.rib[-4:]}." if claim.insured.rib else "."))
+#: Each share, its payer and its outcome, in the décompte's words (French, like the whole document).
+SHARE_NAMES = {Payer.AMO: "Part AMO", Payer.COMPLEMENTARY: "Part complémentaire"}
+PENDING_WORDS = {"preparation": "en préparation dans un bordereau",
+                 "approuve": "bordereau approuvé, virement à émettre",
+                 "emis": "virement émis, en attente de la réponse de la banque"}
+
+
+def _outcome_words(share: SharePayment, rib: str) -> str:
+    if share.outcome == ShareOutcome.PAID:
+        day = f"{share.paid_on:%d/%m/%Y}" if share.paid_on else "—"
+        return f"Versée le {day} sur le RIB se terminant par {rib}"
+    if share.outcome == ShareOutcome.REFUSED:
+        code = f" (code {share.reason_code})" if share.reason_code else ""
+        return f"Refusée par la banque : {bank_reason_text(share.reason_code, share.reason)}{code}"
+    return f"En attente : {PENDING_WORDS.get(share.step, PENDING_WORDS['preparation'])}"
+
+
+def _payment_block(writer: _Writer, claim: Claim, history: list[PaymentAttempt]) -> list:
+    """Every transfer of the claim, oldest first; after a refusal, what to do to be paid."""
+    if not history:
+        return [writer.p("Payé par virement." if claim.status == ClaimStatus.PAID else
+                         "En attente de paiement : le remboursement sera viré sur votre RIB"
+                         + (f" se terminant par {claim.insured.rib[-4:]}." if claim.insured.rib else "."))]
+    payers = {Payer.AMO: f"{claim.fund.code} (organisme)", Payer.COMPLEMENTARY: f"{claim.mutuelle.code} (mutuelle)"}
+    block: list = []
+    for attempt in history:
+        rows: list[list] = [[writer.p(h, writer.cell) for h in ("Part", "Payeur", "Montant", "Résultat")]]
+        rows += [[writer.p(SHARE_NAMES[share.payer], writer.cell), writer.p(payers[share.payer], writer.cell),
+                  writer.money(share.amount), writer.p(_outcome_words(share, attempt.rib_last_digits), writer.cell)]
+                 for share in attempt.shares]
+        block += [KeepTogether([
+            writer.p(f"Bordereau {attempt.bordereau_number} — virement sur le RIB se terminant par "
+                     f"{attempt.rib_last_digits}", writer.small),
+            writer.grid(rows, [35 * mm, 30 * mm, 22 * mm, 93 * mm]), Spacer(1, 2 * mm)])]
+    if history[-1].refused and claim.status == ClaimStatus.PAYMENT_REJECTED:
+        block += [Spacer(1, 2 * mm), writer.p(
+            "Pour recevoir le montant refusé, enregistrez un nouveau RIB dans votre espace assuré (rubrique « RIB "
+            "des remboursements ») : le virement sera présenté de nouveau sur ce RIB.")]
+    return block
 
 
 def _rights_text(entitlement) -> str:

@@ -1,4 +1,6 @@
 """The review queue and the claim desk, through HTTP as an agent uses them."""
+import csv
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -355,3 +357,16 @@ def test_four_eyes_from_the_desk(login, agent, supervisor, claim, mgpap):
     assert "Double contrôle confirmé" in response.content.decode()
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.LIQUIDATED
+
+
+def test_csv_export_quotes_a_name_a_spreadsheet_would_run_as_a_formula(login, agent, mgpap):
+    # given a claim of an insured person whose name starts a formula
+    claim = claim_in_control(insured=InsuredFactory(mutuelle=mgpap, first_name="=HYPERLINK(\"http://x.invalid\")",
+                                                    last_name="Alaoui"))
+    # when
+    response = login(agent).post(QUEUE, {"action": "export_csv", "_selected_action": [claim.pk], "index": 0})
+    # then
+    row = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode().lstrip("\ufeff")),
+                          delimiter=";"))[1]
+    assert row[3] == "'=HYPERLINK(\"http://x.invalid\") Alaoui"
+    assert row[8] == "316,00"

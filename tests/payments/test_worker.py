@@ -1,6 +1,7 @@
 """Exactly once, on real workers over Redis: executing a bordereau twice, two workers executing it
 at once, and a worker killed with SIGKILL in the middle then restarted, each leave every claim
 paid exactly once and the totals equal to the centime."""
+import hashlib
 import time
 from decimal import Decimal
 
@@ -16,7 +17,7 @@ from payments.services.bank_return import import_bank_return
 from payments.services.building import fill_bordereau, start_bordereau
 from payments.services.review import approve_bordereau, present_bordereau
 from payments.transfer_file import parse_transfer_order
-from tests.payments.support import bank_answer, set_payer_accounts
+from tests.payments.support import bank_answer, pdf_text, set_payer_accounts
 from tests.worker_support import (
     VISIBILITY_TIMEOUT,
     kill_worker,
@@ -235,3 +236,28 @@ def assert_built_with_each_claim_once(bordereau: Bordereau, count: int) -> None:
     assert set(moved.values_list("n", flat=True)) == {1}
     due = Claim.objects.aggregate(amo=Sum("total_amo"), complementary=Sum("total_complementary"))
     assert (bordereau.total_amo, bordereau.total_complementary) == (due["amo"], due["complementary"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_pdf_drawn_beside_the_order_on_a_real_worker_is_the_issued_orders(supervisor, fund_officer,
+                                                                               second_officer):
+    # given
+    liquidated_claims(2000)
+    worker = start_payments_worker(concurrency=2)
+    try:
+        # when the approval queues the order and the PDF, which two worker processes write side by side
+        bordereau = approved_on_the_broker(supervisor=supervisor, officer=fund_officer, by=second_officer)
+        wait_until(lambda: Bordereau.objects.filter(pk=bordereau.pk).exclude(bordereau_pdf="").exists(), timeout=60,
+                   message="PDF du bordereau non archivé")
+        time.sleep(1)  # let a second archive message, if any, run out
+    finally:
+        stop_worker(worker)
+    # then the archive names the order's file and hash and both debited accounts
+    bordereau.refresh_from_db()
+    order = TransferOrder.objects.get(bordereau=bordereau)
+    content = bordereau.bordereau_pdf.open("rb").read()
+    assert bordereau.bordereau_pdf_sha256 == hashlib.sha256(content).hexdigest()
+    text = pdf_text(content)
+    assert order.sha256 in text
+    assert f"compte {order.debtor_amo_iban}" in text
+    assert f"compte {order.debtor_complementary_iban}" in text
