@@ -5,11 +5,13 @@ from django.db.models import Exists, OuterRef
 
 from mutuelles.admin_scope import ScopedWritesMixin, register_scope
 from mutuelles.models import AMOFund, ComplementaryRate, Mutuelle, MutuelleFundLink, PayerAccountChange, User
+from mutuelles.payer_accounts import account_changes_visible_to
 from mutuelles.payer_accounts_admin import PayerAccountAdminMixin, PayerAccountChangeAdmin
 from mutuelles.selectors import funds_visible_to, mutuelles_visible_to
 
 register_scope(Mutuelle, mutuelles_visible_to)
 register_scope(AMOFund, funds_visible_to)
+register_scope(PayerAccountChange, account_changes_visible_to)
 
 
 class ReferenceDataAdmin(ScopedWritesMixin, admin.ModelAdmin):

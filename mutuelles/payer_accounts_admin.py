@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from amo_portal.exceptions import DomainError
+from mutuelles.admin_scope import ScopedWritesMixin
 from mutuelles.models import PayerAccountChange
 from mutuelles.payer_accounts import (
     account_changes_visible_to,
@@ -91,7 +92,7 @@ class PayerAccountAdminMixin:
                            submit="Enregistrer la demande")
 
 
-class PayerAccountChangeAdmin(admin.ModelAdmin):
+class PayerAccountChangeAdmin(ScopedWritesMixin, admin.ModelAdmin):
     list_display = ["created_at", "payer", "old_account", "new_iban", "reason", "status", "requested_by",
                     "decided_by", "decision_note"]
     list_filter = ["status"]

@@ -98,6 +98,20 @@ class Side:
         return TOTPDevice.objects.create(user=self.agent, name="téléphone", confirmed=True)
 
     @cached_property
+    def recovery_codes(self):
+        from django_otp.plugins.otp_static.models import StaticDevice
+
+        return StaticDevice.objects.create(user=self.agent, name="codes de secours", confirmed=True)
+
+    @cached_property
+    def payer_account_change(self):
+        from mutuelles.models import PayerAccountChange
+
+        return PayerAccountChange.objects.create(mutuelle=self.mutuelle, old_iban=self.mutuelle.iban,
+                                                 new_iban="MA64007780000123450000012369", reason="nouveau compte",
+                                                 requested_by=self.agent)
+
+    @cached_property
     def failed_login(self):
         """What a wrong password leaves behind (django-axes): the attempt and its log."""
         Client().post(reverse("admin:login"), {"username": self.agent.username, "password": "mauvais"})
@@ -170,6 +184,7 @@ def object_of(side: Side, label: str):
     from django.contrib.auth.models import Group
 
     from claims.models import RejectionReason
+    from payments.models import PaymentReconciliation
 
     builders = {
         "beneficiaries.Insured": lambda: side.insured,
@@ -191,6 +206,9 @@ def object_of(side: Side, label: str):
         "mutuelles.MutuelleFundLink": lambda: side.mutuelle.fund_links.order_by("pk").first(),
         "mutuelles.User": lambda: side.agent,
         "otp_totp.TOTPDevice": lambda: side.device,
+        "otp_static.StaticDevice": lambda: side.recovery_codes,
+        "mutuelles.PayerAccountChange": lambda: side.payer_account_change,
+        "payments.PaymentReconciliation": lambda: PaymentReconciliation.objects.get(pk=side.claim.pk),
         "authtoken.TokenProxy": lambda: side.token,
         # shared by every mutuelle: reference data and the sign-in logs
         "claims.RejectionReason": lambda: RejectionReason.objects.order_by("pk").first(),
