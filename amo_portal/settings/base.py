@@ -146,8 +146,18 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Uploads: a request's form fields (not its files) may take 12 MB; a request of at most 2 MB is kept
+# in memory, a larger one goes to temporary files as it arrives, each cut one byte past the 10 MB a
+# document may weigh (its real size still refuses it); more than 10 files (a claim's maximum) and
+# the request is refused while it is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "claims.uploads.CappedTemporaryFileUploadHandler",
+]
 
 # --- Email ------------------------------------------------------------------
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -8,7 +8,6 @@ from decimal import Decimal
 from functools import cache, partial
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
@@ -288,7 +287,7 @@ def store_document(*, claim: Claim, document: CheckedDocument, kind: str, by) ->
         raise DocumentRejected(f"« {document.name} » est déjà jointe à ce dossier.", extra={"champ": "documents"})
     row = ClaimDocument(claim=claim, kind=kind, original_name=document.name, content_type=document.content_type,
                         extension=document.extension, size=document.size, sha256=document.sha256, uploaded_by=by)
-    row.file.save(f"{document.sha256}.{document.extension}", ContentFile(document.content), save=False)
+    row.file.save(f"{document.sha256}.{document.extension}", document.as_file(), save=False)
     row.save()
     return row
 
