@@ -1,5 +1,6 @@
 """Celery application, task discovery, queues, the periodic schedule, and coalesced messages."""
 import gc
+import logging
 import os
 from functools import cache
 
@@ -7,8 +8,10 @@ from celery import Celery
 from celery.schedules import crontab
 from celery.signals import task_prerun, worker_process_init
 from kombu import Exchange, Queue
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amo_portal.settings.local")
+logger = logging.getLogger(__name__)
 
 app = Celery("amo_portal", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -101,6 +104,30 @@ def send_unless_waiting(task, *args) -> bool:
         client.delete(key)  # no message: let the next row send one
         raise
     return True
+
+
+#: What sending a message raises while the broker (or the Redis beside it) cannot be reached.
+BROKER_DOWN = (KombuOperationalError, OSError)
+
+
+def send_or_log(task, *args, fallback: str) -> bool:
+    """send_unless_waiting, called once the rows are committed, where a broker out of reach must
+    not turn a done request into an error (a client told 500 would do it again): the failure is
+    logged, with `fallback`, what picks the rows up later."""
+    try:
+        return send_unless_waiting(task, *args)
+    except BROKER_DOWN + _redis_errors():
+        logger.exception("Courtier injoignable : %s(%s) non envoyée ; %s", task.name, ", ".join(map(str, args)),
+                         fallback)
+        return False
+
+
+@cache
+def _redis_errors() -> tuple[type[Exception], ...]:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (RedisConnectionError, RedisTimeoutError)
 
 
 @task_prerun.connect

@@ -1,7 +1,8 @@
 """The domain error base class and the one place that turns errors into HTTP answers."""
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
@@ -54,8 +55,27 @@ def _first_message(fields: Any, prefix: str = "") -> str:
     return f"{prefix} : {text}" if prefix else text
 
 
+MSG_TOO_MANY_FILES = "Fichiers : envoyez au plus {max} fichiers à la fois."
+MSG_TOO_MUCH_DATA = "La requête est trop volumineuse."
+
+
+def _refused_upload(exc: Exception) -> Response | None:
+    """Uploads that Django refuses while reading them (its DATA_UPLOAD_* limits), in our shape."""
+    if isinstance(exc, TooManyFilesSent):
+        message = MSG_TOO_MANY_FILES.format(max=settings.DATA_UPLOAD_MAX_NUMBER_FILES)
+        return Response({"message": message, "code": "trop_de_fichiers", "extra": {"champs": {"files": [message]}}},
+                        status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent):
+        return Response({"message": MSG_TOO_MUCH_DATA, "code": "requete_trop_volumineuse", "extra": {}},
+                        status=status.HTTP_400_BAD_REQUEST)
+    return None
+
+
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     """One JSON shape for every error: {"message", "code", "extra"}."""
+    refused = _refused_upload(exc)
+    if refused is not None:
+        return refused
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = drf_exceptions.ValidationError(detail)

@@ -1,4 +1,10 @@
-"""Health endpoint: the database, the broker and the Celery workers."""
+"""Health endpoint: the database, the broker and the Celery workers.
+
+Anyone gets the status (what a load balancer needs); the details (database engine, broker address,
+worker names, error texts) only a staff member or a caller on this machine (the container's own
+health check) gets."""
+import ipaddress
+
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
@@ -28,9 +34,24 @@ def _broker_and_workers() -> tuple[dict, dict]:
     return broker, {"ok": bool(replies), "nombre": len(replies), "noms": sorted(n for r in replies for n in r)}
 
 
+def _may_see_details(request) -> bool:
+    """A local caller (REMOTE_ADDR on the loopback: behind a proxy, that is the proxy's own
+    address, never a client's) or a signed-in staff member."""
+    try:
+        local = ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        local = False
+    user = getattr(request, "user", None)
+    return local or bool(user is not None and user.is_authenticated and user.is_staff)
+
+
 def health(request):
     database = _database()
     broker, workers = _broker_and_workers()
     ok = database["ok"] and broker["ok"] and workers["ok"]
-    body = {"statut": "ok" if ok else "degrade", "base_de_donnees": database, "courtier": broker, "workers": workers}
-    return JsonResponse(body, status=200 if ok else 503, json_dumps_params={"ensure_ascii": False})
+    body = {"statut": "ok" if ok else "degrade"}
+    if _may_see_details(request):
+        body.update({"base_de_donnees": database, "courtier": broker, "workers": workers})
+    response = JsonResponse(body, status=200 if ok else 503, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "no-store"
+    return response

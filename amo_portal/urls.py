@@ -1,7 +1,9 @@
 """Root URLs: admin, API v1, health, and the portal pages."""
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from amo_portal.health import health
 
@@ -9,8 +11,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("sante/", health, name="health"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/v1/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # Swagger UI with its start-up script served apart (?script): no inline script under the CSP.
+    path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # ReDoc writes its own inline script and styles: allowed on this static documentation page only.
+    path("api/v1/redoc/", csp_update({"script-src": [UNSAFE_INLINE], "style-src": [UNSAFE_INLINE]})(
+        SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
     path("api/v1/", include("claims.api.urls")),
     path("api/v1/", include("portal.api.urls")),
     path("paiements/", include("payments.urls")),

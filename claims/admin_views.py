@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -102,13 +103,14 @@ def queue_cells(claim: Claim, today: date) -> dict[str, str]:
 
 
 def document_preview(document: ClaimDocument) -> str:
-    """Images inline, PDFs in a frame, both served by the scoped download view."""
+    """Images inline; a PDF as a link that downloads it (claims.views.document_download never
+    serves a PDF inline: it may carry scripts), both served by the scoped download view."""
     url = reverse("claims:document", args=[document.pk])
     if document.content_type.startswith("image/"):
         return format_html('<a href="{0}" target="_blank" rel="noopener"><img class="amo-doc-image" src="{0}" '
                            'alt="{1}" loading="lazy"></a>', url, document.original_name)
-    return format_html('<iframe class="amo-doc-pdf" src="{}" title="{}" loading="lazy"></iframe>', url,
-                       document.original_name)
+    return format_html('<a class="amo-doc-pdf" href="{}" download>PDF — {} ({})</a>', url, document.original_name,
+                       filesizeformat(document.size))
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,9 @@ from django.views.decorators.http import require_GET
 
 from claims.selectors import documents_visible_to
 
+#: Types shown in the browser rather than downloaded: images only.
+INLINE_TYPES = frozenset({"image/jpeg", "image/png"})
+
 
 def home(request):
     return render(request, "claims/home.html")
@@ -70,19 +73,24 @@ def simulator_page(request):
     return render(request, "claims/simulator.html", context, status=400 if errors else 200)
 
 
+#: Images are shown in the page that links them, each in a sandbox with nothing to run or load.
+IMAGE_SANDBOX = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+
+
 @require_GET
 @login_required
 def document_download(request, pk: int):
-    """A supporting document, only for those who may see its claim (404 for anyone else)."""
+    """A supporting document, only for those who may see its claim (404 for anyone else).
+
+    A PDF is always a download (Content-Disposition: attachment): a PDF may carry scripts, forms
+    and links, and is never opened as a page of the portal's origin. A JPEG or PNG is shown inline
+    (it was recognised from its bytes at upload) under a sandbox policy, unless a download is asked."""
     document = get_object_or_404(documents_visible_to(user=request.user), pk=pk)
-    as_attachment = request.GET.get("telecharger") == "1"
+    inline = document.content_type in INLINE_TYPES and request.GET.get("telecharger") != "1"
     response = FileResponse(document.file.open("rb"), content_type=document.content_type,
-                            as_attachment=as_attachment, filename=f"{document.claim.number}-{document.pk}."
-                                                                    f"{document.extension}")
+                            as_attachment=not inline, filename=f"{document.claim.number}-{document.pk}."
+                                                                 f"{document.extension}")
     response["X-Content-Type-Options"] = "nosniff"
-    if document.content_type != "application/pdf":
-        # Chrome refuses to run its PDF viewer in a sandboxed document, and agents preview PDFs in
-        # a frame of the admin; a PDF's type was checked from its bytes at upload (check_document).
-        response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; object-src 'self'"
+    response["Content-Security-Policy"] = IMAGE_SANDBOX
     response["Cache-Control"] = "private, no-store"
     return response

@@ -61,12 +61,15 @@ def transition_claim(*, claim: Claim, to: str, by, reason_code: str = "", reason
 
 
 def notify_on_commit(claim_ids: list[int]) -> None:
-    """Tell the insured persons, once the change is committed (never for a rolled-back one)."""
+    """Tell the insured persons, once the change is committed (never for a rolled-back one).
+    With the broker out of reach the change stands, and the e-mail is not sent (logged)."""
     if not claim_ids:
         return
+    from amo_portal.celery import send_or_log
     from claims.tasks import notify_status_change_task
 
-    transaction.on_commit(lambda: notify_status_change_task.delay(list(claim_ids)))
+    transaction.on_commit(lambda: send_or_log(notify_status_change_task, list(claim_ids),
+                                              fallback="courriel de changement de statut non envoyé"))
 
 
 #: The columns of the audit rows transition_many() prepares, in their order.

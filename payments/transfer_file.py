@@ -5,7 +5,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -307,10 +307,11 @@ def parse_bank_return(content: bytes) -> ParsedReturn:
     trailer = lines[-1].split(SEP)
     _expect(trailer, "FI", 4, len(lines))
     accepted, rejected = accepted_total, rejected_total
-    try:
-        declared = (int(trailer[1]), Decimal(trailer[2]), Decimal(trailer[3]))
-    except (ValueError, InvalidOperation):
-        raise TransferFileError("enregistrement de fin illisible", len(lines)) from None
+    # The totals in the transfers' own format: Decimal() would also read "NaN", "Infinity" and
+    # "sNaN", and a signalling NaN raises when compared below.
+    if not trailer[1].isdigit():
+        raise TransferFileError("enregistrement de fin illisible", len(lines))
+    declared = (int(trailer[1]), parse_amount(trailer[2], len(lines)), parse_amount(trailer[3], len(lines)))
     if declared != (len(results), accepted, rejected):
         raise TransferFileError("l'enregistrement de fin ne correspond pas au contenu", len(lines))
     return ParsedReturn(head[2], head[3], parse_date(head[4], 1), results, accepted, rejected)

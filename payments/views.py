@@ -28,10 +28,10 @@ def bordereau_pdf(request, pk: int):
     bordereau = _bordereau(request, pk)
     if bordereau.bordereau_pdf:
         response = FileResponse(bordereau.bordereau_pdf.open("rb"), content_type="application/pdf",
-                                filename=f"{bordereau.number}.pdf")
+                                as_attachment=True, filename=f"{bordereau.number}.pdf")
     else:
         response = HttpResponse(render_pdf(bordereau), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{bordereau.number}-projet.pdf"'
+        response["Content-Disposition"] = f'attachment; filename="{bordereau.number}-projet.pdf"'
     response["Cache-Control"] = NO_STORE
     return response
 

@@ -270,6 +270,16 @@ class DocumentsForm(forms.Form):
         (DocumentKind.OTHER, _("autre pièce"))])
     files = MultipleFileField(label=_("Fichiers (photos ou PDF, 10 Mo au plus chacun)"), required=True)
 
+    def clean_files(self):
+        """Counted and size-checked from what the upload declared, before any file is read."""
+        files = self.cleaned_data["files"]
+        if len(files) > MAX_DOCUMENTS:
+            raise ValidationError(_("Fichiers : joignez au plus %(max)s pièces.") % {"max": MAX_DOCUMENTS})
+        too_large = [upload.name for upload in files if upload.size > MAX_DOCUMENT_BYTES]
+        if too_large:
+            raise ValidationError([_("« %(name)s » dépasse 10 Mo.") % {"name": name} for name in too_large[:3]])
+        return files
+
 
 class ContactForm(forms.Form):
     email = forms.EmailField(label=_("Adresse électronique"), max_length=254,

@@ -61,11 +61,12 @@ def _accord_choices(insured) -> list[tuple[str, str]]:
             for a in selectors.etm_accords_of(insured=insured)]
 
 
-def claim_forms(request, data=None):
+def claim_forms(request, data=None, *, unbound: bool = False):
     """The claim form and its line rows, bound to the POST (or `data`) when there is one."""
     insured = request.insured
-    bound = data if data is not None else (request.POST if request.method == "POST" else None)
-    files = request.FILES if request.method == "POST" and data is None else None
+    posted = request.method == "POST" and not unbound
+    bound = data if data is not None else (request.POST if posted else None)
+    files = request.FILES if posted and data is None else None
     form = forms.ClaimForm(bound, files, beneficiaries=_beneficiary_choices(insured),
                            accords=_accord_choices(insured), initial={"beneficiary": INSURED_CHOICE})
     lines = forms.LineFormSet(bound, prefix="lignes")

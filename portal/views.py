@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import TooManyFilesSent, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +16,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from amo_portal.exceptions import DomainError
@@ -31,6 +32,7 @@ from portal.throttle import too_many_attempts, too_many_password_resets
 
 #: Claims shown per page in "Mes dossiers".
 PAGE_SIZE = 10
+MSG_TOO_MANY_FILES = gettext_lazy("Fichiers : envoyez au plus %(max)s fichiers à la fois.")
 
 
 def insured_required(view):
@@ -128,6 +130,9 @@ def claim_list(request):
 @require_http_methods(["GET", "POST"])
 @insured_required
 def claim_new(request):
+    if request.method == "POST" and _too_many_files(request):
+        form, lines = presenters.claim_forms(request, unbound=True)
+        return _claim_form_page(request, form, lines, status=400)
     form, lines = presenters.claim_forms(request)
     if request.method == "GET" or not (form.is_valid() & lines.is_valid()) or not presenters.cross_check(form, lines):
         return _claim_form_page(request, form, lines, status=200 if request.method == "GET" else 400)
@@ -202,10 +207,23 @@ def _claim_page(request, claim, documents_form, status: int = 200):
     return render(request, "portal/claim_detail.html", context, status=status)
 
 
+def _too_many_files(request) -> bool:
+    """More files than Django reads in one request (DATA_UPLOAD_MAX_NUMBER_FILES): the request was
+    refused while parsed, before the files past the limit were received; the page says why."""
+    try:
+        request.FILES  # noqa: B018 - parsing the upload is what may refuse it
+    except TooManyFilesSent:
+        messages.error(request, MSG_TOO_MANY_FILES % {"max": settings.DATA_UPLOAD_MAX_NUMBER_FILES})
+        return True
+    return False
+
+
 @require_POST
 @insured_required
 def claim_add_documents(request, pk: int):
     claim = _claim_or_404(request, pk)
+    if _too_many_files(request):
+        return _claim_page(request, claim, forms.DocumentsForm(), status=400)
     form = forms.DocumentsForm(request.POST, request.FILES)
     if form.is_valid():
         try:

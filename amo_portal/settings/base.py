@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -25,6 +26,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -40,7 +42,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "amo_portal.proxy.TrustedProxyMiddleware",  # first: everything after it reads the real client address
     "django.middleware.security.SecurityMiddleware",
+    "amo_portal.middleware.refuse_nul_in_path",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -171,8 +175,18 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Uploads: a request's form fields (not its files) may take 12 MB; a request of at most 2 MB is kept
+# in memory, a larger one goes to temporary files as it arrives, each cut one byte past the 10 MB a
+# document may weigh (its real size still refuses it); more than 10 files (a claim's maximum) and
+# the request is refused while it is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "claims.uploads.CappedTemporaryFileUploadHandler",
+]
 
 # --- Email ------------------------------------------------------------------
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -205,8 +219,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Cache ------------------------------------------------------------------
+#: Redis down, the cache degrades (amo_portal/cache.py); a silent Redis is given up on within a second.
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "amo_portal.cache.DegradingRedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": REDIS_CACHE_OPTIONS}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -222,6 +239,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "amo_portal.exceptions.api_exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "amo_portal.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {"simulation": env("SIMULATION_THROTTLE_RATE", default="60/min")},
     # Throttles key on REMOTE_ADDR, which amo_portal.proxy sets from a trusted proxy's X-Forwarded-For:
     # never on the header itself, which any client can write.
@@ -251,7 +273,24 @@ AMO_DEMO_BANK = env.bool("AMO_DEMO_BANK", default=False)
 # --- Security ---------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
-X_FRAME_OPTIONS = "SAMEORIGIN"  # documents are previewed in frames of our own admin
+X_FRAME_OPTIONS = "DENY"  # no page of ours is framed, not even by our own (documents are links)
+# Content-Security-Policy (django-csp 4): the same policy in development, tests and production, so
+# that a page breaking it breaks in the browser tests. Scripts and styles come from our origin
+# only (an inline <script> needs {{ request.csp_nonce }}; style attributes are refused: use classes).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 

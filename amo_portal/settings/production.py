@@ -10,8 +10,16 @@ DATABASES = {"default": database(env("DATABASE_URL"))}
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
+# The container's own health check asks http://127.0.0.1:8000/sante/ (no proxy, no TLS): not redirected.
+SECURE_REDIRECT_EXEMPT = [r"^sante/$"]
+# Behind the compose proxy (TLS ends there), the proxy says which scheme the client used. Trusted
+# only then: without a proxy that sets it, any client could claim "https".
+if env.bool("DJANGO_BEHIND_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# A year, subdomains included, and a request to be preloaded in browsers (hstspreload.org's terms).
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+X_FRAME_OPTIONS = "DENY"
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 AMO_DEMO_BANK = False  # a simulated bank return would mark claims paid that no bank paid

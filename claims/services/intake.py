@@ -8,7 +8,6 @@ from decimal import Decimal
 from functools import cache, partial
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
@@ -288,16 +287,21 @@ def store_document(*, claim: Claim, document: CheckedDocument, kind: str, by) ->
         raise DocumentRejected(f"« {document.name} » est déjà jointe à ce dossier.", extra={"champ": "documents"})
     row = ClaimDocument(claim=claim, kind=kind, original_name=document.name, content_type=document.content_type,
                         extension=document.extension, size=document.size, sha256=document.sha256, uploaded_by=by)
-    row.file.save(f"{document.sha256}.{document.extension}", ContentFile(document.content), save=False)
+    row.file.save(f"{document.sha256}.{document.extension}", document.as_file(), save=False)
     row.save()
     return row
+
+
+#: Who liquidates a claim whose message could not be sent (amo_portal/celery.py, beat schedule).
+SWEEP_FALLBACK = "le balayage périodique des dossiers déposés le liquidera"
 
 
 def queue_liquidation(claim: Claim) -> None:
     """Once committed, the claim goes to the controls and liquidation (Celery). The liquidation
     takes every submitted claim: a message already waiting for it will see this one too, so none
-    is sent then (amo_portal.celery.send_unless_waiting)."""
-    from amo_portal.celery import send_unless_waiting
+    is sent then (amo_portal.celery.send_unless_waiting). With the broker out of reach, the claim
+    is filed all the same and the periodic sweep of submitted claims liquidates it."""
+    from amo_portal.celery import send_or_log
     from claims.tasks import liquidate_claim_task
 
-    transaction.on_commit(partial(send_unless_waiting, liquidate_claim_task, claim.pk))
+    transaction.on_commit(partial(send_or_log, liquidate_claim_task, claim.pk, fallback=SWEEP_FALLBACK))

@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from claims.services.documents import CheckedDocument
+from claims.services.documents import CheckedDocument, check_document
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 #: Documents of a preview never confirmed are deleted after this long (at the account's next preview).
@@ -33,9 +33,9 @@ def stash_documents(*, user, documents: list[tuple[str, CheckedDocument]]) -> st
     folder = _folder(user, token)
     manifest = []
     for index, (kind, document) in enumerate(documents):
-        path = default_storage.save(f"{folder}/{index}.{document.extension}", ContentFile(document.content))
+        path = default_storage.save(f"{folder}/{index}.{document.extension}", document.as_file())
         manifest.append({"path": path, "kind": kind, "name": document.name, "content_type": document.content_type,
-                         "extension": document.extension})
+                         "extension": document.extension, "sha256": document.sha256, "size": document.size})
     default_storage.save(f"{folder}/manifest.json", ContentFile(json.dumps(manifest).encode()))
     return token
 
@@ -53,10 +53,15 @@ def stashed_documents(*, user, token: str) -> list[tuple[str, CheckedDocument]]:
     for item in manifest:
         if not str(item["path"]).startswith(folder + "/"):
             continue
-        with default_storage.open(item["path"]) as handle:
-            content = handle.read()
-        documents.append((item["kind"], CheckedDocument(content=content, content_type=item["content_type"],
-                                                        extension=item["extension"], name=item["name"])))
+        # kept open, read by chunks when the claim is stored (a stash written before sizes and
+        # hashes were in the manifest is checked again)
+        handle = default_storage.open(item["path"])
+        if "sha256" in item:
+            document = CheckedDocument(file=handle, content_type=item["content_type"], extension=item["extension"],
+                                       name=item["name"], sha256=item["sha256"], size=item["size"])
+        else:
+            document = check_document(handle, name=item["name"])
+        documents.append((item["kind"], document))
     return documents
 
 

@@ -297,7 +297,7 @@ def pdf_document():
     return check_document(SimpleUploadedFile("ordonnance.pdf", buffer.getvalue(), content_type="application/pdf"))
 
 
-def test_pdf_is_previewed_in_a_frame_that_chrome_can_render(login, agent, insured):
+def test_pdf_is_offered_as_a_download_and_images_shown_in_a_sandbox(login, agent, insured):
     # given
     claim = claim_in_control(insured=insured, documents=[("ordonnance", pdf_document())] + with_document(31))
     pdf = claim.documents.get(content_type="application/pdf")
@@ -307,12 +307,15 @@ def test_pdf_is_previewed_in_a_frame_that_chrome_can_render(login, agent, insure
     page = client.get(desk(claim)).content.decode()
     pdf_response = client.get(reverse("claims:document", args=[pdf.pk]))
     image_response = client.get(reverse("claims:document", args=[image.pk]))
-    # then: Chrome does not run its PDF viewer in a sandboxed document; images stay sandboxed
-    assert f'<iframe class="amo-doc-pdf" src="{reverse("claims:document", args=[pdf.pk])}"' in page
+    # then: a PDF may carry scripts: never a frame, never inline
+    assert "<iframe" not in page
+    assert f'<a class="amo-doc-pdf" href="{reverse("claims:document", args=[pdf.pk])}" download>' in page
     assert pdf_response["Content-Type"] == "application/pdf"
+    assert pdf_response["Content-Disposition"].startswith("attachment;")
     assert pdf_response["X-Content-Type-Options"] == "nosniff"
-    assert "Content-Security-Policy" not in pdf_response
-    assert image_response["Content-Security-Policy"].startswith("sandbox")
+    assert f'<img class="amo-doc-image" src="{reverse("claims:document", args=[image.pk])}"' in page
+    assert image_response["Content-Disposition"].startswith("inline;")
+    assert image_response["Content-Security-Policy"].startswith("sandbox;")
 
 
 def test_home_page_shows_the_agents_queue_and_last_decisions(login, agent, claim):
