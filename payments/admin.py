@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from amo_portal.exceptions import DomainError
 from amo_portal.money import format_dh
@@ -314,6 +314,11 @@ class PaymentReconciliationAdmin(ReadOnlyAdmin):
     list_filter = ["mutuelle"]
     search_fields = ["=number"]
 
+    def changelist_view(self, request, extra_context=None):
+        title = ("Rapprochement des paiements : dossiers versés autrement que liquidés "
+                 "(AMO + complémentaire ; une liste vide veut dire que tout concorde)")
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
     def get_queryset(self, request):
         return (claims_out_of_balance(reconciliation_scope(user=request.user))
                 .select_related("mutuelle").prefetch_related("payment_lines__bordereau"))
@@ -326,19 +331,21 @@ class PaymentReconciliationAdmin(ReadOnlyAdmin):
     def liquidated(self, obj) -> str:
         return f"{format_dh(obj.total_amo)} + {format_dh(obj.total_complementary)}"
 
-    @admin.display(description="versé selon le dossier")
+    @admin.display(description="versé selon le dossier (AMO + compl.)")
     def settled(self, obj) -> str:
         return f"{format_dh(obj.amo_settled)} + {format_dh(obj.complementary_settled)}"
 
-    @admin.display(description="versé selon les lignes")
+    @admin.display(description="versé selon les lignes de bordereau")
     def ledger(self, obj) -> str:
         return f"{format_dh(obj.ledger_amo)} + {format_dh(obj.ledger_complementary)}"
 
-    @admin.display(description="en attente")
+    @admin.display(description="en attente dans un bordereau")
     def open(self, obj) -> str:
         return f"{format_dh(obj.open_amo)} + {format_dh(obj.open_complementary)}"
 
     @admin.display(description="bordereaux")
     def bordereaux(self, obj) -> str:
         lines = sorted(obj.payment_lines.all(), key=lambda line: line.pk)
-        return ", ".join(f"{line.bordereau} ({line.get_state_display()})" for line in lines)
+        return format_html_join(", ", '<a href="{}">{}</a> ({})', (
+            (reverse("admin:payments_bordereau_change", args=[line.bordereau_id]), line.bordereau,
+             line.get_state_display()) for line in lines))

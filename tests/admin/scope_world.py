@@ -72,14 +72,6 @@ class Side:
                               by=self.insured.user)
 
     @cached_property
-    def token(self):
-        from rest_framework.authtoken.models import Token, TokenProxy
-
-        Token.objects.get_or_create(user=self.insured.user)
-        return TokenProxy.objects.get(user=self.insured.user)
-
-    # --- staff -----------------------------------------------------------------------------------
-    @cached_property
     def agent(self):
         return StaffFactory(role="agent", mutuelle=self.mutuelle)
 
@@ -209,7 +201,6 @@ def object_of(side: Side, label: str):
         "otp_static.StaticDevice": lambda: side.recovery_codes,
         "mutuelles.PayerAccountChange": lambda: side.payer_account_change,
         "payments.PaymentReconciliation": lambda: PaymentReconciliation.objects.get(pk=side.claim.pk),
-        "authtoken.TokenProxy": lambda: side.token,
         # shared by every mutuelle: reference data and the sign-in logs
         "claims.RejectionReason": lambda: RejectionReason.objects.order_by("pk").first(),
         "auth.Group": lambda: Group.objects.order_by("pk").first(),

@@ -3,9 +3,9 @@ anything but the second-factor step (pages and downloads redirect to it, API cal
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RoutePattern
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from portal.services.tokens import issue_token
 from tests.factories.beneficiaries import InsuredFactory
 from tests.factories.mutuelles import StaffFactory, enrol_second_factor
 
@@ -100,9 +100,9 @@ def test_the_step_brings_the_staff_member_back_to_the_page_asked(password_only):
 
 
 def test_a_staff_accounts_api_token_is_refused(fund_officer):
-    # given: a token made for a staff account (the admin of tokens can make one)
+    # given: a token made for a staff account (as the token service would for anyone)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=fund_officer).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user=fund_officer)[1]}")
     # when
     response = api.get("/api/v1/moi/")
     # then

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 PORTAL_APPS = {"beneficiaries", "claims", "payments", "mutuelles", "tariffs", "portal"}
 SCOPE_REFUSAL = MSG_CHOICE_OUT_OF_SCOPE.split(" : ", 1)[1].split(".")[0]  # "ce choix n'existe pas ou …"
 #: Tables whose rows a write could touch (the sign-in logs and sessions change by signing in).
-WATCHED_APPS = PORTAL_APPS | {"admin", "auth", "otp_totp", "authtoken"}
+WATCHED_APPS = PORTAL_APPS | {"admin", "auth", "otp_totp", "otp_static"}
 #: Values of the extra parameters of custom admin URLs.
 URL_PARAMETERS = {"action": list(DECISION_FORMS)}  # the claim desk's decisions
 #: What a confirmation step of an action asks for, filled in as a forger would.
