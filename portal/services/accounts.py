@@ -25,7 +25,6 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -206,11 +205,6 @@ def check_password_again(*, user, password: str, request, message: str) -> None:
     raise ValidationError({"password": message})
 
 
-def _email_taken(email: str, *, by) -> bool:
-    User = get_user_model()
-    return User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exclude(pk=by.pk).exists()
-
-
 def current_email(*, user, insured: Insured | None) -> str:
     return (user.email or (insured.email if insured else "") or "").strip().lower()
 
@@ -232,7 +226,7 @@ def request_email_change(*, user, insured: Insured | None, new_email: str, passw
         change.full_clean()
         change.save()
         name = insured.full_name if insured else user.get_full_name()
-        if _email_taken(new_email, by=user):
+        if email_taken(new_email, except_user_id=user.pk):
             transaction.on_commit(lambda: _tell_email_taken(new_email, name))
         else:
             link = email_change_link(change)
@@ -277,7 +271,7 @@ def confirm_email_change(*, token: str) -> EmailChange:
     change = EmailChange.objects.select_for_update().get(pk=change.pk)
     if change.confirmed_at is not None or (user.email or "").strip().lower() != change.old_email:
         raise ValidationError(_(MSG_LINK_USED))
-    if _email_taken(change.new_email, by=user):
+    if email_taken(change.new_email, except_user_id=user.pk):
         raise ValidationError(_(MSG_EMAIL_TAKEN))
     fields = ["email"]
     if user.get_username().lower() == change.old_email and change.old_email:

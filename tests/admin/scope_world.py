@@ -65,11 +65,13 @@ class Side:
 
     @cached_property
     def rib_change(self):
+        from django.test import RequestFactory
+
         from portal.services.accounts import change_rib
 
         with self.capture(execute=True):
             return change_rib(insured=self.insured, new_rib=valid_rib(next(_SEEDS)), password=PASSWORD,
-                              by=self.insured.user)
+                              by=self.insured.user, request=RequestFactory().post("/espace/rib/"))
 
     @cached_property
     def agent(self):

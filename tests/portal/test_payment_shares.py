@@ -6,6 +6,7 @@ import re
 from html import unescape
 
 import pytest
+from django.test import RequestFactory
 from django.utils import translation
 from pypdf import PdfReader
 
@@ -108,7 +109,8 @@ def test_after_a_new_rib_the_next_transfer_pays_the_refused_share_and_the_page_s
     claim, first = half_refused
     old_rib = member.rib[-4:]
     new_rib = valid_rib(7777)
-    change_rib(insured=member, new_rib=new_rib, password=PASSWORD, by=member.user)
+    change_rib(insured=member, new_rib=new_rib, password=PASSWORD, by=member.user,
+               request=RequestFactory().post("/espace/rib/"))
     page_after_change = page_text(member_client, claim)
     second = pay()
     # when
