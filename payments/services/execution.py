@@ -63,6 +63,11 @@ def payment_rows(bordereau: Bordereau) -> Iterator[tuple]:
             .iterator(chunk_size=10000))
 
 
+def account_label(iban: str, *, demo: bool) -> str:
+    """A debited account as the PDF prints it: a demonstration account says so (load_demo_data)."""
+    return f"{iban} (compte de DÉMONSTRATION)" if iban and demo else iban
+
+
 def bordereau_summary(bordereau: Bordereau, order: TransferOrder | None = None) -> BordereauSummary:
     def name(user) -> str:
         return (user.get_full_name() or user.username) if user else ""
@@ -74,8 +79,10 @@ def bordereau_summary(bordereau: Bordereau, order: TransferOrder | None = None) 
         number=bordereau.number, mutuelle=f"{bordereau.mutuelle.code} — {bordereau.mutuelle.name_fr}",
         fund=f"{bordereau.fund.code} — {bordereau.fund.name_fr}", period_start=bordereau.period_start,
         period_end=bordereau.period_end, line_count=bordereau.line_count, total_amo=bordereau.total_amo,
-        total_complementary=bordereau.total_complementary, amo_payer_account=bordereau.fund.iban,
-        complementary_payer_account=bordereau.mutuelle.iban, status=bordereau.get_status_display(),
+        total_complementary=bordereau.total_complementary,
+        amo_payer_account=account_label(bordereau.fund.iban, demo=bordereau.fund.iban_is_demo),
+        complementary_payer_account=account_label(bordereau.mutuelle.iban, demo=bordereau.mutuelle.iban_is_demo),
+        status=bordereau.get_status_display(),
         signatures=[
             Signature("Constitué par", name(bordereau.built_by), local(bordereau.built_at)),
             Signature("Présenté par (mutuelle)", name(bordereau.presented_by), local(bordereau.presented_at)),
@@ -242,8 +249,10 @@ def _archive_summary(bordereau_id: int) -> BordereauSummary:
                                                  "approved_by").get(pk=bordereau_id)
     if is_current_archive(bordereau, order):
         raise StopDrawing  # the task queued by the order's recording, started while another finished
-    return replace(bordereau_summary(bordereau, order), amo_payer_account=order.debtor_amo_iban,
-                   complementary_payer_account=order.debtor_complementary_iban)
+    return replace(bordereau_summary(bordereau, order),
+                   amo_payer_account=account_label(order.debtor_amo_iban, demo=bordereau.fund.iban_is_demo),
+                   complementary_payer_account=account_label(order.debtor_complementary_iban,
+                                                             demo=bordereau.mutuelle.iban_is_demo))
 
 
 def archive_bordereau_pdf(*, bordereau_id: int) -> str:

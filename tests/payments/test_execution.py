@@ -168,3 +168,16 @@ def test_archiving_again_an_up_to_date_pdf_writes_nothing(approve, payer_account
     # then
     bordereau.refresh_from_db()
     assert (name, bordereau.bordereau_pdf_sha256) == first
+
+
+def test_a_bordereau_paid_from_demonstration_accounts_says_so_on_its_pdf(approve):
+    # given the demonstration payer accounts that make run loads
+    from mutuelles.payer_accounts import load_demo_payer_accounts
+
+    AMOFund.objects.update(iban="", iban_is_demo=False)
+    Mutuelle.objects.update(iban="", iban_is_demo=False)
+    load_demo_payer_accounts()
+    # when
+    bordereau = approve(1)
+    # then both debited accounts are printed as demonstration accounts
+    assert _archived_text(bordereau).count("compte de D\\311MONSTRATION") == 2
