@@ -28,11 +28,13 @@ def postgresql_only(reason: str):
 
 @contextmanager
 def rolled_back():
-    """Whatever happens inside is undone on leaving."""
+    """Whatever happens inside is undone on leaving (a database error too: the transaction is
+    usable again, for the next path or example)."""
     sid = transaction.savepoint()
     try:
         yield
     finally:
+        transaction.set_rollback(False)  # the rollback to the savepoint below makes it true
         transaction.savepoint_rollback(sid)
 
 
