@@ -117,8 +117,16 @@ def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[
     if not rows:
         return
     if connection.vendor != "postgresql":
-        model.objects.bulk_create((model(**dict(zip(columns, row, strict=True))) for row in rows), batch_size=2000)
+        _create_rows(model, columns, rows)
         return
+    _copy_rows_in(model, columns, rows)
+
+
+def _create_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple]) -> None:
+    model.objects.bulk_create((model(**dict(zip(columns, row, strict=True))) for row in rows), batch_size=2000)
+
+
+def _copy_rows_in(model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple]) -> None:
     names = ", ".join(f'"{model._meta.get_field(c).column}"' for c in columns)
     sql = f'COPY "{model._meta.db_table}" ({names}) FROM STDIN'
     with connection.cursor() as wrapper, wrapper.cursor.copy(sql) as copy:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import DecimalField, F, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Round
 
 from amo_portal.money import ZERO
 from claims.models import ClaimStatus
@@ -49,14 +49,16 @@ DUE_SQL = {
 }
 
 
-def due_expressions(prefix: str = "") -> dict[str, Greatest]:
+def due_expressions(prefix: str = "") -> dict[str, Round]:
     """The same rule as ORM expressions, to annotate claims (or rows joined to claims through
-    `prefix`, e.g. "claim__") with `due_amo` and `due_complementary`."""
+    `prefix`, e.g. "claim__") with `due_amo` and `due_complementary`. Rounded to the centime:
+    SQLite subtracts in binary floats (245.38 - 245.35 is 0.0299999999999999 there)."""
     money = DecimalField(max_digits=12, decimal_places=2)
     zero = Value(ZERO, output_field=money)
 
-    def share(total: str, settled: str) -> Greatest:
-        return Greatest(Coalesce(F(prefix + total), zero) - F(prefix + settled), zero, output_field=money)
+    def share(total: str, settled: str) -> Round:
+        due = Greatest(Coalesce(F(prefix + total), zero) - F(prefix + settled), zero, output_field=money)
+        return Round(due, 2, output_field=money)
 
     return {"due_amo": share("total_amo", "amo_settled"),
             "due_complementary": share("total_complementary", "complementary_settled")}

@@ -110,25 +110,35 @@ def transition_ids(*, claim_ids: list[int], from_status: str, to: str, by, reaso
         raise InvalidTransition(claim="(lot)", current=from_status, requested=to)
     now = timezone.now()
     by_id = getattr(by, "pk", by)
-    if connection.vendor == "postgresql":
-        # One statement. The ids drive it through the primary key, never the status index: just
-        # after a bordereau moved 100,000 claims, the statistics still say no claim has their
-        # status, and a plan filtering that index by the id list costs minutes instead of seconds.
-        # The status is read once the row is locked (no-op when the caller holds the lock).
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "WITH target AS MATERIALIZED (SELECT id, status FROM claims_claim WHERE id = ANY(%s::bigint[]) "
-                "FOR NO KEY UPDATE), moved AS (UPDATE claims_claim c SET status = %s, version = c.version + 1, "
-                "updated_at = %s FROM target t WHERE c.id = t.id AND t.status = %s RETURNING c.id) "
-                "INSERT INTO claims_claimstatuschange (claim_id, from_status, to_status, changed_by_id, changed_at, "
-                "reason_code, reason) SELECT id, %s, %s, %s, %s, %s, %s FROM moved RETURNING claim_id",
-                [list(claim_ids), to, now, from_status, from_status, to, by_id, now, reason_code, reason[:500]])
-            moved = sorted(row[0] for row in cursor.fetchall())
-    else:
-        moved = list(Claim.objects.filter(pk__in=claim_ids, status=from_status).values_list("pk", flat=True))
-        Claim.objects.filter(pk__in=moved).update(status=to, version=F("version") + 1, updated_at=now)
-        ClaimStatusChange.objects.bulk_create(
-            ClaimStatusChange(claim_id=pk, from_status=from_status, to_status=to, changed_by_id=by_id, changed_at=now,
-                              reason_code=reason_code, reason=reason[:500]) for pk in moved)
+    move = _move_ids_in_sql if connection.vendor == "postgresql" else _move_ids_with_orm
+    moved = move(claim_ids, from_status, to, by_id, now, reason_code, reason[:500])
     notify_on_commit(moved)
+    return moved
+
+
+def _move_ids_in_sql(claim_ids, from_status, to, by_id, now, reason_code, reason) -> list[int]:
+    """PostgreSQL: one statement. The ids drive it through the primary key, never the status
+    index: just after a bordereau moved 100,000 claims, the statistics still say no claim has their
+    status, and a plan filtering that index by the id list costs minutes instead of seconds. The
+    status is read once the row is locked (no-op when the caller holds the lock). The same moves
+    as _move_ids_with_orm (tests/claims/test_sql_parity.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH target AS MATERIALIZED (SELECT id, status FROM claims_claim WHERE id = ANY(%s::bigint[]) "
+            "FOR NO KEY UPDATE), moved AS (UPDATE claims_claim c SET status = %s, version = c.version + 1, "
+            "updated_at = %s FROM target t WHERE c.id = t.id AND t.status = %s RETURNING c.id) "
+            "INSERT INTO claims_claimstatuschange (claim_id, from_status, to_status, changed_by_id, changed_at, "
+            "reason_code, reason) SELECT id, %s, %s, %s, %s, %s, %s FROM moved RETURNING claim_id",
+            [list(claim_ids), to, now, from_status, from_status, to, by_id, now, reason_code, reason])
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def _move_ids_with_orm(claim_ids, from_status, to, by_id, now, reason_code, reason) -> list[int]:
+    """Other databases (SQLite, the embedded default): the same moves through the ORM."""
+    moved = list(Claim.objects.filter(pk__in=claim_ids, status=from_status).order_by("pk")
+                 .values_list("pk", flat=True))
+    Claim.objects.filter(pk__in=moved).update(status=to, version=F("version") + 1, updated_at=now)
+    ClaimStatusChange.objects.bulk_create(
+        ClaimStatusChange(claim_id=pk, from_status=from_status, to_status=to, changed_by_id=by_id, changed_at=now,
+                          reason_code=reason_code, reason=reason) for pk in moved)
     return moved

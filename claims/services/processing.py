@@ -144,18 +144,21 @@ class Duplicates:
 
 #: Earlier live claims that share a fingerprint, or a document, with the chunk's claims. One
 #: index probe per key (LATERAL ... OFFSET 0 keeps the planner from hashing the whole table
-#: instead, which it prefers on small tables and pays for on every chunk).
+#: instead, which it prefers on small tables and pays for on every chunk). In claim id order, as
+#: _earlier_rows_with_orm: the rejection names the first claim the care was filed with.
 SQL_DUPLICATE_KEYS = """
 SELECT c.id, c.duplicate_key, c.number FROM unnest(%s::text[]) AS k(key)
 CROSS JOIN LATERAL (SELECT id, duplicate_key, number, status FROM claims_claim
                     WHERE duplicate_key = k.key OFFSET 0) AS c
 WHERE c.status NOT IN ('brouillon', 'rejete')
+ORDER BY c.id
 """
 SQL_DUPLICATE_DOCUMENTS = """
 SELECT c.id, d.sha256, c.number FROM unnest(%s::text[]) AS k(sha)
 CROSS JOIN LATERAL (SELECT claim_id, sha256 FROM claims_claimdocument WHERE sha256 = k.sha OFFSET 0) AS d
 JOIN claims_claim c ON c.id = d.claim_id
 WHERE c.status NOT IN ('brouillon', 'rejete')
+ORDER BY c.id, d.sha256
 """
 
 
@@ -174,16 +177,22 @@ def find_duplicates(claims: list[ClaimFacts]) -> Duplicates:
 def _earlier_rows(sql: str, values: list[str], field: str):
     if not values:
         return []
-    live = [ClaimStatus.DRAFT, ClaimStatus.REJECTED]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, [values])
             return cursor.fetchall()
+    return _earlier_rows_with_orm(values, field)
+
+
+def _earlier_rows_with_orm(values: list[str], field: str):
+    """Other databases (SQLite): the rows of SQL_DUPLICATE_KEYS or SQL_DUPLICATE_DOCUMENTS through the
+    ORM, (id, key or hash, number) of the live claims (tests/claims/test_sql_parity.py)."""
+    live = [ClaimStatus.DRAFT, ClaimStatus.REJECTED]
     if field == "duplicate_key":
-        return Claim.objects.filter(duplicate_key__in=values).exclude(status__in=live).values_list(
+        return Claim.objects.filter(duplicate_key__in=values).exclude(status__in=live).order_by("pk").values_list(
             "pk", "duplicate_key", "number")
-    return ClaimDocument.objects.filter(sha256__in=values).exclude(claim__status__in=live).values_list(
-        "claim_id", "sha256", "claim__number")
+    return ClaimDocument.objects.filter(sha256__in=values).exclude(claim__status__in=live).order_by(
+        "claim_id", "sha256").values_list("claim_id", "sha256", "claim__number")
 
 
 def control_and_price(claim: ClaimFacts, book: TariffBook, duplicates: Duplicates) -> Outcome:
