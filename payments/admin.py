@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 from amo_portal.exceptions import DomainError
 from amo_portal.money import format_dh
+from claims.selectors import claims_visible_to
 from mutuelles.admin_scope import ScopedWritesMixin, register_scope
 from payments import admin_views
 from payments.demo_bank_admin import DemoBankActionMixin, may_simulate
@@ -32,7 +33,6 @@ from payments.selectors import (
     bordereaux_visible_to,
     held_claims_visible_to,
     lines_visible_to,
-    reconciliation_scope,
     transfer_orders_visible_to,
 )
 from payments.services.execution import payer_accounts
@@ -320,7 +320,7 @@ class PaymentReconciliationAdmin(ReadOnlyAdmin):
         return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
     def get_queryset(self, request):
-        return (claims_out_of_balance(reconciliation_scope(user=request.user))
+        return (claims_out_of_balance(claims_visible_to(user=request.user))
                 .select_related("mutuelle").prefetch_related("payment_lines__bordereau"))
 
     @admin.display(description="dossier")

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from claims.models import Claim
 from payments.models import (
     BankReturn,
     Bordereau,
@@ -30,19 +29,6 @@ def bordereaux_visible_to(*, user) -> QuerySet[Bordereau]:
     if user.is_mutuelle_staff:
         return Bordereau.objects.filter(mutuelle_id=user.mutuelle_id)
     return Bordereau.objects.none()
-
-
-def reconciliation_scope(*, user) -> QuerySet[Claim]:
-    """The claims whose payments a staff member may reconcile: their organisme's or mutuelle's."""
-    if not user.is_authenticated or not user.is_active:
-        return Claim.objects.none()
-    if user.is_superuser:
-        return Claim.objects.all()
-    if user.is_fund_officer:
-        return Claim.objects.filter(fund_id=user.fund_id)
-    if user.is_mutuelle_staff:
-        return Claim.objects.filter(mutuelle_id=user.mutuelle_id)
-    return Claim.objects.none()
 
 
 def lines_visible_to(*, user) -> QuerySet[BordereauLine]:

@@ -299,44 +299,32 @@ def _masked(email: str) -> str:
 
 def _send_email_confirmation(email: str, name: str, link: str) -> None:
     hours = settings.EMAIL_CHANGE_LINK_HOURS
-    send_mail(
-        "Confirmez votre nouvelle adresse électronique",
-        f"Bonjour {name},\n\nPour que cette adresse devienne celle de votre espace assuré, ouvrez ce lien "
-        f"dans les {hours} heures :\n\n{link}\n\nTant qu'elle n'est pas confirmée, votre ancienne adresse reste "
-        "celle du compte.\nSi vous n'avez rien demandé, ignorez ce message.\n\nVotre mutuelle",
-        settings.DEFAULT_FROM_EMAIL, [email], fail_silently=True,
-    )
+    _send(email, "Confirmez votre nouvelle adresse électronique",
+          f"Bonjour {name},\n\nPour que cette adresse devienne celle de votre espace assuré, ouvrez ce lien "
+          f"dans les {hours} heures :\n\n{link}\n\nTant qu'elle n'est pas confirmée, votre ancienne adresse reste "
+          "celle du compte.\nSi vous n'avez rien demandé, ignorez ce message.\n\nVotre mutuelle")
 
 
 def _tell_email_taken(email: str, name: str) -> None:
-    send_mail(
-        "Changement d'adresse électronique impossible",
-        f"Bonjour {name},\n\nCette adresse est déjà celle d'un autre compte de l'espace assuré : elle ne peut "
-        "pas devenir celle de votre compte.\nSi vous n'avez rien demandé, ignorez ce message.\n\nVotre mutuelle",
-        settings.DEFAULT_FROM_EMAIL, [email], fail_silently=True,
-    )
+    _send(email, "Changement d'adresse électronique impossible",
+          f"Bonjour {name},\n\nCette adresse est déjà celle d'un autre compte de l'espace assuré : elle ne peut "
+          "pas devenir celle de votre compte.\nSi vous n'avez rien demandé, ignorez ce message.\n\nVotre mutuelle")
 
 
 def _tell_email_change_asked(email: str, name: str, new_email: str) -> None:
-    send_mail(
-        "Demande de changement de votre adresse électronique",
-        f"Bonjour {name},\n\nUne demande de remplacement de votre adresse électronique par {_masked(new_email)} "
-        "a été faite depuis votre espace assuré. Elle ne prendra effet que si la nouvelle adresse est confirmée ; "
-        "d'ici là, cette adresse reste celle de votre compte.\nSi vous n'êtes pas à l'origine de cette demande, "
-        "changez votre mot de passe sans attendre (lien « Mot de passe oublié ») et contactez votre mutuelle."
-        "\n\nVotre mutuelle",
-        settings.DEFAULT_FROM_EMAIL, [email], fail_silently=True,
-    )
+    _send(email, "Demande de changement de votre adresse électronique",
+          f"Bonjour {name},\n\nUne demande de remplacement de votre adresse électronique par {_masked(new_email)} "
+          "a été faite depuis votre espace assuré. Elle ne prendra effet que si la nouvelle adresse est confirmée ; "
+          "d'ici là, cette adresse reste celle de votre compte.\nSi vous n'êtes pas à l'origine de cette demande, "
+          "changez votre mot de passe sans attendre (lien « Mot de passe oublié ») et contactez votre mutuelle."
+          "\n\nVotre mutuelle")
 
 
 def _tell_email_changed(email: str, name: str, new_email: str) -> None:
-    send_mail(
-        "Votre adresse électronique a été changée",
-        f"Bonjour {name},\n\nL'adresse électronique de votre espace assuré est désormais {_masked(new_email)}."
-        "\nSi vous n'êtes pas à l'origine de ce changement, contactez votre mutuelle sans attendre.\n\n"
-        "Votre mutuelle",
-        settings.DEFAULT_FROM_EMAIL, [email], fail_silently=True,
-    )
+    _send(email, "Votre adresse électronique a été changée",
+          f"Bonjour {name},\n\nL'adresse électronique de votre espace assuré est désormais {_masked(new_email)}."
+          "\nSi vous n'êtes pas à l'origine de ce changement, contactez votre mutuelle sans attendre.\n\n"
+          "Votre mutuelle")
 
 
 def change_rib(*, insured: Insured, new_rib: str, password: str, by, request) -> RibChange:
