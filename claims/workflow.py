@@ -3,11 +3,13 @@
 States follow domain.md §5.2: dépôt → contrôle → liquidation → bordereau → paiement, plus rejet.
 """
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from amo_portal.bulk import update_columns
 from claims.exceptions import InvalidTransition
 from claims.models import Claim, ClaimStatus, ClaimStatusChange
 
@@ -100,10 +102,14 @@ def transition_many(*, claims: list[Claim], targets: Mapping[int, tuple[str, str
 
 
 def transition_ids(*, claim_ids: list[int], from_status: str, to: str, by, reason_code: str = "",
-                   reason: str = "") -> list[int]:
+                   reason: str = "", settled: Mapping[int, tuple[Decimal, Decimal]] | None = None) -> list[int]:
     """Move many claims, locked by the caller, from one status to another in two set-based
     statements (the UPDATE and the INSERT of the audit rows): payment bordereaux move 100,000
-    claims at a time. Claims no longer in `from_status` are left alone; returns the ids moved."""
+    claims at a time. Claims no longer in `from_status` are left alone; returns the ids moved.
+
+    `settled` (claim id -> (AMO, complementary)) records, in the same UPDATE, what the bank has
+    confirmed paid of each moved claim's shares (claims.payable): the settlement of a bank return
+    writes each claim row once, not twice."""
     if not claim_ids:
         return []
     if not can_transition(from_status, to):
@@ -111,33 +117,42 @@ def transition_ids(*, claim_ids: list[int], from_status: str, to: str, by, reaso
     now = timezone.now()
     by_id = getattr(by, "pk", by)
     move = _move_ids_in_sql if connection.vendor == "postgresql" else _move_ids_with_orm
-    moved = move(claim_ids, from_status, to, by_id, now, reason_code, reason[:500])
+    moved = move(claim_ids, from_status, to, by_id, now, reason_code, reason[:500], settled=settled or {})
     notify_on_commit(moved)
     return moved
 
 
-def _move_ids_in_sql(claim_ids, from_status, to, by_id, now, reason_code, reason) -> list[int]:
+def _move_ids_in_sql(claim_ids, from_status, to, by_id, now, reason_code, reason, *, settled=None) -> list[int]:
     """PostgreSQL: one statement. The ids drive it through the primary key, never the status
     index: just after a bordereau moved 100,000 claims, the statistics still say no claim has their
     status, and a plan filtering that index by the id list costs minutes instead of seconds. The
     status is read once the row is locked (no-op when the caller holds the lock). The same moves
     as _move_ids_with_orm (tests/claims/test_sql_parity.py)."""
+    settled = settled or {}
+    paid_ids = list(settled)
     with connection.cursor() as cursor:
         cursor.execute(
             "WITH target AS MATERIALIZED (SELECT id, status FROM claims_claim WHERE id = ANY(%s::bigint[]) "
-            "FOR NO KEY UPDATE), moved AS (UPDATE claims_claim c SET status = %s, version = c.version + 1, "
-            "updated_at = %s FROM target t WHERE c.id = t.id AND t.status = %s RETURNING c.id) "
+            "FOR NO KEY UPDATE), paid AS (SELECT * FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[]) "
+            "AS p(id, amo, complementary)), moved AS (UPDATE claims_claim c SET status = %s, "
+            "version = c.version + 1, updated_at = %s, amo_settled = COALESCE(p.amo, c.amo_settled), "
+            "complementary_settled = COALESCE(p.complementary, c.complementary_settled) "
+            "FROM target t LEFT JOIN paid p ON p.id = t.id WHERE c.id = t.id AND t.status = %s RETURNING c.id) "
             "INSERT INTO claims_claimstatuschange (claim_id, from_status, to_status, changed_by_id, changed_at, "
             "reason_code, reason) SELECT id, %s, %s, %s, %s, %s, %s FROM moved RETURNING claim_id",
-            [list(claim_ids), to, now, from_status, from_status, to, by_id, now, reason_code, reason])
+            [list(claim_ids), paid_ids, [settled[pk][0] for pk in paid_ids], [settled[pk][1] for pk in paid_ids],
+             to, now, from_status, from_status, to, by_id, now, reason_code, reason])
         return sorted(row[0] for row in cursor.fetchall())
 
 
-def _move_ids_with_orm(claim_ids, from_status, to, by_id, now, reason_code, reason) -> list[int]:
+def _move_ids_with_orm(claim_ids, from_status, to, by_id, now, reason_code, reason, *, settled=None) -> list[int]:
     """Other databases (SQLite, the embedded default): the same moves through the ORM."""
     moved = list(Claim.objects.filter(pk__in=claim_ids, status=from_status).order_by("pk")
                  .values_list("pk", flat=True))
     Claim.objects.filter(pk__in=moved).update(status=to, version=F("version") + 1, updated_at=now)
+    paid = [pk for pk in moved if pk in (settled or {})]
+    update_columns(Claim, paid, {"amo_settled": [settled[pk][0] for pk in paid],
+                                 "complementary_settled": [settled[pk][1] for pk in paid]})
     ClaimStatusChange.objects.bulk_create(
         ClaimStatusChange(claim_id=pk, from_status=from_status, to_status=to, changed_by_id=by_id, changed_at=now,
                           reason_code=reason_code, reason=reason) for pk in moved)

@@ -16,7 +16,6 @@ from django.utils import timezone
 from amo_portal.bulk import update_columns
 from amo_portal.money import ZERO
 from claims.models import ClaimStatus
-from claims.services.settled import record_settled_shares
 from claims.workflow import transition_ids
 from payments.lock_objects import lines_to_settle, lock_bordereau
 from payments.models import BankReturnLine, Bordereau, BordereauLine, BordereauStatus, LineState, Payer
@@ -42,8 +41,7 @@ def settle_bordereau(*, bordereau_id: int, limit: int = CHUNK) -> tuple[int, boo
             settled = settle_lines_in_sql(bordereau_id=bordereau_id, limit=limit)
         else:
             settled = settle_lines(bordereau_id=bordereau_id, limit=limit)
-        record_settled_shares(settled=settled_shares([row[0] for row in settled]))
-        _move_claims(settled, bordereau)
+        _move_claims(settled, bordereau, settled_shares([row[0] for row in settled]))
     if settled:
         advance_progress(bordereau_id=bordereau_id, done=len(settled))
     more = len(settled) == limit
@@ -151,9 +149,11 @@ def settled_shares(claim_ids: list[int]) -> dict[int, tuple[Decimal, Decimal]]:
     return {claim_id: (amo, complementary) for claim_id, amo, complementary in rows}
 
 
-def _move_claims(settled: list[tuple[int, str, str, str]], bordereau: Bordereau) -> None:
+def _move_claims(settled: list[tuple[int, str, str, str]], bordereau: Bordereau,
+                 shares: dict[int, tuple[Decimal, Decimal]]) -> None:
     """Claims of settled lines: "payé", or "virement rejeté" with the bank's reason (one set-based
-    move per outcome). Nobody else moves a claim that is in a bordereau: the line lock suffices."""
+    move per outcome), each with what the bank has confirmed paid of its shares so far (written in
+    the same UPDATE). Nobody else moves a claim that is in a bordereau: the line lock suffices."""
     groups: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     paid = (ClaimStatus.PAID, "virement_execute", REASON_PAID.format(number=bordereau.number))
     for claim_id, state, reason_code, reason in settled:
@@ -164,7 +164,7 @@ def _move_claims(settled: list[tuple[int, str, str, str]], bordereau: Bordereau)
                     REASON_REJECTED.format(reason=reason or reason_code))].append(claim_id)
     for (to, code, reason), claim_ids in groups.items():
         transition_ids(claim_ids=claim_ids, from_status=ClaimStatus.IN_BATCH, to=to, by=bordereau.executed_by_id,
-                       reason_code=code, reason=reason)
+                       reason_code=code, reason=reason, settled={pk: shares[pk] for pk in claim_ids if pk in shares})
 
 
 def close_if_settled(*, bordereau_id: int) -> bool:

@@ -80,17 +80,22 @@ REASONS = st.sampled_from(["", "Dossier inscrit au bordereau de paiement BRD-1."
 
 def test_transition_ids_statement_moves_the_claims_the_orm_moves(claims, agent):
     """The PostgreSQL statement of transition_ids (_move_ids_in_sql) against its ORM path
-    (_move_ids_with_orm): the same ids moved (in the same order), the same statuses and versions,
-    updated_at set to the moment of the move, and the same audit rows."""
+    (_move_ids_with_orm): the same ids moved (in the same order), the same statuses, versions and
+    confirmed-paid shares (`settled`, as a settlement records them), updated_at set to the moment of
+    the move, and the same audit rows."""
     postgresql_only("transition_ids")
     ids = [claim.pk for claim in claims]
 
-    def moved_by(move, claim_ids, current, to, by, reason):
+    liquidated = [(claim.pk, claim.total_amo, claim.total_complementary) for claim in claims
+                  if claim.total_amo is not None and claim.total_complementary is not None]
+    assert liquidated  # some moves record confirmed-paid shares
+
+    def moved_by(move, claim_ids, current, to, by, reason, settled):
         since = ClaimStatusChange.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         now = timezone.now()
-        moved = move(claim_ids, current, to, by, now, "code", reason[:500])
+        moved = move(claim_ids, current, to, by, now, "code", reason[:500], settled=settled)
         claims_now = {pk: rest for pk, *rest in Claim.objects.filter(pk__in=ids).values_list(
-            "pk", "status", "version", "updated_at")}
+            "pk", "status", "version", "amo_settled", "complementary_settled", "updated_at")}
         changes = rows_by(ClaimStatusChange.objects.filter(pk__gt=since), "claim_id")
         # Each path stamps its own moment: the claims carry it; the audit rows too, except that
         # the ORM's bulk_create stamps them itself (auto_now_add), a moment later.
@@ -108,8 +113,9 @@ def test_transition_ids_statement_moves_the_claims_the_orm_moves(claims, agent):
         rng = random.Random(seed)
         claim_ids = rng.sample([*ids, ids[-1] + 1000], rng.randint(0, len(ids)))
         move = rng.choice(live_moves if rng.random() < 0.7 else MOVES)
-        in_sql = apart(lambda: moved_by(_move_ids_in_sql, claim_ids, *move, by, reason))
-        in_orm = apart(lambda: moved_by(_move_ids_with_orm, claim_ids, *move, by, reason))
+        settled = {pk: (amo, complementary) for pk, amo, complementary in liquidated if rng.random() < 0.5}
+        in_sql = apart(lambda: moved_by(_move_ids_in_sql, claim_ids, *move, by, reason, settled))
+        in_orm = apart(lambda: moved_by(_move_ids_with_orm, claim_ids, *move, by, reason, settled))
         assert in_sql == in_orm
         counts.append(len(in_sql[0]))
 
