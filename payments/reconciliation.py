@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 
 from amo_portal.money import ZERO
 from claims.models import Claim, ClaimStatus
+from claims.payable import due_expressions
 from payments.models import BordereauLine, LineState
 
 logger = logging.getLogger(__name__)
@@ -45,12 +46,12 @@ def claims_out_of_balance(claims: QuerySet[Claim] | None = None) -> QuerySet[Cla
     total_complementary = Coalesce("total_complementary", Value(ZERO, output_field=MONEY))
     breach = ~Q(ledger_amo=F("amo_settled")) | ~Q(ledger_complementary=F("complementary_settled"))
     return (with_payment_ledger(claims.filter(ever_batched))
-            .alias(total_amo_or_zero=total_amo, total_complementary_or_zero=total_complementary)
+            .alias(total_amo_or_zero=total_amo, total_complementary_or_zero=total_complementary, **due_expressions())
             .filter(breach
                     | Q(amo_settled__gt=F("total_amo_or_zero"))
                     | Q(complementary_settled__gt=F("total_complementary_or_zero"))
-                    | Q(open_amo__gt=F("total_amo_or_zero") - F("amo_settled"))
-                    | Q(open_complementary__gt=F("total_complementary_or_zero") - F("complementary_settled"))
+                    | Q(open_amo__gt=F("due_amo"))  # an open line carries more than the claim still owes
+                    | Q(open_complementary__gt=F("due_complementary"))
                     | Q(status=ClaimStatus.PAID) & (~Q(amo_settled=F("total_amo_or_zero"))
                                                     | ~Q(complementary_settled=F("total_complementary_or_zero"))))
             .order_by("pk"))
