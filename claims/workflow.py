@@ -122,6 +122,15 @@ def transition_ids(*, claim_ids: list[int], from_status: str, to: str, by, reaso
     return moved
 
 
+#: The move without confirmed-paid shares (see _move_ids_in_sql).
+MOVE_SQL = (
+    "WITH target AS MATERIALIZED (SELECT id, status FROM claims_claim WHERE id = ANY(%s::bigint[]) "
+    "FOR NO KEY UPDATE), moved AS (UPDATE claims_claim c SET status = %s, version = c.version + 1, "
+    "updated_at = %s FROM target t WHERE c.id = t.id AND t.status = %s RETURNING c.id) "
+    "INSERT INTO claims_claimstatuschange (claim_id, from_status, to_status, changed_by_id, changed_at, "
+    "reason_code, reason) SELECT id, %s, %s, %s, %s, %s, %s FROM moved RETURNING claim_id")
+
+
 def _move_ids_in_sql(claim_ids, from_status, to, by_id, now, reason_code, reason, *, settled=None) -> list[int]:
     """PostgreSQL: one statement. The ids drive it through the primary key, never the status
     index: just after a bordereau moved 100,000 claims, the statistics still say no claim has their
@@ -129,6 +138,11 @@ def _move_ids_in_sql(claim_ids, from_status, to, by_id, now, reason_code, reason
     status is read once the row is locked (no-op when the caller holds the lock). The same moves
     as _move_ids_with_orm (tests/claims/test_sql_parity.py)."""
     settled = settled or {}
+    if not settled:  # the common move (a bordereau's 100,000 claims): no shares to record
+        with connection.cursor() as cursor:
+            cursor.execute(MOVE_SQL, [list(claim_ids), to, now, from_status, from_status, to, by_id, now, reason_code,
+                                      reason])
+            return sorted(row[0] for row in cursor.fetchall())
     paid_ids = list(settled)
     with connection.cursor() as cursor:
         cursor.execute(
