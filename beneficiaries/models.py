@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from amo_portal.models import TimeStampedModel
+from amo_portal.rib import rib_last_digits
 from beneficiaries.validators import validate_cnie, validate_rib
 from mutuelles.models import AMOFund, Mutuelle
 from tariffs.models import ALDCondition
@@ -78,7 +79,7 @@ class Insured(TimeStampedModel):
 
     @property
     def rib_last_digits(self) -> str:
-        return f"…{self.rib[-4:]}" if self.rib else ""
+        return rib_last_digits(self.rib)
 
 
 class Relationship(models.TextChoices):

@@ -3,7 +3,8 @@ import re
 
 from django.core.exceptions import ValidationError
 
-RIB_LENGTH = 24
+from amo_portal.rib import RIB_LENGTH, normalise_rib, rib_key, rib_key_ok, rib_to_iban  # noqa: F401 (this app's RIB API)
+
 _CNIE = re.compile(r"^[A-Z]{1,2}[0-9]{1,8}$")
 #: Digits as an Arabic keyboard types them: Arabic-Indic (U+0660-0669) and Eastern Arabic-Indic (U+06F0-06F9).
 _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
@@ -16,30 +17,13 @@ def ascii_digits(value: str) -> str:
     return value.translate(_ARABIC_DIGITS)
 
 
-def normalise_rib(value: str) -> str:
-    return re.sub(r"[\s-]", "", value or "")
-
-
 def validate_rib(value: str) -> None:
     """A Moroccan RIB: 24 digits whose number is divisible by 97 (key check, domain.md §4.1)."""
     rib = normalise_rib(value)
     if not (rib.isascii() and rib.isdigit()) or len(rib) != RIB_LENGTH:  # "٣" is a digit to Python
         raise ValidationError("Le RIB doit comporter exactement 24 chiffres.", code="rib_format")
-    if int(rib) % 97 != 0:
+    if not rib_key_ok(rib):
         raise ValidationError("La clé du RIB est incorrecte : vérifiez les 24 chiffres.", code="rib_key")
-
-
-def rib_key(first_22_digits: str) -> str:
-    """The two-digit key that completes a 22-digit RIB prefix."""
-    return f"{97 - (int(first_22_digits) * 100) % 97:02d}"
-
-
-def rib_to_iban(rib: str) -> str:
-    """MA + ISO 13616 check digits + the 24-digit RIB."""
-    rib = normalise_rib(rib)
-    numeric = rib + "2210" + "00"  # M=22, A=10
-    check = 98 - int(numeric) % 97
-    return f"MA{check:02d}{rib}"
 
 
 def normalise_cnie(value: str) -> str:

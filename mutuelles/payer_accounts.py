@@ -12,11 +12,11 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from amo_portal.exceptions import ConflictError, DomainError
+from amo_portal.rib import rib_key, rib_key_ok, rib_to_iban
 from mutuelles.models import AMOFund, Mutuelle, MutuelleFundLink, PayerAccountChange
 
 Payer = AMOFund | Mutuelle
 
-RIB_LENGTH = 24
 MSG_IBAN_INVALID = ("IBAN : « {value} » n'est pas un IBAN valide ({why}). Attendu : MA, 2 chiffres de contrôle "
                     "et les 24 chiffres du RIB, par ex. MA64 0115 1900 0001 2050 0053 4921.")
 MSG_IBAN_NOT_MOROCCAN = "IBAN : le compte payeur doit être un compte marocain (IBAN commençant par MA)."
@@ -64,7 +64,7 @@ def validate_payer_iban(value: str) -> str:
     except SchwiftyException as error:
         raise ValidationError(MSG_IBAN_INVALID.format(value=value, why=_why(error)), code="iban_invalid") from None
     rib = iban.bban
-    if len(rib) != RIB_LENGTH or not rib.isdigit() or int(rib) % 97 != 0:
+    if not rib_key_ok(rib):
         raise ValidationError(MSG_RIB_KEY, code="rib_key")
     return iban.compact
 
@@ -78,15 +78,10 @@ def _why(error: SchwiftyException) -> str:
     return next((text for kind, text in reasons.items() if isinstance(error, kind)), "format incorrect")
 
 
-def iban_from_rib(rib: str) -> str:
-    """MA + ISO 13616 check digits (98 - the RIB followed by "MA00" in digits, mod 97) + the RIB."""
-    return f"MA{98 - int(rib + '221000') % 97:02d}{rib}"
-
-
 def demo_iban(number: int) -> str:
     """A demonstration IBAN whose check digits and RIB key are valid (bank 999: no real bank)."""
     prefix = f"{DEMO_BANK}{DEMO_CITY}{number:016d}"
-    return iban_from_rib(prefix + f"{97 - (int(prefix) * 100) % 97:02d}")
+    return rib_to_iban(prefix + rib_key(prefix))
 
 
 @transaction.atomic

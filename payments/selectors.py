@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
+from amo_portal.rib import rib_last_digits
 from payments.models import (
     BankReturn,
     Bordereau,
@@ -101,7 +102,7 @@ def claim_payments(*, claim_ids: list[int]) -> dict[int, ClaimPayment]:
         else:
             status = PENDING_LABELS.get(batch_status, "en préparation")
         payments[claim_id] = ClaimPayment(
-            batch_number=number, status=status, paid_on=paid_on, rib_last_digits=f"…{rib[-4:]}" if rib else "",
+            batch_number=number, status=status, paid_on=paid_on, rib_last_digits=rib_last_digits(rib),
             amo=amo, complementary=complementary, bank_reason=reason or code,
         )
     return payments
@@ -178,5 +179,5 @@ def payment_history_for_claim(*, claim_id: int) -> list[PaymentAttempt]:
         shares = tuple(_share(line, payer, amount, paid, results) for payer, amount, paid in (
             (Payer.AMO, line.amo, line.amo_paid), (Payer.COMPLEMENTARY, line.complementary, line.complementary_paid))
             if amount > 0)
-        history.append(PaymentAttempt(line.bordereau.number or "", f"…{line.rib[-4:]}" if line.rib else "", shares))
+        history.append(PaymentAttempt(line.bordereau.number or "", rib_last_digits(line.rib), shares))
     return history

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from amo_portal.api_input import validated
 from amo_portal.exceptions import DomainError
+from amo_portal.rib import rib_last_digits
 from claims.services.documents import check_document
 from claims.services.followup import add_claim_documents
 from portal import selectors
@@ -164,7 +165,7 @@ class RibChangeApi(InsuredApi):
         data = validated(s.RibChangeInputSerializer, request.data)
         change = accounts.change_rib(insured=insured, new_rib=data["rib"], password=data["password"],
                                      by=request.user, request=request._request)
-        return Response({"rib_last_digits": f"…{change.new_rib[-4:]}", "changed_at": change.created_at},
+        return Response({"rib_last_digits": rib_last_digits(change.new_rib), "changed_at": change.created_at},
                         status=status.HTTP_201_CREATED)
 
 
