@@ -138,10 +138,7 @@ def add_claim_errors(form, exc: ValidationError) -> None:
     if not hasattr(exc, "error_dict"):
         form.add_error(None, first_message(exc))
         return
-    for name, messages in exc.message_dict.items():
-        target = name if name in form.fields else None
-        for message in messages:
-            form.add_error(target, _(message))
+    add_errors(form, exc)
 
 
 # --- Pages out ------------------------------------------------------------------

@@ -1,0 +1,130 @@
+"""The insured person's claims: the dashboard, the list, a claim's page, and filing a new claim
+(typed, previewed with what would be reimbursed, then sent as previewed)."""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from amo_portal.exceptions import DomainError
+from claims.models import ClaimStatus
+from claims.services.documents import check_document
+from portal import forms, presenters, selectors
+from portal.services.filing import file_claim_online, preview_claim
+from portal.services.quotas import check_document_quota
+from portal.services.uploads import discard_stash, stash_documents, stashed_documents
+from portal.views.common import claim_or_404, insured_required, too_many_files
+
+#: Claims shown per page in "Mes dossiers".
+PAGE_SIZE = 10
+
+
+@require_GET
+@insured_required
+def dashboard(request):
+    insured = request.insured
+    today = timezone.localdate()
+    claims = list(selectors.own_claims(user=request.user, insured=insured)[:5])
+    context = {
+        "insured": insured, "today": today,
+        "rights": selectors.family_rights(insured=insured, on=today),
+        "accords": selectors.etm_accords_of(insured=insured),
+        "claims": presenters.claim_rows(claims, selectors.payments_of(claim_ids=[c.pk for c in claims])),
+    }
+    return render(request, "portal/dashboard.html", context)
+
+
+@require_GET
+@insured_required
+def claim_list(request):
+    status = request.GET.get("statut", "")
+    claims = selectors.own_claims(user=request.user, insured=request.insured)
+    if status in ClaimStatus.values:
+        claims = claims.filter(status=status)
+    page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = presenters.claim_rows(page.object_list, selectors.payments_of(claim_ids=[c.pk for c in page]))
+    return render(request, "portal/claim_list.html", {"page": page, "rows": rows, "status": status,
+                                                       "statuses": presenters.status_filter_choices()})
+
+
+@require_http_methods(["GET", "POST"])
+@insured_required
+def claim_new(request):
+    if request.method == "POST" and too_many_files(request):
+        form, lines = presenters.claim_forms(request, unbound=True)
+        return _claim_form_page(request, form, lines, status=400)
+    form, lines = presenters.claim_forms(request)
+    if request.method == "GET" or not (form.is_valid() & lines.is_valid()) or not presenters.cross_check(form, lines):
+        return _claim_form_page(request, form, lines, status=200 if request.method == "GET" else 400)
+    documents = _documents_of(request, form)
+    if documents is None:
+        return _claim_form_page(request, form, lines, status=400)
+    data = presenters.claim_input(form, lines, documents)
+    print_ = presenters.input_print(data)
+    token = form.cleaned_data.get("documents_token", "")
+    try:
+        if request.POST.get("action") == "envoyer" and form.cleaned_data.get("preview_print") == print_:
+            claim = file_claim_online(user=request.user, insured=request.insured, data=data,
+                                      idempotency_key=f"web-{token}")
+            discard_stash(user=request.user, token=token)
+            return redirect("portal:claim_receipt", pk=claim.pk)
+        preview = preview_claim(user=request.user, insured=request.insured, data=data)
+    except ValidationError as exc:
+        presenters.add_claim_errors(form, exc)
+        return _claim_form_page(request, form, lines, status=400)
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return _claim_form_page(request, form, lines, status=400)
+    new_token = stash_documents(user=request.user, documents=documents)
+    discard_stash(user=request.user, token=token)
+    form = presenters.rebound_for_confirmation(form, token=new_token, print_=print_)
+    return _claim_form_page(request, form, lines, preview=preview, documents=documents)
+
+
+def _documents_of(request, form):
+    """Documents kept from the preview plus the new uploads, each checked by content; None on error."""
+    documents = stashed_documents(user=request.user, token=form.cleaned_data.get("documents_token", ""))
+    try:
+        check_document_quota(insured=request.insured, adding=len(form.uploads()))
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return None
+    ok = True
+    for kind, upload in form.uploads():
+        try:
+            documents.append((kind, check_document(upload)))
+        except ValidationError as exc:
+            form.add_error(None, presenters.first_message(exc))
+            ok = False
+    return documents if ok else None
+
+
+def _claim_form_page(request, form, lines, *, status: int = 200, preview=None, documents=()):
+    context = {"form": form, "lines": lines, "preview": preview, "documents": documents,
+               "formset_errors": presenters.line_errors(lines) if lines.is_bound else [],
+               "preview_rows": presenters.preview_rows(preview, lines) if preview else [],
+               "preview_total": preview.result.totals.amo + preview.result.totals.complementary if preview else None}
+    return render(request, "portal/claim_form.html", context, status=status)
+
+
+@require_GET
+@insured_required
+def claim_receipt(request, pk: int):
+    claim = claim_or_404(request, pk)
+    return render(request, "portal/claim_receipt.html", {"claim": claim})
+
+
+@require_GET
+@insured_required
+def claim_detail(request, pk: int):
+    return render_claim_page(request, claim_or_404(request, pk), forms.DocumentsForm())
+
+
+def render_claim_page(request, claim, documents_form, status: int = 200):
+    payment = selectors.payments_of(claim_ids=[claim.pk]).get(claim.pk)
+    context = presenters.claim_page(claim, payment, selectors.payment_history(claim=claim))
+    context["documents_form"] = documents_form
+    return render(request, "portal/claim_detail.html", context, status=status)
+
