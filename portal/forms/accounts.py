@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.digits import DigitsField, DigitsRegexField
 from portal.forms.fields import DateInput
-from portal.services.accounts import check_password_again
+from portal.services.accounts import check_password_again, sign_in_username
 from portal.throttle import address_locked_out
 
 
@@ -32,8 +32,12 @@ class LoginForm(AuthenticationForm):
     }
 
     def clean(self):
+        """The identifier becomes the account's username before the password is checked: an address in any
+        case, or the account's current address, signs in; django-axes counts failures per account."""
         if address_locked_out(self.request):
             raise ValidationError(self.error_messages["address_locked"], code="address_locked")
+        if self.cleaned_data.get("username"):
+            self.cleaned_data["username"] = sign_in_username(self.cleaned_data["username"])
         return super().clean()
 
     def confirm_login_allowed(self, user):

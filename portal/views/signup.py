@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal import forms, presenters
-from portal.services import accounts, tokens
+from portal.services import accounts
 from portal.throttle import too_many_attempts, too_many_password_resets
 from portal.views.common import form_page
 
@@ -70,8 +70,9 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    """Django's new password from a reset link; every API token of the account is revoked with it. A
-    reset link of a staff account is not valid here (staff passwords are reset by an administrator)."""
+    """Django's new password from a reset link; every API token of the account is revoked with it, and
+    the account's lockout after failed sign-ins is lifted. A reset link of a staff account is not valid
+    here (staff passwords are reset by an administrator)."""
 
     def get_user(self, uidb64):
         user = super().get_user(uidb64)
@@ -79,5 +80,5 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        tokens.revoke_all_tokens(user=form.user)
+        accounts.finish_password_reset(user=form.user)
         return response
