@@ -28,6 +28,7 @@ from amo_portal.money import ZERO
 from beneficiaries.validators import rib_to_iban
 from mutuelles.payer_accounts import validate_payer_iban
 from payments.bordereau_pdf import BordereauSummary, Signature, render_bordereau_pdf
+from payments.events import Event, Happened, announce
 from payments.exceptions import BordereauStateError, PayerAccountMissing
 from payments.lock_objects import lock_bordereau
 from payments.models import Bordereau, BordereauStatus, LineState, Payer, TransferOrder
@@ -197,11 +198,9 @@ def record_transfer_order(*, order: TransferOrder, content: File) -> TransferOrd
     bordereau.executed_at = timezone.now()
     transition_bordereau(bordereau=bordereau, to=BordereauStatus.SENT, by=order.created_by,
                          reason=f"Ordre de virement {order.file_name}", extra_fields=["executed_by", "executed_at"])
-    from payments.tasks import archive_bordereau_pdf_task
-
-    # the PDF drawn beside the order waits for it; this one is for when it gave up (the order
-    # issued again after an account was fixed, or no worker free to draw it side by side)
-    archive_bordereau_pdf_task.delay_on_commit(bordereau.pk)
+    # the PDF drawn beside the order waits for it; the archive that follows this is for when it
+    # gave up (the order issued again after an account was fixed, or no worker free to draw it)
+    announce(Event(Happened.ORDER_RECORDED, bordereau.pk))
     return order
 
 
