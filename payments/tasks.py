@@ -21,7 +21,8 @@ from payments.exceptions import PayerAccountMissing
 from payments.pipeline import Job, Step
 from payments.reconciliation import report_breaches
 from payments.services import building, review, settlement
-from payments.services.execution import archive_bordereau_pdf, execute_bordereau
+from payments.services.archive import archive_bordereau_pdf
+from payments.services.execution import execute_bordereau
 
 #: How long one run keeps taking chunks before queueing its continuation: far below the task
 #: time limit and the broker's visibility timeout.
