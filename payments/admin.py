@@ -1,6 +1,7 @@
 """Admin of the payments: the CNOPS officers' bordereau desk and the mutuelles' view of their own.
 
-Everything here is read-only; the workflow buttons of the bordereau page post to
+Everything here is read-only (the bank side, orders, returns and reconciliation, is in
+payments/admin_bank.py); the workflow buttons of the bordereau page post to
 payments.admin_views, which call the services. Lists go through the scoped selectors: another
 organisme's or mutuelle's bordereau answers 404.
 """
@@ -9,25 +10,22 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 
 from amo_portal.exceptions import DomainError
 from amo_portal.money import format_dh
-from claims.selectors import claims_visible_to
-from mutuelles.admin_scope import ScopedWritesMixin, register_scope
-from payments import admin_views
+from mutuelles.admin_scope import register_scope
+from payments import admin_bank, admin_views  # noqa: F401 (admin_bank: the bank side's registrations)
+from payments.admin_base import ReadOnlyAdmin
 from payments.demo_bank_admin import DemoBankActionMixin, may_simulate
 from payments.models import (
     BankReturn,
-    BankReturnLine,
     Bordereau,
     BordereauLine,
     BordereauStatus,
     HeldClaim,
-    PaymentReconciliation,
     TransferOrder,
 )
-from payments.reconciliation import claims_out_of_balance
 from payments.selectors import (
     bank_returns_visible_to,
     bordereaux_visible_to,
@@ -44,24 +42,6 @@ register_scope(BordereauLine, lines_visible_to)
 register_scope(HeldClaim, held_claims_visible_to)
 register_scope(TransferOrder, transfer_orders_visible_to)
 register_scope(BankReturn, bank_returns_visible_to)
-
-
-class ReadOnlyAdmin(ScopedWritesMixin, admin.ModelAdmin):
-    """No add, change or delete: the services write, the admin shows. Hidden objects are 404."""
-
-    show_full_result_count = False  # lines tables hold millions of rows
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        raise Http404(f"{opts.verbose_name} introuvable")
 
 
 def progress_html(bordereau: Bordereau) -> str:
@@ -267,85 +247,3 @@ class HeldClaimAdmin(ReadOnlyAdmin):
     def claim_link(self, obj: HeldClaim) -> str:
         url = reverse("admin:claims_claim_change", args=[obj.claim_id])
         return format_html('<a href="{}">{}</a>', url, obj.claim.number)
-
-
-@admin.register(TransferOrder)
-class TransferOrderAdmin(ReadOnlyAdmin):
-    list_display = ["file_name", "bordereau", "transfer_count", "total", "sha256", "created_by", "created_at"]
-    search_fields = ["file_name", "=sha256"]
-    list_select_related = ["bordereau", "created_by"]
-    exclude = ["file"]
-
-    def get_queryset(self, request):
-        return transfer_orders_visible_to(user=request.user).select_related("bordereau", "created_by")
-
-
-class BankReturnLineInline(ScopedWritesMixin, admin.TabularInline):
-    model = BankReturnLine
-    fields = ["line", "payer", "accepted", "amount", "reason_code", "reason", "booked_on"]
-    readonly_fields = fields
-    can_delete = False
-    extra = 0
-    max_num = 0
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("line").filter(accepted=False)
-
-
-@admin.register(BankReturn)
-class BankReturnAdmin(ReadOnlyAdmin):
-    list_display = ["file_name", "bordereau", "processed_on", "accepted_count", "rejected_count", "accepted_total",
-                    "rejected_total", "known_count", "imported_by", "created_at"]
-    list_select_related = ["bordereau", "imported_by"]
-    exclude = ["file"]
-    inlines = [BankReturnLineInline]
-
-    def get_queryset(self, request):
-        return bank_returns_visible_to(user=request.user).select_related("bordereau", "imported_by")
-
-
-
-@admin.register(PaymentReconciliation)
-class PaymentReconciliationAdmin(ReadOnlyAdmin):
-    """Claims whose payments do not match what was liquidated: should stay empty (the database
-    refuses most breaches); anything here is for the accountants, with the bordereaux involved."""
-
-    list_display = ["claim_link", "status", "mutuelle", "liquidated", "settled", "ledger", "open", "bordereaux"]
-    list_filter = ["mutuelle"]
-    search_fields = ["=number"]
-
-    def changelist_view(self, request, extra_context=None):
-        title = ("Rapprochement des paiements : dossiers versés autrement que liquidés "
-                 "(AMO + complémentaire ; une liste vide veut dire que tout concorde)")
-        return super().changelist_view(request, {"title": title, **(extra_context or {})})
-
-    def get_queryset(self, request):
-        return (claims_out_of_balance(claims_visible_to(user=request.user))
-                .select_related("mutuelle").prefetch_related("payment_lines__bordereau"))
-
-    @admin.display(description="dossier")
-    def claim_link(self, obj) -> str:
-        return format_html('<a href="{}">{}</a>', reverse("admin:claims_claim_change", args=[obj.pk]), obj.number)
-
-    @admin.display(description="liquidé (AMO + compl.)")
-    def liquidated(self, obj) -> str:
-        return f"{format_dh(obj.total_amo)} + {format_dh(obj.total_complementary)}"
-
-    @admin.display(description="versé selon le dossier (AMO + compl.)")
-    def settled(self, obj) -> str:
-        return f"{format_dh(obj.amo_settled)} + {format_dh(obj.complementary_settled)}"
-
-    @admin.display(description="versé selon les lignes de bordereau")
-    def ledger(self, obj) -> str:
-        return f"{format_dh(obj.ledger_amo)} + {format_dh(obj.ledger_complementary)}"
-
-    @admin.display(description="en attente dans un bordereau")
-    def open(self, obj) -> str:
-        return f"{format_dh(obj.open_amo)} + {format_dh(obj.open_complementary)}"
-
-    @admin.display(description="bordereaux")
-    def bordereaux(self, obj) -> str:
-        lines = sorted(obj.payment_lines.all(), key=lambda line: line.pk)
-        return format_html_join(", ", '<a href="{}">{}</a> ({})', (
-            (reverse("admin:payments_bordereau_change", args=[line.bordereau_id]), line.bordereau,
-             line.get_state_display()) for line in lines))

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from amo_portal.exceptions import DomainError
 from mutuelles.models import AMOFund, Mutuelle
 from mutuelles.selectors import funds_visible_to, mutuelles_visible_to
+from payments.events import Event, Happened, announce
 from payments.models import Bordereau
 from payments.selectors import bordereaux_visible_to
 from payments.services.bank_return import import_bank_return
@@ -68,11 +69,8 @@ def reject_view(request, pk: int):
 @require_POST
 def execute_view(request, pk: int):
     """Start the execution again (after an IBAN was fixed, or a worker was lost): idempotent."""
-    from payments.tasks import archive_bordereau_pdf_task, execute_bordereau_task
-
     bordereau = _bordereau(request, pk, "execute_bordereau")
-    execute_bordereau_task.delay_on_commit(bordereau.pk, request.user.pk)
-    archive_bordereau_pdf_task.delay_on_commit(bordereau.pk)
+    announce(Event(Happened.EXECUTION_REQUESTED, bordereau.pk, request.user.pk))
     messages.info(request, MSG_EXECUTION_RESTARTED)
     return HttpResponseRedirect(_change_url(bordereau))
 

@@ -12,7 +12,6 @@ it): the archive draws the lines beside the transfer order being written, and th
 order is on record, so that they are the issued order's.
 """
 import io
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,6 +22,8 @@ from reportlab import rl_config
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
+
+from payments.pdf_strings import amount_fr, pdf_text
 
 # Binary (Flate only) streams: ASCII85 on top is slow in pure Python and buys nothing.
 rl_config.useA85 = 0
@@ -44,42 +45,6 @@ NAME_CHARS = 34
 #: Rows kept for the facts on the first page (the signatures are drawn below them, before the facts are known).
 FACT_ROWS = 10
 FACTS_FORM = "summary_facts"
-
-
-def _escape_table() -> dict[int, str]:
-    """Every character of the WinAnsi (cp1252) encoding, escaped for a PDF string; the control
-    characters as spaces."""
-    table: dict[int, str] = dict.fromkeys(range(32), " ")
-    for byte in range(32, 256):
-        try:
-            char = bytes([byte]).decode("cp1252")
-        except UnicodeDecodeError:
-            continue
-        if char in "()\\":
-            table[ord(char)] = "\\" + char
-        elif byte >= 128:
-            table[ord(char)] = f"\\{byte:03o}"
-    return table
-
-
-_ESCAPES = _escape_table()
-
-
-_PLAIN = re.compile(r"[ -'*-\[\]-~]*")  # printable ASCII but the parentheses and the backslash
-
-
-def pdf_text(value: str) -> str:
-    """A string ready to sit between parentheses in a PDF text operator (WinAnsi encoding: "é",
-    "—", "’" or "€" escaped to their code; a character the encoding lacks becomes "?")."""
-    if _PLAIN.fullmatch(value):
-        return value
-    escaped = value.translate(_ESCAPES)
-    return escaped if escaped.isascii() else "".join(c if c.isascii() else "?" for c in escaped)
-
-
-def amount_fr(value: Decimal) -> str:
-    """1234.5 -> "1 234,50" (ASCII spaces: this is the PDF's font encoding, not the web page's)."""
-    return f"{value:,.2f}".replace(",", " ").replace(".", ",")
 
 
 @lru_cache(maxsize=65536)

@@ -1,4 +1,5 @@
-"""Celery tasks of the payments app: thin, idempotent wrappers that take ids and call one service.
+"""Celery tasks of the payments app: thin, idempotent wrappers that take ids and call one service,
+then queue what the pipeline (payments/pipeline.py) says follows.
 
 The chunked jobs (constitution, restitution, settlement) take chunk after chunk, each its own
 transaction, for at most BUDGET_SECONDS, then queue their own continuation: a worker killed
@@ -9,11 +10,20 @@ than one message per chunk, keeps the status emails the chunks queue from interl
 import time
 from collections.abc import Callable
 
-from celery import shared_task
+from celery import Task, shared_task
+from django.contrib.auth import get_user_model
 from django.db import InterfaceError, OperationalError
 
-#: A chunked job re-enqueues itself at most this many times in a row.
-MAX_INVOCATIONS = 10000
+from mutuelles.models import AMOFund, Mutuelle
+from mutuelles.services import system_user
+from payments import pipeline
+from payments.exceptions import PayerAccountMissing
+from payments.pipeline import Job, Step
+from payments.reconciliation import report_breaches
+from payments.services import building, review, settlement
+from payments.services.archive import archive_bordereau_pdf
+from payments.services.execution import execute_bordereau
+
 #: How long one run keeps taking chunks before queueing its continuation: far below the task
 #: time limit and the broker's visibility timeout.
 BUDGET_SECONDS = 60.0
@@ -32,21 +42,28 @@ def run_chunks(step: Callable[[], tuple[int, bool]], budget: float) -> tuple[int
     return total, more
 
 
+def run_chunked_job(task: Task, step: Step, service: Callable[..., tuple[int, bool]], limit: int,
+                    bordereau_id: int, chunk: int | None, invocation: int, budget: float) -> tuple[int, bool]:
+    """One run of a chunked job: `service(bordereau_id=, limit=)` chunk after chunk within the budget,
+    another try on database trouble, then the continuation the pipeline gives if chunks are left."""
+    try:
+        done, more = run_chunks(lambda: service(bordereau_id=bordereau_id, limit=chunk or limit), budget)
+    except TRANSIENT as exc:
+        raise task.retry(exc=exc, countdown=5) from exc
+    queue(pipeline.continuation(step, bordereau_id, chunk=chunk, invocation=invocation, budget=budget, more=more))
+    return done, more
+
+
 @shared_task(bind=True, acks_late=True, max_retries=5)
 def build_all_batches_task(self) -> int:
     """Open a bordereau for every (mutuelle, organisme) pair with payable claims, and resume the
     jobs left unfinished (a worker lost, a message lost); returns how many pairs had claims."""
-    from mutuelles.models import AMOFund, Mutuelle
-    from mutuelles.services import system_user
-    from payments.services.building import payer_pairs_with_payable_claims, start_bordereau
-    from payments.services.resume import resume_unfinished_jobs
-
     try:
-        pairs = payer_pairs_with_payable_claims()
+        pairs = building.payer_pairs_with_payable_claims()
         for mutuelle_id, fund_id in pairs:
-            start_bordereau(mutuelle=Mutuelle.objects.get(pk=mutuelle_id), fund=AMOFund.objects.get(pk=fund_id),
-                            by=system_user())
-        resume_unfinished_jobs()  # enqueues the constitution of the bordereaux just opened, too
+            building.start_bordereau(mutuelle=Mutuelle.objects.get(pk=mutuelle_id),
+                                     fund=AMOFund.objects.get(pk=fund_id), by=system_user())
+        queue(pipeline.unfinished())  # the constitution of the bordereaux just opened, too
     except TRANSIENT as exc:
         raise self.retry(exc=exc, countdown=30) from exc
     return len(pairs)
@@ -56,42 +73,21 @@ def build_all_batches_task(self) -> int:
 def build_bordereau_task(self, bordereau_id: int, chunk: int | None = None, invocation: int = 0,
                          budget: float = BUDGET_SECONDS) -> tuple[int, bool]:
     """Put payable claims into the bordereau being built, chunk after chunk, then close it."""
-    from payments.services.building import CHUNK, fill_bordereau
-
-    try:
-        done, more = run_chunks(lambda: fill_bordereau(bordereau_id=bordereau_id, limit=chunk or CHUNK), budget)
-    except TRANSIENT as exc:
-        raise self.retry(exc=exc, countdown=5) from exc
-    if more and invocation < MAX_INVOCATIONS:
-        build_bordereau_task.delay(bordereau_id, chunk, invocation + 1, budget)
-    return done, more
+    return run_chunked_job(self, Step.BUILD, building.fill_bordereau, building.CHUNK, bordereau_id, chunk,
+                           invocation, budget)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
 def release_bordereau_task(self, bordereau_id: int, chunk: int | None = None, invocation: int = 0,
                            budget: float = BUDGET_SECONDS) -> tuple[int, bool]:
     """Give the claims of a rejected bordereau back to their mutuelle's queue, chunk by chunk."""
-    from payments.services.review import CHUNK, release_rejected_bordereau
-
-    try:
-        done, more = run_chunks(lambda: release_rejected_bordereau(bordereau_id=bordereau_id, limit=chunk or CHUNK),
-                                budget)
-    except TRANSIENT as exc:
-        raise self.retry(exc=exc, countdown=5) from exc
-    if more and invocation < MAX_INVOCATIONS:
-        release_bordereau_task.delay(bordereau_id, chunk, invocation + 1, budget)
-    return done, more
+    return run_chunked_job(self, Step.RELEASE, review.release_rejected_bordereau, review.CHUNK, bordereau_id, chunk,
+                           invocation, budget)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
 def execute_bordereau_task(self, bordereau_id: int, user_id: int | None = None) -> int:
     """Issue the transfer order of an approved bordereau (once); returns the order's id."""
-    from django.contrib.auth import get_user_model
-
-    from mutuelles.services import system_user
-    from payments.exceptions import PayerAccountMissing
-    from payments.services.execution import execute_bordereau
-
     by = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     try:
         return execute_bordereau(bordereau_id=bordereau_id, by=by or system_user()).pk
@@ -104,8 +100,6 @@ def execute_bordereau_task(self, bordereau_id: int, user_id: int | None = None) 
 @shared_task(bind=True, acks_late=True, max_retries=5)
 def archive_bordereau_pdf_task(self, bordereau_id: int) -> str:
     """Render and keep the approved bordereau PDF (once), beside the transfer order."""
-    from payments.services.execution import archive_bordereau_pdf
-
     try:
         return archive_bordereau_pdf(bordereau_id=bordereau_id)
     except TRANSIENT as exc:
@@ -116,20 +110,29 @@ def archive_bordereau_pdf_task(self, bordereau_id: int) -> str:
 def settle_bordereau_task(self, bordereau_id: int, chunk: int | None = None, invocation: int = 0,
                           budget: float = BUDGET_SECONDS) -> tuple[int, bool]:
     """Apply the imported bank return to the claims, chunk by chunk."""
-    from payments.services.settlement import CHUNK, settle_bordereau
-
-    try:
-        done, more = run_chunks(lambda: settle_bordereau(bordereau_id=bordereau_id, limit=chunk or CHUNK), budget)
-    except TRANSIENT as exc:
-        raise self.retry(exc=exc, countdown=5) from exc
-    if more and invocation < MAX_INVOCATIONS:
-        settle_bordereau_task.delay(bordereau_id, chunk, invocation + 1, budget)
-    return done, more
+    return run_chunked_job(self, Step.SETTLE, settlement.settle_bordereau, settlement.CHUNK, bordereau_id, chunk,
+                           invocation, budget)
 
 
 @shared_task
 def report_payment_breaches_task() -> int:
     """Nightly reconciliation: claims paid other than liquidated, logged and mailed (payments.reconciliation)."""
-    from payments.reconciliation import report_breaches
-
     return report_breaches()
+
+
+#: The task that carries each step of the pipeline.
+TASKS: dict[Step, Task] = {
+    Step.BUILD: build_bordereau_task, Step.RELEASE: release_bordereau_task, Step.EXECUTE: execute_bordereau_task,
+    Step.SETTLE: settle_bordereau_task, Step.ARCHIVE: archive_bordereau_pdf_task,
+}
+
+
+def queue(jobs: list[Job]) -> None:
+    for job in jobs:
+        TASKS[job.step].delay(*job.args)
+
+
+def queue_on_commit(jobs: list[Job]) -> None:
+    """Queue the jobs once the current transaction commits (at once outside one)."""
+    for job in jobs:
+        TASKS[job.step].delay_on_commit(*job.args)

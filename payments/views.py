@@ -11,7 +11,8 @@ from payments.dashboard import WEEK_CHOICES, DashboardFilters, dashboard_data
 from payments.exports import csv_lines
 from payments.models import Bordereau, LineState, TransferOrder
 from payments.selectors import bordereaux_visible_to
-from payments.services.execution import render_pain001, render_pdf
+from payments.services.archive import render_pdf
+from payments.services.execution import render_pain001
 
 NO_STORE = "private, no-store"
 

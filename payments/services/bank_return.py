@@ -11,6 +11,7 @@ from django.db import transaction
 
 from amo_portal.bulk import copy_rows
 from amo_portal.money import ZERO
+from payments.events import Event, Happened, announce
 from payments.exceptions import BankReturnRejected, BordereauStateError, TransferFileError
 from payments.lock_objects import lock_bordereau
 from payments.models import (
@@ -130,9 +131,5 @@ def import_bank_return(*, bordereau: Bordereau, content: bytes, file_name: str, 
         copy_rows(BankReturnLine, RESULT_COLUMNS, [(*r, bank_return.pk) for r in results])
         if results:
             start_progress(bordereau_id=locked.pk, step=STEP_SETTLING, total=len({r[0] for r in results}))
-            from payments.services.settlement import SETTLERS
-            from payments.tasks import settle_bordereau_task
-
-            for _ in range(SETTLERS):
-                settle_bordereau_task.delay_on_commit(locked.pk)
+            announce(Event(Happened.RETURN_IMPORTED, locked.pk))
     return bank_return

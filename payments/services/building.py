@@ -14,6 +14,7 @@ from django.utils import timezone
 from claims.models import Claim
 from claims.payable import PAYABLE_STATUSES
 from mutuelles.models import AMOFund, Mutuelle
+from payments.events import Event, Happened, announce
 from payments.exceptions import NothingToPay
 from payments.lock_objects import close_bordereau_for_building, share_bordereau_for_building
 from payments.models import Bordereau, BordereauStatus, LineState
@@ -129,13 +130,10 @@ def payer_pairs_with_payable_claims() -> list[tuple[int, int]]:
 
 def request_bordereau(*, mutuelle: Mutuelle, fund: AMOFund, by) -> Bordereau:
     """Constitution on demand (an officer's or a superviseur's request): open or join, then build in a worker."""
-    from payments.tasks import build_bordereau_task
-
     payable = Claim.objects.filter(mutuelle=mutuelle, fund=fund,
                                    status__in=PAYABLE_STATUSES)
     if not payable.exists():
         raise NothingToPay(MSG_NOTHING_TO_PAY.format(mutuelle=mutuelle, fund=fund))
     bordereau = start_bordereau(mutuelle=mutuelle, fund=fund, by=by)
-    for _ in range(BUILDERS):
-        build_bordereau_task.delay_on_commit(bordereau.pk)
+    announce(Event(Happened.BUILD_REQUESTED, bordereau.pk))
     return bordereau

@@ -11,6 +11,7 @@ from claims.models import ClaimStatus
 from claims.payable import PAYABLE_STATUSES
 from claims.workflow import transition_ids
 from mutuelles.models import StaffRole
+from payments.events import Event, Happened, announce
 from payments.exceptions import BordereauStateError, NotAllowed
 from payments.lock_objects import lines_to_release, lock_bordereau
 from payments.models import Bordereau, BordereauLine, BordereauStatus, LineState
@@ -91,10 +92,7 @@ def approve_bordereau(*, bordereau: Bordereau, by) -> Bordereau:
     bordereau.approved_by = by
     bordereau.approved_at = timezone.now()
     transition_bordereau(bordereau=bordereau, to=S.APPROVED, by=by, extra_fields=["approved_by", "approved_at"])
-    from payments.tasks import archive_bordereau_pdf_task, execute_bordereau_task
-
-    execute_bordereau_task.delay_on_commit(bordereau.pk, by.pk)
-    archive_bordereau_pdf_task.delay_on_commit(bordereau.pk)
+    announce(Event(Happened.APPROVED, bordereau.pk, by.pk))
     return bordereau
 
 
@@ -121,9 +119,7 @@ def reject_bordereau(*, bordereau: Bordereau, by, reason: str) -> Bordereau:
     transition_bordereau(bordereau=bordereau, to=S.REJECTED, by=by, reason=reason, extra_fields=[
         "rejected_by", "rejected_at", "rejection_reason", "progress_step", "progress_done", "progress_total",
         "progress_at"])
-    from payments.tasks import release_bordereau_task
-
-    release_bordereau_task.delay_on_commit(bordereau.pk)
+    announce(Event(Happened.REJECTED, bordereau.pk))
     return bordereau
 
 

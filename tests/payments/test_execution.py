@@ -9,7 +9,8 @@ from django.urls import reverse
 from claims.models import ClaimStatus
 from mutuelles.models import AMOFund, Mutuelle
 from payments.models import Bordereau, BordereauStatus, LineState, TransferOrder
-from payments.services.execution import archive_bordereau_pdf, execute_bordereau, render_pdf
+from payments.services.archive import archive_bordereau_pdf, render_pdf
+from payments.services.execution import execute_bordereau
 from payments.services.review import approve_bordereau, present_bordereau
 from payments.transfer_file import parse_transfer_order
 from tests.payments.support import CNOPS_IBAN, MUTUELLE_IBAN, pdf_text
