@@ -17,6 +17,7 @@ from claims.services.review import (
     reject_line,
     request_documents,
 )
+from claims.tasks import notify_status_change_task
 from tests.admin.support import claim_in_control
 from tests.factories.claims import act
 from tests.factories.mutuelles import StaffFactory
@@ -28,7 +29,11 @@ D = Decimal
 @pytest.fixture
 def claim(insured):
     # Cs 250 + B 60 at 66, MGPAP 2026: AMO 120 + 52.80, complementary 40 + 13.20 -> 226.00 reimbursed
-    return claim_in_control(insured=insured)
+    claim = claim_in_control(insured=insured)
+    # its controls' e-mail went out when they committed (the test's transaction never does)
+    notify_status_change_task.apply()
+    mail.outbox.clear()
+    return claim
 
 
 @pytest.fixture
