@@ -41,7 +41,8 @@ class ClaimDecision(models.Model):
         REJECT_LINE = "rejeter_ligne", "rejet d'une ligne"
         REQUEST_DOCUMENTS = "demander_pieces", "demande de pièces"
 
-    claim = models.ForeignKey("claims.Claim", verbose_name="dossier", related_name="decisions", on_delete=models.CASCADE)
+    claim = models.ForeignKey("claims.Claim", verbose_name="dossier", related_name="decisions",
+                              on_delete=models.CASCADE)
     line = models.ForeignKey("claims.ClaimLine", verbose_name="ligne", null=True, blank=True, related_name="decisions",
                              on_delete=models.CASCADE)
     kind = models.CharField("décision", max_length=20, choices=Kind.choices)
@@ -65,7 +66,8 @@ class ClaimDecision(models.Model):
 class DocumentRequest(TimeStampedModel):
     """Missing documents asked of the insured person; the claim waits until they are added."""
 
-    claim = models.ForeignKey("claims.Claim", verbose_name="dossier", related_name="document_requests", on_delete=models.CASCADE)
+    claim = models.ForeignKey("claims.Claim", verbose_name="dossier", related_name="document_requests",
+                              on_delete=models.CASCADE)
     missing = models.TextField("pièces manquantes")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="demandé par", related_name="+",
                                      on_delete=models.PROTECT)
