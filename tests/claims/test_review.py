@@ -6,11 +6,11 @@ from django.core import mail
 
 from claims.exceptions import StaleClaim
 from claims.models import ClaimDecision, ClaimStatus, ClaimStatusChange, DocumentRequest
+from claims.services.bulk_acceptance import accept_claims
 from claims.services.review import (
     ReviewConflict,
     ReviewRefused,
     accept_claim,
-    accept_claims,
     adjust_line,
     confirm_claim,
     reject_claim,
