@@ -279,3 +279,17 @@ def test_bulk_accept_treats_each_claim_on_its_own(insured, agent, mgpap):
     assert result.awaiting_confirmation == [big.number]
     assert [number for number, _ in result.refused] == [stale.number]
     assert ClaimDecision.objects.filter(kind="accepter").count() == 2
+
+
+def test_the_agents_rejection_writes_the_lines_as_the_controls_rejection_does(claim, agent):
+    # given: the lines as the controls priced them
+    priced = {line.pk: (line.tariff, line.letter_key, line.coefficient) for line in claim.lines.all()}
+    # when
+    reject_claim(claim=claim, version=claim.version, by=agent, reason_code="cachet_medecin_manquant")
+    # then: nothing paid, the claim's reason, the tariff it was priced at kept
+    for line in claim.lines.all():
+        assert (line.base, line.amo_amount, line.complementary_amount) == (D("0.00"), D("0.00"), D("0.00"))
+        assert line.patient_amount == line.amount_paid
+        assert line.reason_code == "dossier_rejete"
+        assert line.explanation == "Dossier rejeté : Cachet du médecin traitant manquant"
+        assert (line.tariff, line.letter_key, line.coefficient) == priced[line.pk]
