@@ -41,6 +41,11 @@ app.conf.beat_schedule = {
         "task": "claims.tasks.sweep_submitted_claims_task",
         "schedule": 60.0,
     },
+    # every minute: e-mail the status changes whose message after commit was lost (claims.outbox)
+    "notify-status-changes": {
+        "task": "claims.tasks.notify_status_change_task",
+        "schedule": 60.0,
+    },
     # every day at 01:30: put liquidated claims of every mutuelle into payment batches
     "build-payment-batches": {
         "task": "payments.tasks.build_all_batches_task",

@@ -26,7 +26,7 @@ from claims.admin_filters import (
 from claims.admin_views import queue_cells
 from claims.models import Claim, ClaimDocument, RejectionReason
 from claims.selectors import claims_visible_to, documents_visible_to
-from claims.services.review import accept_claims
+from claims.services.bulk_acceptance import accept_claims
 from mutuelles.admin_scope import ScopedWritesMixin, register_scope
 
 register_scope(Claim, claims_visible_to)

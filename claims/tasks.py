@@ -17,6 +17,8 @@ MAX_SWEEP_INVOCATIONS = 1000
 #: status emails the chunks queued), far below the task time limit and the broker's
 #: visibility timeout.
 SWEEP_BUDGET_SECONDS = 60.0
+#: How long one run of the status emails keeps taking batches before queueing its continuation.
+NOTIFY_BUDGET_SECONDS = 60.0
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
@@ -63,12 +65,23 @@ def sweep_submitted_claims_task(self, invocation: int = 0, chunk: int = CHUNK,
 
 
 @shared_task(bind=True, max_retries=3)
-def notify_status_change_task(self, claim_ids: list[int]) -> int:
-    """Email the insured persons whose claims just changed status (queue "notifications", see
-    amo_portal/celery.py: emails never hold up liquidations and payments)."""
-    from claims.services.notifications import status_emails
+def notify_status_change_task(self, _claim_ids: list[int] | None = None,
+                              budget: float = NOTIFY_BUDGET_SECONDS) -> int:
+    """Email the insured persons of the status changes not yet told (the outbox,
+    claims.services.notifications), batch after batch, for at most `budget` seconds, then queue
+    the continuation. Queued after each commit that changes statuses (claims.outbox) and every
+    minute by beat; safe to run twice or side by side: a change is told once. Runs on the queue
+    "notifications" (amo_portal/celery.py): emails never hold up liquidations and payments.
+    (`_claim_ids`: messages of the former form; the outbox knows what to send.)"""
+    from claims.services.notifications import send_status_emails_batch
 
+    started, sent, more = time.monotonic(), 0, True
     try:
-        return status_emails(claim_ids)
-    except OSError as exc:  # SMTP server unreachable: try again later
+        while more and time.monotonic() - started < budget:
+            done, more = send_status_emails_batch()
+            sent += done
+    except OSError as exc:  # SMTP server unreachable: try again later (the batch was rolled back)
         raise self.retry(exc=exc, countdown=60) from exc
+    if more:
+        notify_status_change_task.delay()
+    return sent

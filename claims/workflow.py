@@ -5,13 +5,14 @@ States follow domain.md §5.2: dépôt → contrôle → liquidation → bordere
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
 from amo_portal.bulk import update_columns
 from claims.exceptions import InvalidTransition
 from claims.models import Claim, ClaimStatus, ClaimStatusChange
+from claims.outbox import queue_dispatch
 
 S = ClaimStatus
 
@@ -37,10 +38,11 @@ def creation_change(*, claim: Claim, by, reason: str = "") -> ClaimStatusChange:
     """The first audit row of a new claim ("" → its initial status), for the caller to insert with
     the claim, in the same transaction.
 
-    A claim filed online is created "déposé" at once: one row, no draft step. No email is queued
-    for it: the controls' outcome, moments later, is the insured person's first message."""
+    A claim filed online is created "déposé" at once: one row, no draft step. No email is sent
+    for it (the row leaves the outbox told): the controls' outcome, moments later, is the insured
+    person's first message."""
     return ClaimStatusChange(claim=claim, from_status="", to_status=claim.status, changed_by=by,
-                             reason=reason[:500])
+                             reason=reason[:500], notified_at=timezone.now())
 
 
 def transition_claim(*, claim: Claim, to: str, by, reason_code: str = "", reason: str = "",
@@ -58,20 +60,8 @@ def transition_claim(*, claim: Claim, to: str, by, reason_code: str = "", reason
     claim.version = F("version") + 1
     claim.save(update_fields=["status", "version", "updated_at", *extra_fields])
     claim.refresh_from_db(fields=["version"])
-    notify_on_commit([claim.pk])
+    queue_dispatch()
     return claim
-
-
-def notify_on_commit(claim_ids: list[int]) -> None:
-    """Tell the insured persons, once the change is committed (never for a rolled-back one).
-    With the broker out of reach the change stands, and the e-mail is not sent (logged)."""
-    if not claim_ids:
-        return
-    from amo_portal.celery import send_or_log
-    from claims.tasks import notify_status_change_task
-
-    transaction.on_commit(lambda: send_or_log(notify_status_change_task, list(claim_ids),
-                                              fallback="courriel de changement de statut non envoyé"))
 
 
 #: The columns of the audit rows transition_many() prepares, in their order.
@@ -97,7 +87,8 @@ def transition_many(*, claims: list[Claim], targets: Mapping[int, tuple[str, str
         changes.append((claim.pk, claim.status, to, by_id, now, code, reason[:500]))
         claim.status = to
         claim.version += 1
-    notify_on_commit([change[0] for change in changes])
+    if changes:
+        queue_dispatch()
     return changes
 
 
@@ -118,7 +109,8 @@ def transition_ids(*, claim_ids: list[int], from_status: str, to: str, by, reaso
     by_id = getattr(by, "pk", by)
     move = _move_ids_in_sql if connection.vendor == "postgresql" else _move_ids_with_orm
     moved = move(claim_ids, from_status, to, by_id, now, reason_code, reason[:500], settled=settled or {})
-    notify_on_commit(moved)
+    if moved:
+        queue_dispatch()
     return moved
 
 

@@ -5,7 +5,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cache, partial
+from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -17,6 +17,7 @@ from beneficiaries.models import Dependent, Insured
 from beneficiaries.validators import validate_inpe
 from claims.exceptions import DocumentRejected
 from claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatus, ClaimStatusChange, DocumentKind, LineKind
+from claims.queueing import send_after_commit
 from claims.services.checks import duplicate_key
 from claims.services.documents import CheckedDocument
 from claims.services.pricing import LineInput, parse_cotation
@@ -304,6 +305,7 @@ def store_document(*, claim: Claim, document: CheckedDocument, kind: str, by) ->
     return row
 
 
+LIQUIDATE_TASK = "claims.tasks.liquidate_claim_task"
 #: Who liquidates a claim whose message could not be sent (amo_portal/celery.py, beat schedule).
 SWEEP_FALLBACK = "le balayage périodique des dossiers déposés le liquidera"
 
@@ -313,7 +315,4 @@ def queue_liquidation(claim: Claim) -> None:
     takes every submitted claim: a message already waiting for it will see this one too, so none
     is sent then (amo_portal.celery.send_unless_waiting). With the broker out of reach, the claim
     is filed all the same and the periodic sweep of submitted claims liquidates it."""
-    from amo_portal.celery import send_or_log
-    from claims.tasks import liquidate_claim_task
-
-    transaction.on_commit(partial(send_or_log, liquidate_claim_task, claim.pk, fallback=SWEEP_FALLBACK))
+    send_after_commit(LIQUIDATE_TASK, claim.pk, fallback=SWEEP_FALLBACK)

@@ -1,4 +1,4 @@
-"""Automatic controls and liquidation of submitted claims, in chunks, exactly once.
+"""Liquidation of submitted claims, in chunks, exactly once: loading a chunk and saving its results.
 
 A chunk of submitted claims is locked (rows already locked by another worker are skipped),
 controlled, priced and written back with their audit rows in one transaction: a worker killed
@@ -8,38 +8,28 @@ Throughput matters here (tens of thousands of claims a day per mutuelle, bursts 
 holidays): a chunk costs a fixed handful of queries whatever its size, reads plain column
 values rather than full model instances, and writes each table with one set-based statement.
 """
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
-from typing import NamedTuple
-
 from django.db import connection, transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 
-from amo_portal.bulk import bulk_update_rows, copy_rows, update_columns
+from amo_portal.bulk import copy_rows, update_columns
 from amo_portal.gc_pause import collector_paused
-from amo_portal.money import ZERO
 from beneficiaries.models import Dependent, ETMAccord, RightsMaintenance, StudyCertificate
-from beneficiaries.services.entitlement import InsuredRights, beneficiary_entitlement
 from claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatus, ClaimStatusChange
-from claims.services.checks import ClaimReason, Reason, deadline_reason, entitlement_reason
-from claims.services.liquidation import Totals, add_up
-from claims.services.pricing import ClaimContext, LineInput, LineReason, PricedLine, price_line, rejected_line
+from claims.services.controls import (  # noqa: F401 (the controls' review reasons, read by the admin's filter)
+    REVIEW_ABOVE_THRESHOLD,
+    REVIEW_NO_DOCUMENT,
+    REVIEW_NO_ETM,
+    REVIEW_UNPAID_LINE,
+    ClaimFacts,
+    Duplicates,
+    InsuredFacts,
+    control_and_price,
+    next_status,
+)
+from claims.services.line_results import write_line_results
+from claims.services.pricing import LineInput
 from claims.workflow import CHANGE_COLUMNS, transition_many
-from tariffs.models import FilingDeadlineRule
 from tariffs.selectors import TariffBook
-
-LINE_RESULT_FIELDS = ["letter_key", "coefficient", "tariff", "base", "amo_amount", "complementary_amount",
-                      "patient_amount", "reason_code", "explanation"]
-CLAIM_RESULT_FIELDS = ["status", "version", "total_paid", "total_amo", "total_complementary", "total_patient",
-                       "rejection_code", "rejection_message", "review_reasons", "liquidated_at",
-                       "liquidation_count", "etm_accord", "updated_at"]
-
-REVIEW_ABOVE_THRESHOLD = "Remboursement au-dessus du seuil de contrôle manuel de la mutuelle."
-REVIEW_UNPAID_LINE = "Au moins une ligne n'est pas remboursable : à vérifier."
-REVIEW_NO_ETM = "Dossier ALD sans accord ETM valable à la date des soins."
-REVIEW_NO_DOCUMENT = "Aucune pièce justificative jointe."
 
 #: What the controls read of a claim (and of its insured person, for the rights at the care date).
 CLAIM_COLUMNS = ("pk", "number", "status", "version", "insured_id", "dependent_id", "mutuelle_id", "fund_id",
@@ -50,96 +40,6 @@ LINE_COLUMNS = ("pk", "claim_id", "kind", "cotation", "medicine_code", "quantity
                 "prior_approval_number", "rejected_reason_code")
 DEPENDENT_FIELDS = ("id", "insured_id", "relationship", "birth_date", "married", "disabled", "covered_elsewhere",
                     "registered_on", "ended_on")
-
-
-class InsuredFacts(NamedTuple):
-    """The insured person's columns the rights rules read (beneficiaries.services.entitlement)."""
-
-    affiliated_on: date
-    status: str
-    status_since: date
-
-
-@dataclass(slots=True)
-class ClaimFacts:
-    """The claim as the controls see it. Carries pk, status and version like a Claim, so that
-    the workflow's transition_many() can move it."""
-
-    pk: int
-    number: str
-    status: str
-    version: int
-    insured_id: int
-    dependent_id: int | None
-    mutuelle_id: int
-    fund_id: int
-    care_date: date
-    treatment_end_date: date | None
-    filed_on: date
-    is_ald: bool
-    ald_code: str
-    etm_accord_number: str
-    duplicate_key: str
-    liquidation_count: int
-    review_threshold: Decimal
-    insured: InsuredRights | None = None
-    dependent: Dependent | None = None
-    line_ids: list[int] = field(default_factory=list)
-    lines: list[LineInput] = field(default_factory=list)
-    documents: list[tuple[str, str]] = field(default_factory=list)  # (sha256, original name)
-    accords: list[ETMAccord] = field(default_factory=list)
-
-
-@dataclass
-class Outcome:
-    """What the controls and the pricing decided for one claim."""
-
-    rejection: Reason | None
-    priced: list[PricedLine]
-    totals: Totals
-    review_reasons: list[str] = field(default_factory=list)
-    etm_accord: ETMAccord | None = None
-
-
-def line_input(line: ClaimLine) -> LineInput:
-    return LineInput(kind=line.kind, amount_paid=line.amount_paid, quantity=line.quantity, cotation=line.cotation,
-                     medicine_code=line.medicine_code, ald_linked=line.ald_linked,
-                     prior_approval_number=line.prior_approval_number,
-                     rejected_reason_code=line.rejected_reason_code)
-
-
-def find_etm(claim: ClaimFacts, accords: list[ETMAccord]) -> ETMAccord | None:
-    """The accord written on the claim, if it belongs to the beneficiary (and the ALD code fits)."""
-    if not claim.is_ald or not claim.etm_accord_number:
-        return None
-    for accord in accords:
-        if accord.accord_number.strip().upper() != claim.etm_accord_number.strip().upper():
-            continue
-        if accord.dependent_id != claim.dependent_id:
-            continue
-        if claim.ald_code and accord.ald.code != claim.ald_code:
-            continue
-        return accord
-    return None
-
-
-@dataclass(frozen=True)
-class Duplicates:
-    """Earlier claims (by id) that share a fingerprint or a document hash."""
-
-    by_key: dict[str, list[tuple[int, str]]]
-    by_document: dict[str, list[tuple[int, str]]]
-
-    def earlier(self, claim: ClaimFacts) -> Reason | None:
-        for pk, number in self.by_key.get(claim.duplicate_key, []):
-            if pk < claim.pk:
-                return Reason(ClaimReason.DUPLICATE, f"Ces soins ont déjà été déclarés dans le dossier {number}.")
-        for sha256, name in claim.documents:
-            for pk, number in self.by_document.get(sha256, []):
-                if pk < claim.pk:
-                    return Reason(ClaimReason.DUPLICATE_DOCUMENT,
-                                  f"La pièce « {name} » a déjà été déposée avec le dossier {number}.")
-        return None
 
 
 #: Earlier live claims that share a fingerprint, or a document, with the chunk's claims. One
@@ -193,54 +93,6 @@ def _earlier_rows_with_orm(values: list[str], field: str):
             "pk", "duplicate_key", "number")
     return ClaimDocument.objects.filter(sha256__in=values).exclude(claim__status__in=live).order_by(
         "claim_id", "sha256").values_list("claim_id", "sha256", "claim__number")
-
-
-def control_and_price(claim: ClaimFacts, book: TariffBook, duplicates: Duplicates) -> Outcome:
-    """Run the claim-level controls, then price every line (or none, if the claim is rejected)."""
-    etm = find_etm(claim, claim.accords)
-    rule = book.deadline_days(fund_id=claim.fund_id, filer=FilingDeadlineRule.Filer.INSURED, on=claim.care_date)
-    rejection = (
-        deadline_reason(care_date=claim.care_date, treatment_end_date=claim.treatment_end_date,
-                        filed_on=claim.filed_on, days=rule.value[0] if rule else None,
-                        suspensions=book.suspensions_for(claim.fund_id))
-        or entitlement_reason(beneficiary_entitlement(insured=claim.insured, dependent=claim.dependent,
-                                                      on=claim.care_date))
-        or duplicates.earlier(claim)
-    )
-    if rejection is not None:
-        priced = [rejected_line(line) for line in claim.lines]
-    else:
-        ctx = ClaimContext(fund_id=claim.fund_id, mutuelle_id=claim.mutuelle_id, care_date=claim.care_date,
-                           etm_valid=bool(etm and etm.covers(claim.care_date)))
-        priced = [price_line(line, ctx, book) for line in claim.lines]
-    totals = add_up([(line.amount_paid, p.amounts) for line, p in zip(claim.lines, priced, strict=True)])
-    outcome = Outcome(rejection=rejection, priced=priced, totals=totals, etm_accord=etm)
-    if rejection is None:
-        outcome.review_reasons = review_reasons(claim, outcome, etm)
-    return outcome
-
-
-def review_reasons(claim: ClaimFacts, outcome: Outcome, etm: ETMAccord | None) -> list[str]:
-    """Why an agent must look at the claim before it is liquidated (empty: straight through)."""
-    reasons = []
-    threshold = claim.review_threshold
-    if threshold > ZERO and outcome.totals.amo + outcome.totals.complementary >= threshold:
-        reasons.append(REVIEW_ABOVE_THRESHOLD)
-    if any(p.reason_code and p.reason_code != LineReason.REJECTED_BY_AGENT for p in outcome.priced):
-        reasons.append(REVIEW_UNPAID_LINE)
-    if claim.is_ald and not (etm and etm.covers(claim.care_date)):
-        reasons.append(REVIEW_NO_ETM)
-    if not claim.documents:
-        reasons.append(REVIEW_NO_DOCUMENT)
-    return reasons
-
-
-def next_status(outcome: Outcome) -> tuple[str, str, str]:
-    if outcome.rejection:
-        return ClaimStatus.REJECTED, outcome.rejection.code, outcome.rejection.message
-    if outcome.review_reasons:
-        return ClaimStatus.IN_CONTROL, "controle_manuel", " ".join(outcome.review_reasons)
-    return ClaimStatus.LIQUIDATED, "liquidation_automatique", "Contrôles automatiques passés, dossier liquidé."
 
 
 # --- loading a chunk -------------------------------------------------------------------------
@@ -348,7 +200,7 @@ def process_locked_claims(claims: list[ClaimFacts], *, by, book: TariffBook) -> 
         outcomes.append(outcome)
         targets[claim.pk] = next_status(outcome)
     changes = transition_many(claims=claims, targets=targets, by=by)
-    write_lines([pk for c in claims for pk in c.line_ids], [p for o in outcomes for p in o.priced])
+    write_line_results([pk for c in claims for pk in c.line_ids], [p for o in outcomes for p in o.priced])
     update_columns(Claim, [c.pk for c in claims], {
         "status": [c.status for c in claims],
         "version": [c.version for c in claims],
@@ -365,88 +217,3 @@ def process_locked_claims(claims: list[ClaimFacts], *, by, book: TariffBook) -> 
         "updated_at": [now] * len(claims),
     })
     copy_rows(ClaimStatusChange, CHANGE_COLUMNS, changes)
-
-
-def write_lines(pks: list[int], priced: list[PricedLine]) -> None:
-    update_columns(ClaimLine, pks, {
-        "letter_key": [p.letter_key for p in priced],
-        "coefficient": [p.coefficient for p in priced],
-        "tariff": [p.amounts.tariff for p in priced],
-        "base": [p.amounts.base for p in priced],
-        "amo_amount": [p.amounts.amo for p in priced],
-        "complementary_amount": [p.amounts.complementary for p in priced],
-        "patient_amount": [p.amounts.patient for p in priced],
-        "reason_code": [p.reason_code for p in priced],
-        "explanation": [p.explanation for p in priced],
-    })
-
-
-# --- one claim again, after an agent's change -------------------------------------------------
-def claim_facts(claim: Claim) -> ClaimFacts:
-    """The facts of one claim loaded with its relations (for reliquidation)."""
-    facts = ClaimFacts(
-        pk=claim.pk, number=claim.number, status=claim.status, version=claim.version, insured_id=claim.insured_id,
-        dependent_id=claim.dependent_id, mutuelle_id=claim.mutuelle_id, fund_id=claim.fund_id,
-        care_date=claim.care_date, treatment_end_date=claim.treatment_end_date, filed_on=claim.filed_on,
-        is_ald=claim.is_ald, ald_code=claim.ald_code, etm_accord_number=claim.etm_accord_number,
-        duplicate_key=claim.duplicate_key, liquidation_count=claim.liquidation_count,
-        review_threshold=claim.mutuelle.review_threshold, insured=claim.insured, dependent=claim.dependent,
-        documents=[(d.sha256, d.original_name) for d in claim.documents.all()],
-        accords=list(claim.insured.etm_accords.all()),
-    )
-    for line in claim.lines.all():
-        facts.line_ids.append(line.pk)
-        facts.lines.append(line_input(line))
-    return facts
-
-
-def claims_for_processing():
-    return Claim.objects.select_related("insured", "dependent", "dependent__insured", "mutuelle").prefetch_related(
-        "lines", "documents",
-        Prefetch("insured__etm_accords", queryset=ETMAccord.objects.select_related("ald")),
-        "dependent__study_certificates", "dependent__rights_maintenances",
-    )
-
-
-def apply_outcome(claim: Claim, outcome: Outcome) -> bool:
-    """Copy the outcome onto the claim and its lines in memory; True if any line changed."""
-    changed = False
-    for line, priced in zip(claim.lines.all(), outcome.priced, strict=True):
-        values = {
-            "letter_key": priced.letter_key, "coefficient": priced.coefficient, "tariff": priced.amounts.tariff,
-            "base": priced.amounts.base, "amo_amount": priced.amounts.amo,
-            "complementary_amount": priced.amounts.complementary, "patient_amount": priced.amounts.patient,
-            "reason_code": priced.reason_code, "explanation": priced.explanation,
-        }
-        for name, value in values.items():
-            if getattr(line, name) != value:
-                setattr(line, name, value)
-                changed = True
-    claim.total_paid = outcome.totals.paid
-    claim.total_amo = outcome.totals.amo
-    claim.total_complementary = outcome.totals.complementary
-    claim.total_patient = outcome.totals.patient
-    claim.review_reasons = outcome.review_reasons
-    claim.etm_accord = outcome.etm_accord
-    claim.rejection_code = outcome.rejection.code if outcome.rejection else ""
-    claim.rejection_message = outcome.rejection.message if outcome.rejection else ""
-    return changed
-
-
-def reliquidate_claim(claim: Claim, *, book: TariffBook | None = None) -> bool:
-    """Price again a claim under control (after an agent's adjustment). Writes only what changed;
-    an unchanged claim writes nothing and returns False. The caller holds the claim's lock."""
-    claim = claims_for_processing().get(pk=claim.pk)
-    facts = claim_facts(claim)
-    outcome = control_and_price(facts, book or TariffBook.current(), find_duplicates([facts]))
-    before = (claim.total_amo, claim.total_complementary, claim.total_patient, claim.total_paid)
-    lines_changed = apply_outcome(claim, outcome)
-    after = (claim.total_amo, claim.total_complementary, claim.total_patient, claim.total_paid)
-    if not lines_changed and before == after:
-        return False
-    bulk_update_rows(ClaimLine, list(claim.lines.all()), LINE_RESULT_FIELDS)
-    claim.liquidation_count += 1
-    claim.save(update_fields=["total_paid", "total_amo", "total_complementary", "total_patient",
-                              "review_reasons", "etm_accord", "rejection_code", "rejection_message",
-                              "liquidation_count", "updated_at"])
-    return True

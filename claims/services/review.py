@@ -5,8 +5,6 @@ Every decision locks the claim, refuses a form built on an older version of it (
 lock, `Claim.version`), records who decided what and why (`ClaimDecision`, with the values
 before and after), and changes the status only through claims.workflow.transition_claim.
 """
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
@@ -17,8 +15,9 @@ from amo_portal.exceptions import ConflictError, DomainError
 from amo_portal.money import ZERO, format_dh
 from claims.exceptions import StaleClaim
 from claims.models import Claim, ClaimDecision, ClaimLine, ClaimStatus, DocumentRequest, LineKind, RejectionReason
-from claims.services.pricing import LineReason, parse_cotation
-from claims.services.processing import reliquidate_claim
+from claims.services.line_results import rejected_by_agent, write_line_results
+from claims.services.pricing import parse_cotation
+from claims.services.reliquidation import reliquidate_claim
 from claims.workflow import transition_claim
 from mutuelles.models import StaffRole
 
@@ -183,40 +182,6 @@ def confirm_claim(*, claim: Claim, version: int, by, comment: str = "") -> Claim
                                 f"remboursement {format_dh(claim.reimbursed)}.")
 
 
-@dataclass
-class BulkAcceptResult:
-    """What happened to each claim of a bulk acceptance (claim numbers)."""
-
-    liquidated: list[str] = field(default_factory=list)
-    awaiting_confirmation: list[str] = field(default_factory=list)
-    refused: list[tuple[str, str]] = field(default_factory=list)  # (number, French reason)
-
-
-@transaction.atomic
-def accept_claims(*, versions: Mapping[int, int | None], by) -> BulkAcceptResult:
-    """Accept several claims at once (claim id -> version shown to the agent). Each claim is
-    accepted on its own: one refused claim (changed meanwhile, above the four-eyes threshold
-    already approved, not in control) does not stop the others."""
-    result = BulkAcceptResult()
-    claims = {c.pk: c for c in Claim.objects.filter(pk__in=list(versions)).only("pk", "number")}
-    for claim_id in sorted(claims):  # one lock order for everybody: no deadlock between agents
-        number = claims[claim_id].number
-        version = versions[claim_id]
-        if version is None:
-            result.refused.append((number, MSG_VERSION_UNKNOWN))
-            continue
-        try:
-            accepted = accept_claim(claim=claims[claim_id], version=version, by=by, comment="Acceptation groupée.")
-        except DomainError as exc:
-            result.refused.append((number, exc.message))
-            continue
-        if accepted.status == ClaimStatus.LIQUIDATED:
-            result.liquidated.append(number)
-        else:
-            result.awaiting_confirmation.append(number)
-    return result
-
-
 # --- lines --------------------------------------------------------------------------------
 
 
@@ -295,13 +260,6 @@ def reject_line(*, line: ClaimLine, version: int, by, reason_code: str, comment:
 # --- the whole claim ----------------------------------------------------------------------
 
 
-def _zero_lines(claim: Claim, message: str) -> None:
-    """A rejected claim pays nothing: every line keeps its tariff but no share (as the
-    automatic rejection writes them, LineReason.CLAIM_REJECTED)."""
-    claim.lines.update(base=ZERO, amo_amount=ZERO, complementary_amount=ZERO, patient_amount=F("amount_paid"),
-                       reason_code=LineReason.CLAIM_REJECTED, explanation=message, updated_at=timezone.now())
-
-
 @transaction.atomic
 def reject_claim(*, claim: Claim, version: int, by, reason_code: str, comment: str = "") -> Claim:
     """Reject the whole claim with a coded reason; the insured person is told why (status email)."""
@@ -310,7 +268,8 @@ def reject_claim(*, claim: Claim, version: int, by, reason_code: str, comment: s
     claim = _lock(claim_id=claim.pk, version=version, by=by, statuses=REJECTABLE)
     message = f"{reason.label}. {comment.strip()}".strip() if comment.strip() else reason.label
     before = _totals(claim)
-    _zero_lines(claim, f"Dossier rejeté : {message}")
+    lines = list(claim.lines.all())  # a rejected claim pays nothing (line_results.rejected_by_agent)
+    write_line_results([line.pk for line in lines], rejected_by_agent(lines, f"Dossier rejeté : {message}"))
     claim.rejection_code, claim.rejection_message = reason.code, message[:400]
     claim.total_amo = claim.total_complementary = ZERO
     claim.total_patient = claim.total_paid

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from amo_portal.exceptions import ConflictError
 from claims.models import Claim, ClaimStatus
-from claims.services.processing import reliquidate_claim
+from claims.services.reliquidation import reliquidate_claim
 from tests.factories.beneficiaries import DependentFactory, ETMAccordFactory
 from tests.factories.claims import act, file_claim, medicine, with_document
 

@@ -6,17 +6,18 @@ from django.core import mail
 
 from claims.exceptions import StaleClaim
 from claims.models import ClaimDecision, ClaimStatus, ClaimStatusChange, DocumentRequest
+from claims.services.bulk_acceptance import accept_claims
 from claims.services.review import (
     ReviewConflict,
     ReviewRefused,
     accept_claim,
-    accept_claims,
     adjust_line,
     confirm_claim,
     reject_claim,
     reject_line,
     request_documents,
 )
+from claims.tasks import notify_status_change_task
 from tests.admin.support import claim_in_control
 from tests.factories.claims import act
 from tests.factories.mutuelles import StaffFactory
@@ -28,7 +29,11 @@ D = Decimal
 @pytest.fixture
 def claim(insured):
     # Cs 250 + B 60 at 66, MGPAP 2026: AMO 120 + 52.80, complementary 40 + 13.20 -> 226.00 reimbursed
-    return claim_in_control(insured=insured)
+    claim = claim_in_control(insured=insured)
+    # its controls' e-mail went out when they committed (the test's transaction never does)
+    notify_status_change_task.apply()
+    mail.outbox.clear()
+    return claim
 
 
 @pytest.fixture
@@ -274,3 +279,17 @@ def test_bulk_accept_treats_each_claim_on_its_own(insured, agent, mgpap):
     assert result.awaiting_confirmation == [big.number]
     assert [number for number, _ in result.refused] == [stale.number]
     assert ClaimDecision.objects.filter(kind="accepter").count() == 2
+
+
+def test_the_agents_rejection_writes_the_lines_as_the_controls_rejection_does(claim, agent):
+    # given: the lines as the controls priced them
+    priced = {line.pk: (line.tariff, line.letter_key, line.coefficient) for line in claim.lines.all()}
+    # when
+    reject_claim(claim=claim, version=claim.version, by=agent, reason_code="cachet_medecin_manquant")
+    # then: nothing paid, the claim's reason, the tariff it was priced at kept
+    for line in claim.lines.all():
+        assert (line.base, line.amo_amount, line.complementary_amount) == (D("0.00"), D("0.00"), D("0.00"))
+        assert line.patient_amount == line.amount_paid
+        assert line.reason_code == "dossier_rejete"
+        assert line.explanation == "Dossier rejeté : Cachet du médecin traitant manquant"
+        assert (line.tariff, line.letter_key, line.coefficient) == priced[line.pk]

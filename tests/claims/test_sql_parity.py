@@ -190,7 +190,7 @@ def test_filing_statement_writes_the_rows_the_orm_writes(mgpap, agent):
     insured = InsuredFactory(mutuelle=mgpap, first_name="Aïcha")
     dependent = DependentFactory(insured=insured)
     codes = list(Medicine.objects.values_list("code", flat=True)[:3])
-    stamped = {"created_at", "updated_at", "submitted_at", "changed_at"}
+    stamped = {"created_at", "updated_at", "submitted_at", "changed_at", "notified_at"}
 
     def filed(write, draft, key):
         filed_on = draft.care_date + timedelta(days=5)

@@ -1,0 +1,164 @@
+"""The automatic controls of a claim and the decision they lead to: filing deadline, rights of the
+beneficiary on the care date, duplicates, then every line priced at the tariffs in force.
+
+No database here: the claim's facts come loaded (claims.services.processing for a chunk,
+claims.services.reliquidation for one claim), the tariffs from a TariffBook, the earlier claims
+sharing a fingerprint or a document as Duplicates.
+"""
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import NamedTuple
+
+from amo_portal.money import ZERO
+from beneficiaries.models import Dependent, ETMAccord
+from beneficiaries.services.entitlement import InsuredRights, beneficiary_entitlement
+from claims.models import ClaimLine, ClaimStatus
+from claims.services.checks import ClaimReason, Reason, deadline_reason, entitlement_reason
+from claims.services.liquidation import Totals, add_up
+from claims.services.pricing import ClaimContext, LineInput, LineReason, PricedLine, price_line, rejected_line
+from tariffs.models import FilingDeadlineRule
+from tariffs.selectors import TariffBook
+
+REVIEW_ABOVE_THRESHOLD = "Remboursement au-dessus du seuil de contrôle manuel de la mutuelle."
+REVIEW_UNPAID_LINE = "Au moins une ligne n'est pas remboursable : à vérifier."
+REVIEW_NO_ETM = "Dossier ALD sans accord ETM valable à la date des soins."
+REVIEW_NO_DOCUMENT = "Aucune pièce justificative jointe."
+
+
+class InsuredFacts(NamedTuple):
+    """The insured person's columns the rights rules read (beneficiaries.services.entitlement)."""
+
+    affiliated_on: date
+    status: str
+    status_since: date
+
+
+@dataclass(slots=True)
+class ClaimFacts:
+    """The claim as the controls see it. Carries pk, status and version like a Claim, so that
+    the workflow's transition_many() can move it."""
+
+    pk: int
+    number: str
+    status: str
+    version: int
+    insured_id: int
+    dependent_id: int | None
+    mutuelle_id: int
+    fund_id: int
+    care_date: date
+    treatment_end_date: date | None
+    filed_on: date
+    is_ald: bool
+    ald_code: str
+    etm_accord_number: str
+    duplicate_key: str
+    liquidation_count: int
+    review_threshold: Decimal
+    insured: InsuredRights | None = None
+    dependent: Dependent | None = None
+    line_ids: list[int] = field(default_factory=list)
+    lines: list[LineInput] = field(default_factory=list)
+    documents: list[tuple[str, str]] = field(default_factory=list)  # (sha256, original name)
+    accords: list[ETMAccord] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    """What the controls and the pricing decided for one claim."""
+
+    rejection: Reason | None
+    priced: list[PricedLine]
+    totals: Totals
+    review_reasons: list[str] = field(default_factory=list)
+    etm_accord: ETMAccord | None = None
+
+
+def line_input(line: ClaimLine) -> LineInput:
+    return LineInput(kind=line.kind, amount_paid=line.amount_paid, quantity=line.quantity, cotation=line.cotation,
+                     medicine_code=line.medicine_code, ald_linked=line.ald_linked,
+                     prior_approval_number=line.prior_approval_number,
+                     rejected_reason_code=line.rejected_reason_code)
+
+
+def find_etm(claim: ClaimFacts, accords: list[ETMAccord]) -> ETMAccord | None:
+    """The accord written on the claim, if it belongs to the beneficiary (and the ALD code fits)."""
+    if not claim.is_ald or not claim.etm_accord_number:
+        return None
+    for accord in accords:
+        if accord.accord_number.strip().upper() != claim.etm_accord_number.strip().upper():
+            continue
+        if accord.dependent_id != claim.dependent_id:
+            continue
+        if claim.ald_code and accord.ald.code != claim.ald_code:
+            continue
+        return accord
+    return None
+
+
+@dataclass(frozen=True)
+class Duplicates:
+    """Earlier claims (by id) that share a fingerprint or a document hash."""
+
+    by_key: dict[str, list[tuple[int, str]]]
+    by_document: dict[str, list[tuple[int, str]]]
+
+    def earlier(self, claim: ClaimFacts) -> Reason | None:
+        for pk, number in self.by_key.get(claim.duplicate_key, []):
+            if pk < claim.pk:
+                return Reason(ClaimReason.DUPLICATE, f"Ces soins ont déjà été déclarés dans le dossier {number}.")
+        for sha256, name in claim.documents:
+            for pk, number in self.by_document.get(sha256, []):
+                if pk < claim.pk:
+                    return Reason(ClaimReason.DUPLICATE_DOCUMENT,
+                                  f"La pièce « {name} » a déjà été déposée avec le dossier {number}.")
+        return None
+
+
+def control_and_price(claim: ClaimFacts, book: TariffBook, duplicates: Duplicates) -> Outcome:
+    """Run the claim-level controls, then price every line (or none, if the claim is rejected)."""
+    etm = find_etm(claim, claim.accords)
+    rule = book.deadline_days(fund_id=claim.fund_id, filer=FilingDeadlineRule.Filer.INSURED, on=claim.care_date)
+    rejection = (
+        deadline_reason(care_date=claim.care_date, treatment_end_date=claim.treatment_end_date,
+                        filed_on=claim.filed_on, days=rule.value[0] if rule else None,
+                        suspensions=book.suspensions_for(claim.fund_id))
+        or entitlement_reason(beneficiary_entitlement(insured=claim.insured, dependent=claim.dependent,
+                                                      on=claim.care_date))
+        or duplicates.earlier(claim)
+    )
+    if rejection is not None:
+        priced = [rejected_line(line) for line in claim.lines]
+    else:
+        ctx = ClaimContext(fund_id=claim.fund_id, mutuelle_id=claim.mutuelle_id, care_date=claim.care_date,
+                           etm_valid=bool(etm and etm.covers(claim.care_date)))
+        priced = [price_line(line, ctx, book) for line in claim.lines]
+    totals = add_up([(line.amount_paid, p.amounts) for line, p in zip(claim.lines, priced, strict=True)])
+    outcome = Outcome(rejection=rejection, priced=priced, totals=totals, etm_accord=etm)
+    if rejection is None:
+        outcome.review_reasons = review_reasons(claim, outcome, etm)
+    return outcome
+
+
+def review_reasons(claim: ClaimFacts, outcome: Outcome, etm: ETMAccord | None) -> list[str]:
+    """Why an agent must look at the claim before it is liquidated (empty: straight through)."""
+    reasons = []
+    threshold = claim.review_threshold
+    if threshold > ZERO and outcome.totals.amo + outcome.totals.complementary >= threshold:
+        reasons.append(REVIEW_ABOVE_THRESHOLD)
+    if any(p.reason_code and p.reason_code != LineReason.REJECTED_BY_AGENT for p in outcome.priced):
+        reasons.append(REVIEW_UNPAID_LINE)
+    if claim.is_ald and not (etm and etm.covers(claim.care_date)):
+        reasons.append(REVIEW_NO_ETM)
+    if not claim.documents:
+        reasons.append(REVIEW_NO_DOCUMENT)
+    return reasons
+
+
+def next_status(outcome: Outcome) -> tuple[str, str, str]:
+    if outcome.rejection:
+        return ClaimStatus.REJECTED, outcome.rejection.code, outcome.rejection.message
+    if outcome.review_reasons:
+        return ClaimStatus.IN_CONTROL, "controle_manuel", " ".join(outcome.review_reasons)
+    return ClaimStatus.LIQUIDATED, "liquidation_automatique", "Contrôles automatiques passés, dossier liquidé."
