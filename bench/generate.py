@@ -322,7 +322,7 @@ class _Generator:
             out["change"].append(self.t_change.row({
                 "id": self._take_id(ClaimStatusChange), "claim_id": pk, "from_status": previous,
                 "to_status": self.status, "changed_by_id": self.system.pk, "changed_at": self.now,
-                "reason": "Données de test générées.",
+                "notified_at": self.now, "reason": "Données de test générées.",
             }))
         return out
 
