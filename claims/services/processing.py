@@ -20,7 +20,8 @@ from django.utils import timezone
 from amo_portal.bulk import bulk_update_rows, copy_rows, update_columns
 from amo_portal.gc_pause import collector_paused
 from amo_portal.money import ZERO
-from beneficiaries.models import Dependent, ETMAccord, RightsMaintenance, StudyCertificate
+from approvals.models import ETMAccord
+from beneficiaries.models import Dependent, RightsMaintenance, StudyCertificate
 from beneficiaries.services.entitlement import InsuredRights, beneficiary_entitlement
 from claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatus, ClaimStatusChange
 from claims.services.checks import ClaimReason, Reason, deadline_reason, entitlement_reason
