@@ -12,6 +12,8 @@ class Migration(migrations.Migration):
     dependencies = [
         ("beneficiaries", "0004_insured_transfer_audited"),
         ("tariffs", "0002_no_created_at_index"),
+        # every claims migration that names the old table has run before it is renamed
+        ("claims", "0007_settled_shares"),
     ]
 
     operations = [

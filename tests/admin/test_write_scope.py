@@ -27,7 +27,7 @@ from tests.factories.mutuelles import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-PORTAL_APPS = {"beneficiaries", "claims", "payments", "mutuelles", "tariffs", "portal"}
+PORTAL_APPS = {"approvals", "beneficiaries", "claims", "payments", "mutuelles", "tariffs", "portal"}
 SCOPE_REFUSAL = MSG_CHOICE_OUT_OF_SCOPE.split(" : ", 1)[1].split(".")[0]  # "ce choix n'existe pas ou …"
 #: Tables whose rows a write could touch (the sign-in logs and sessions change by signing in).
 WATCHED_APPS = PORTAL_APPS | {"admin", "auth", "otp_totp", "otp_static"}
