@@ -35,7 +35,9 @@ OFFICIAL_HEADER = ("CODE;NOM;DCI1;DOSAGE1;UNITE_DOSAGE1;FORME;PRESENTATION;PPV;P
 
 #: Deletion order: dependants first (PROTECT foreign keys).
 DELETION_ORDER = [MedicinePrice, Medicine, LetterKeyValue, LetterKey, AMORate, FilingDeadlineRule, DeadlineSuspension,
-                  ALDDeclination, DecisionDeadline, ALDCondition, ComplementaryRate, MutuelleFundLink, RejectionReason, Mutuelle, AMOFund]
+                  ALDDeclination, DecisionDeadline, ALDCondition, ComplementaryRate, MutuelleFundLink,
+                  RejectionReason, Mutuelle,
+                  AMOFund]
 
 
 @pytest.fixture
