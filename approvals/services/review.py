@@ -45,7 +45,8 @@ def request_accord(*, insured: Insured, dependent: Dependent | None, kind: str, 
                    declination: ALDDeclination | None = None, acts: str = "", quantity: int | None = None,
                    renews: Accord | None = None, document=None, note: str = "") -> Accord:
     """A request made by the insured person (or typed for them): it waits in the médecins' queue."""
-    accord = Accord(insured=insured, dependent=dependent, kind=kind, status=AccordStatus.REQUESTED,
+    accord = Accord(insured=insured, dependent=dependent, mutuelle_id=insured.mutuelle_id, fund_id=insured.fund_id,
+                    kind=kind, status=AccordStatus.REQUESTED,
                     declination=declination, ald=declination.heading if declination else None, acts=acts,
                     quantity_granted=quantity, renews=renews, requested_on=timezone.localdate())
     if document is not None:
