@@ -109,7 +109,7 @@ def check_rows(rows: list[tuple[int, dict[str, str]]], *, mutuelle_id: int | Non
     """Every row checked, nothing written: the new accords by key, and the report."""
     world = lookups.World.for_rows([r for _line, r in rows])
     report, new, seen = ImportReport(), {}, {}
-    existing = world.existing_accords({r["numero"] for _line, r in rows if r.get("numero")})
+    existing = world.existing_accords(world.payers([r for _line, r in rows]))
     for line, row in rows:
         try:
             key, values = parse_row(row, world)
