@@ -130,7 +130,7 @@ class AccordAdmin(ScopedAdmin):
             "title": _("Importer des accords")})
 
 
-class ReferenceAdmin(admin.ModelAdmin):
+class ReferenceAdmin(ScopedWritesMixin, admin.ModelAdmin):
     """Reference data: loaded from approvals/data by load_reference_data, read-only here."""
 
     def has_add_permission(self, request) -> bool:

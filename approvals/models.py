@@ -141,7 +141,7 @@ class Accord(TimeStampedModel):
             return f"ETM {number} – ALD {self.declination.code if self.declination_id else self.ald.code}"
         return f"Entente préalable {number}"
 
-    def save(self, *args, **kwargs) -> None:
+    def _fill_payers(self) -> None:
         # the accord is owed by the payers of the insured person on the day it is recorded
         if self.mutuelle_id is None and self.insured_id is not None:
             self.mutuelle_id = self.insured.mutuelle_id
@@ -149,7 +149,15 @@ class Accord(TimeStampedModel):
             self.fund_id = self.insured.fund_id
         if self.declination_id is not None and self.ald_id is None:
             self.ald_id = self.declination.heading_id
+
+    def save(self, *args, **kwargs) -> None:
+        self._fill_payers()
         super().save(*args, **kwargs)
+
+    def validate_constraints(self, exclude=None) -> None:
+        # the payers are never typed (filled from the insured person), yet the number is unique per payer
+        self._fill_payers()
+        super().validate_constraints(exclude=set(exclude or ()) - {"mutuelle", "fund"})
 
     def clean(self) -> None:
         super().clean()
