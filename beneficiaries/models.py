@@ -1,6 +1,5 @@
-"""Insured persons (assurés), their dependants (ayants droit), ETM accords and supporting records."""
+"""Insured persons (assurés), their dependants (ayants droit) and supporting records."""
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -8,7 +7,6 @@ from amo_portal.models import TimeStampedModel
 from amo_portal.rib import rib_last_digits
 from beneficiaries.validators import validate_cnie, validate_rib
 from mutuelles.models import AMOFund, Mutuelle
-from tariffs.models import ALDCondition
 
 
 class Sex(models.TextChoices):
@@ -165,43 +163,6 @@ class RightsMaintenance(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Maintien {self.decision_number}"
-
-
-MSG_ETM_DEPENDENT_OF_ANOTHER = "Ayant droit : cette personne n'est pas un ayant droit de l'assuré choisi."
-
-
-class ETMAccord(TimeStampedModel):
-    """An exonération du ticket modérateur for an ALD (domain.md §1.3): the system knows it,
-    the insured person only writes its number on the claim."""
-
-    accord_number = models.CharField("n° d'accord ETM", max_length=32, unique=True)
-    insured = models.ForeignKey(Insured, verbose_name="assuré", related_name="etm_accords", on_delete=models.PROTECT)
-    dependent = models.ForeignKey(Dependent, verbose_name="ayant droit (vide : l'assuré)", null=True, blank=True,
-                                  related_name="etm_accords", on_delete=models.PROTECT)
-    ald = models.ForeignKey(ALDCondition, verbose_name="ALD", related_name="accords", on_delete=models.PROTECT)
-    valid_from = models.DateField("valable du")
-    valid_until = models.DateField("valable jusqu'au (inclus)", null=True, blank=True,
-                                   help_text="Vide pour une exonération à vie.")
-
-    class Meta:
-        verbose_name = "accord ETM (ALD)"
-        verbose_name_plural = "accords ETM (ALD)"
-        constraints = [
-            models.CheckConstraint(name="etmaccord_ordered",
-                                   condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from"))),
-        ]
-
-    def __str__(self) -> str:
-        return f"ETM {self.accord_number} – ALD {self.ald.code}"
-
-    def clean(self) -> None:
-        super().clean()
-        if self.dependent_id is not None and self.insured_id is not None \
-                and self.dependent.insured_id != self.insured_id:
-            raise ValidationError({"dependent": MSG_ETM_DEPENDENT_OF_ANOTHER})
-
-    def covers(self, on) -> bool:
-        return self.valid_from <= on and (self.valid_until is None or on <= self.valid_until)
 
 
 class RibChange(TimeStampedModel):

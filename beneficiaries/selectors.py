@@ -1,7 +1,7 @@
 """Read side of the registry, scoped by who asks: an agent sees only their mutuelle's people."""
 from django.db.models import QuerySet
 
-from beneficiaries.models import Dependent, ETMAccord, Insured
+from beneficiaries.models import Dependent, Insured
 
 
 def insured_visible_to(*, user) -> QuerySet[Insured]:
@@ -21,6 +21,3 @@ def insured_visible_to(*, user) -> QuerySet[Insured]:
 def dependents_visible_to(*, user) -> QuerySet[Dependent]:
     return Dependent.objects.filter(insured__in=insured_visible_to(user=user))
 
-
-def etm_accords_visible_to(*, user) -> QuerySet[ETMAccord]:
-    return ETMAccord.objects.filter(insured__in=insured_visible_to(user=user))

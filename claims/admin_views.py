@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 
 from amo_portal.exceptions import ConflictError, DomainError
 from amo_portal.money import format_dh
-from beneficiaries.models import ETMAccord
+from approvals.models import ETMAccord
 from beneficiaries.services.entitlement import beneficiary_entitlement
 from claims.admin_filters import REVIEW_REASON_LABELS, REVIEW_REASONS
 from claims.admin_forms import FORMS, DecisionForm

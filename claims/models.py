@@ -5,7 +5,8 @@ from django.db.models import F, Q
 
 from amo_portal.models import TimeStampedModel
 from amo_portal.money import money_field
-from beneficiaries.models import Dependent, ETMAccord, Insured
+from approvals.models import ETMAccord
+from beneficiaries.models import Dependent, Insured
 from mutuelles.models import AMOFund, Mutuelle
 from tariffs.models import Medicine
 

@@ -10,7 +10,8 @@ from datetime import date
 
 from django.db.models import Prefetch, QuerySet
 
-from beneficiaries.models import Dependent, ETMAccord, Insured
+from approvals.models import ETMAccord
+from beneficiaries.models import Dependent, Insured
 from beneficiaries.selectors import insured_visible_to
 from beneficiaries.services.entitlement import Entitlement, beneficiary_entitlement
 from claims.models import Claim, ClaimDocument, ClaimStatus, ClaimStatusChange, DocumentRequest

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "mutuelles",
     "tariffs",
     "beneficiaries",
+    "approvals",
     "claims",
     "payments",
     "portal",

@@ -11,7 +11,8 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from amo_portal.money import ZERO
-from beneficiaries.models import Dependent, ETMAccord
+from approvals.models import ETMAccord
+from beneficiaries.models import Dependent
 from beneficiaries.services.entitlement import InsuredRights, beneficiary_entitlement
 from claims.models import ClaimLine, ClaimStatus
 from claims.services.checks import ClaimReason, Reason, deadline_reason, entitlement_reason

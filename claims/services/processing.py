@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from amo_portal.bulk import copy_rows, update_columns
 from amo_portal.gc_pause import collector_paused
-from beneficiaries.models import Dependent, ETMAccord, RightsMaintenance, StudyCertificate
+from approvals.models import ETMAccord
+from beneficiaries.models import Dependent, RightsMaintenance, StudyCertificate
 from claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatus, ClaimStatusChange
 from claims.services.controls import (  # noqa: F401 (the controls' review reasons, read by the admin's filter)
     REVIEW_ABOVE_THRESHOLD,

@@ -2,7 +2,7 @@
 facts loaded with its relations, the same controls as a chunk, and only what changed written."""
 from django.db.models import Prefetch
 
-from beneficiaries.models import ETMAccord
+from approvals.models import ETMAccord
 from claims.models import Claim
 from claims.services.controls import ClaimFacts, Outcome, control_and_price, line_input
 from claims.services.line_results import write_line_results

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from approvals.selectors import etm_accords_visible_to
 from beneficiaries.models import Dependent, Insured
-from beneficiaries.selectors import dependents_visible_to, etm_accords_visible_to
+from beneficiaries.selectors import dependents_visible_to
 from beneficiaries.services.entitlement import Entitlement, beneficiary_entitlement
 from claims.models import Claim
 from claims.services.documents import CheckedDocument

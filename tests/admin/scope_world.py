@@ -55,6 +55,12 @@ class Side:
         return ETMAccordFactory(insured=self.insured, dependent=self.dependent)
 
     @cached_property
+    def etm_history(self):
+        from approvals.workflow import record_initial_status
+
+        return record_initial_status(accord=self.etm, by=None, reason="saisi")
+
+    @cached_property
     def study_certificate(self):
         return StudyCertificateFactory(dependent=self.dependent)
 
@@ -177,13 +183,17 @@ def object_of(side: Side, label: str):
     from axes.models import AccessAttempt
     from django.contrib.auth.models import Group
 
+    from approvals.models import ALDDeclination, DecisionDeadline
     from claims.models import RejectionReason
     from payments.models import PaymentReconciliation
 
     builders = {
         "beneficiaries.Insured": lambda: side.insured,
         "beneficiaries.Dependent": lambda: side.dependent,
-        "beneficiaries.ETMAccord": lambda: side.etm,
+        "approvals.Accord": lambda: side.etm,
+        "approvals.AccordStatusChange": lambda: side.etm_history,
+        "approvals.ALDDeclination": lambda: ALDDeclination.objects.order_by("pk").first(),
+        "approvals.DecisionDeadline": lambda: DecisionDeadline.objects.order_by("pk").first(),
         "beneficiaries.RibChange": lambda: side.rib_change,
         "beneficiaries.StudyCertificate": lambda: side.study_certificate,
         "beneficiaries.RightsMaintenance": lambda: side.rights_maintenance,

@@ -10,7 +10,8 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from beneficiaries.models import Dependent, ETMAccord
+from approvals.models import Accord as ETMAccord
+from beneficiaries.models import Dependent
 from mutuelles.admin import ReferenceDataAdmin
 from mutuelles.admin_scope import scoped_models
 from tests.admin.scope_world import object_of
@@ -163,10 +164,11 @@ def test_a_medecin_cannot_grant_an_etm_accord_to_another_mutuelles_member(login,
     # given
     own, foreign = sides
     client = login(medical_officer)
-    data = {"accord_number": "ETM-FORGE-1", "insured": foreign.insured.pk, "dependent": "", "ald": own.etm.ald_id,
+    data = {"accord_number": "ETM-FORGE-1", "kind": "etm", "insured": foreign.insured.pk, "dependent": "",
+            "ald": own.etm.ald_id,
             "valid_from": "2026-01-01", "valid_until": ""}
     # when
-    response = client.post(reverse("admin:beneficiaries_etmaccord_add"), data)
+    response = client.post(reverse("admin:approvals_accord_add"), data)
     # then
     assert response.status_code == 200
     assert "Assuré : ce choix n'existe pas ou n'est pas de votre ressort" in html.unescape(response.content.decode())
@@ -179,10 +181,10 @@ def test_an_etm_accord_names_a_dependant_of_its_own_insured_person(login, sides,
     own, _ = sides
     other_family = own.person()
     client = login(medical_officer)
-    data = {"accord_number": "ETM-MELANGE-1", "insured": other_family.pk, "dependent": own.dependent.pk,
+    data = {"accord_number": "ETM-MELANGE-1", "kind": "etm", "insured": other_family.pk, "dependent": own.dependent.pk,
             "ald": own.etm.ald_id, "valid_from": "2026-01-01", "valid_until": ""}
     # when
-    response = client.post(reverse("admin:beneficiaries_etmaccord_add"), data)
+    response = client.post(reverse("admin:approvals_accord_add"), data)
     # then
     assert "Ayant droit : cette personne n'est pas un ayant droit de l'assuré choisi." in \
         html.unescape(response.content.decode())

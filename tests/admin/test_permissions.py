@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 ROLES = ["agent", "medecin", "superviseur", "agent_mgen", "organisme", "assure", "anonyme"]
 MGPAP_STAFF = {"agent", "medecin", "superviseur"}
 KINDS = {"claim": "claims_claim", "insured": "beneficiaries_insured", "dependent": "beneficiaries_dependent",
-         "etm": "beneficiaries_etmaccord", "document": "claims_claimdocument"}
+         "etm": "approvals_accord", "document": "claims_claimdocument"}
 
 
 @pytest.fixture

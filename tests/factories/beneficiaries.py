@@ -4,7 +4,8 @@ from datetime import date
 
 import factory
 
-from beneficiaries.models import Dependent, ETMAccord, Insured, StudyCertificate
+from approvals.models import ETMAccord
+from beneficiaries.models import Dependent, Insured, StudyCertificate
 from beneficiaries.validators import rib_key
 from mutuelles.models import AMOFund, Mutuelle
 from tariffs.models import ALDCondition

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Max
 
+from approvals.models import ALDDeclination, DecisionDeadline
 from claims.models import RejectionReason
 from mutuelles.models import AMOFund, ComplementaryRate, Mutuelle, MutuelleFundLink
 from tariffs.models import (
@@ -25,7 +26,8 @@ from tariffs.models import (
 )
 
 TABLES = [AMOFund, Mutuelle, MutuelleFundLink, ComplementaryRate, LetterKey, LetterKeyValue, AMORate,
-          FilingDeadlineRule, DeadlineSuspension, ALDCondition, Medicine, MedicinePrice, RejectionReason]
+          FilingDeadlineRule, DeadlineSuspension, ALDCondition, ALDDeclination, DecisionDeadline, Medicine,
+          MedicinePrice, RejectionReason]
 
 OFFICIAL_HEADER = ("CODE;NOM;DCI1;DOSAGE1;UNITE_DOSAGE1;FORME;PRESENTATION;PPV;PH;PRIX_BR;"
                    "PRINCEPS_GENERIQUE;TAUX_REMBOURSEMENT")
@@ -33,7 +35,9 @@ OFFICIAL_HEADER = ("CODE;NOM;DCI1;DOSAGE1;UNITE_DOSAGE1;FORME;PRESENTATION;PPV;P
 
 #: Deletion order: dependants first (PROTECT foreign keys).
 DELETION_ORDER = [MedicinePrice, Medicine, LetterKeyValue, LetterKey, AMORate, FilingDeadlineRule, DeadlineSuspension,
-                  ALDCondition, ComplementaryRate, MutuelleFundLink, RejectionReason, Mutuelle, AMOFund]
+                  ALDDeclination, DecisionDeadline, ALDCondition, ComplementaryRate, MutuelleFundLink,
+                  RejectionReason, Mutuelle,
+                  AMOFund]
 
 
 @pytest.fixture

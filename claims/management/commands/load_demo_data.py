@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from beneficiaries.models import Dependent, ETMAccord, Insured, StudyCertificate
+from approvals.models import ETMAccord
+from beneficiaries.models import Dependent, Insured, StudyCertificate
 from beneficiaries.validators import rib_key
 from claims.models import Claim
 from claims.services.documents import CheckedDocument, check_document

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from approvals.reference import load_approvals_reference
 from claims.services.reference import load_rejection_reasons
 from mutuelles.reference import ReferenceDataError, load_mutuelle_reference
 from tariffs.services.reference import load_tariff_reference
@@ -49,6 +50,7 @@ class Command(BaseCommand):
                 tables = [
                     *load_mutuelle_reference(data_dir=data_dir),
                     *load_tariff_reference(data_dir=data_dir, medicines_path=medicines, prices_from=prices_from),
+                    *load_approvals_reference(data_dir=data_dir),
                     *load_rejection_reasons(data_dir=data_dir),
                 ]
         except ReferenceDataError as exc:

@@ -15,7 +15,7 @@ def mark_history_told(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("claims", "0007_settled_shares"),
+        ("claims", "0008_etm_accord_in_approvals"),
     ]
 
     operations = [
