@@ -61,22 +61,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warmup", type=int, default=5, help="secondes d'échauffement avant chaque mesure")
 
 
-def _open_loop_claims(args, tokens: list[str], care_date: str, run_id: str) -> dict:
+def _open_loop(args, tokens: list[str], care_date: str, path: str, key_prefix: str) -> dict:
+    """Claims' bodies sent to `path` at args.rate a second for args.duration seconds, open loop."""
     from bench.web_open_loop import http_request, open_loop
-    from bench.web_setup import CLAIMS_PATH
 
     body = ('{"care_date": "%s", "prescriber_inpe": "101234567", "lines": [{"kind": "acte", "cotation": "Cs", '
             '"paid": "%d.00"}, {"kind": "acte", "cotation": "B 60", "paid": "66.00"}]}')
 
     def request(i: int) -> bytes:
-        return http_request("POST", CLAIMS_PATH, f"127.0.0.1:{args.port}", {
+        return http_request("POST", path, f"127.0.0.1:{args.port}", {
             "Content-Type": "application/json", "Authorization": f"Token {tokens[i % len(tokens)]}",
-            "Idempotency-Key": f"open-{run_id}-{i}"}, (body % (care_date, 150 + i % 500)).encode())
+            "Idempotency-Key": f"{key_prefix}{i}"}, (body % (care_date, 150 + i % 500)).encode())
 
     return open_loop(host="127.0.0.1", port=args.port, rate=args.rate, duration=args.duration, request=request)
 
 
 def _measures(args, server, scripts: dict, open_loop) -> dict:
+    """Closed loop (wrk): ping, durable floor, claims; then open loop: claims, and the durable floor
+    at the same rate (what the machine allows at that rate, whatever the claims' path)."""
     from bench.web_setup import CLAIMS_PATH, FLOOR_PATH, PING_PATH
     from bench.web_wrk import wrk
 
@@ -88,7 +90,8 @@ def _measures(args, server, scripts: dict, open_loop) -> dict:
         if args.warmup:
             wrk(args, base + path, scripts[warm], args.warmup)
         found[name] = wrk(args, base + path, scripts[script], args.duration, server)
-    found["latence_boucle_ouverte"] = open_loop()
+    found["latence_boucle_ouverte"] = open_loop(CLAIMS_PATH, "open-")
+    found["latence_boucle_ouverte_plancher_durable"] = open_loop(FLOOR_PATH, "open-floor-")
     return found
 
 
@@ -118,12 +121,14 @@ def run(args: argparse.Namespace) -> dict:
     cpu = web_setup.cpu_per_request(tokens)
     server = web_setup.gunicorn(args, log)
     try:
-        m = _measures(args, server, scripts, lambda: _open_loop_claims(args, tokens, care_date, open_run))
+        m = _measures(args, server, scripts,
+                      lambda path, prefix: _open_loop(args, tokens, care_date, path, f"{prefix}{open_run}-"))
     finally:
         support.stop_process_group(server)
     ping, durable, claims, latency = (m["plancher_ping"], m["plancher_durable"], m["creation_dossiers"],
                                       m["latence_boucle_ouverte"])
     durable_ratio = round(claims["debit_req_s"] / durable["debit_req_s"], 3)
+    _print_summary(args, m)
     return {
         "gunicorn": f"{args.workers} × {args.worker_class} ({args.worker_threads} fils, "
                     f"{args.worker_connections} connexions au plus par processus)",
@@ -146,12 +151,32 @@ def run(args: argparse.Namespace) -> dict:
             "p99_boucle_ouverte_atteint": (latency["p99_ms"] is not None and latency["p99_ms"] < GOAL_P99_MS
                                            and latency["erreurs"] == 0 and latency["reponses_non_2xx"] == 0),
             "sans_erreur": all(x["erreurs"] == 0 for x in (ping, durable, claims, latency)),
+            "p99_boucle_ouverte_plancher_durable_ms": m["latence_boucle_ouverte_plancher_durable"]["p99_ms"],
         },
         **_check(claims, latency, open_run),
         "messages_en_attente_redis": {queue: redis.Redis.from_url(support.redis_url()).llen(queue)
                                       for queue in ("celery", "notifications")},
         "journal_gunicorn": str(log),
     }
+
+
+def _print_summary(args, m: dict) -> None:
+    load = [round(x, 2) for x in os.getloadavg()]
+    rows = [f"charge de la machine (1, 5, 15 min) : {load} sur {os.cpu_count()} cœurs"]
+    for name in ("plancher_ping", "plancher_durable", "creation_dossiers"):
+        x = m[name]
+        rows.append(f"{name:<20} boucle fermée ({args.connections} connexions) : {x['debit_req_s']:>8} req/s, "
+                    f"p50 {x['p50_ms']} ms, p99 {x['p99_ms']} ms, erreurs {x['erreurs']}")
+    claims = m["creation_dossiers"]["debit_req_s"]
+    rows.append(f"ratio dossiers / ping : {claims / m['plancher_ping']['debit_req_s']:.3f} ; "
+                f"dossiers / plancher durable : {claims / m['plancher_durable']['debit_req_s']:.3f} "
+                f"(objectif >= {GOAL_DURABLE_RATIO})")
+    for name in ("latence_boucle_ouverte", "latence_boucle_ouverte_plancher_durable"):
+        x = m[name]
+        rows.append(f"{name} ({x['client']}, {x['cadence_req_s']} req/s) : p50 {x['p50_ms']} ms, "
+                    f"p99 {x['p99_ms']} ms (objectif < {GOAL_P99_MS}), "
+                    f"2xx {x['reponses_2xx']}/{x['requetes_prevues']}, erreurs {x['erreurs']}")
+    print("\n".join(rows), flush=True)
 
 
 #: Below this share of busy processor time, the floor's connections sat in one gunicorn process.
