@@ -90,9 +90,29 @@ def _measures(args, server, scripts: dict, open_loop) -> dict:
         if args.warmup:
             wrk(args, base + path, scripts[warm], args.warmup)
         found[name] = wrk(args, base + path, scripts[script], args.duration, server)
+    _drain(base + PING_PATH)
     found["latence_boucle_ouverte"] = open_loop(CLAIMS_PATH, "open-")
+    _drain(base + PING_PATH)
     found["latence_boucle_ouverte_plancher_durable"] = open_loop(FLOOR_PATH, "open-floor-")
     return found
+
+
+def _drain(ping_url: str, quick_ms: float = 100.0, limit_s: float = 180.0) -> None:
+    """Wait until the server has worked through what an earlier measure left queued (an overloaded open
+    loop leaves requests behind its timeouts): until a ping answers within quick_ms three times in a row."""
+    import time
+    import urllib.request
+
+    deadline, quick = time.monotonic() + limit_s, 0
+    while quick < 3 and time.monotonic() < deadline:
+        start = time.perf_counter()
+        try:
+            with urllib.request.urlopen(ping_url, timeout=10) as answer:  # noqa: S310 - loopback
+                answer.read()
+            quick = quick + 1 if (time.perf_counter() - start) * 1000 < quick_ms else 0
+        except OSError:
+            quick = 0
+        time.sleep(0.2)
 
 
 def run(args: argparse.Namespace) -> dict:
