@@ -34,17 +34,27 @@ async def _answer(reader: asyncio.StreamReader) -> tuple[int, bool]:
 
 
 class _Pool:
+    """Kept-alive connections, the idle ones reused; one idle for longer than the server keeps it
+    (gunicorn's keep-alive: 2 s) is closed rather than reused, or the server's close would be
+    counted as the next request's error."""
+
+    MAX_IDLE_S = 1.0
+
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port, self.idle, self.opened = host, port, [], 0
 
     async def take(self):
-        if self.idle:
-            return self.idle.pop()
+        now = time.monotonic()
+        while self.idle:
+            connection, since = self.idle.pop()
+            if now - since < self.MAX_IDLE_S:
+                return connection
+            connection[1].close()
         self.opened += 1
         return await asyncio.open_connection(self.host, self.port)
 
     def give(self, connection) -> None:
-        self.idle.append(connection)
+        self.idle.append((connection, time.monotonic()))
 
 
 async def _run(host: str, port: int, rate: float, duration: float, request: Callable[[int], bytes],
@@ -86,7 +96,7 @@ async def _run(host: str, port: int, rate: float, duration: float, request: Call
         tasks.append(asyncio.create_task(one(i, due)))
     await asyncio.gather(*tasks)
     elapsed = loop.time() - start
-    for _, writer in pool.idle:
+    for (_, writer), _since in pool.idle:
         writer.close()
     return _summary(latencies, statuses, failures, count, elapsed, late, pool.opened)
 
