@@ -123,6 +123,8 @@ def run(args: argparse.Namespace) -> dict:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk absent : apt-get install -y wrk")
     os.environ["AMO_BENCH_DURABLE_FLOOR"] = "1"  # the in-process measure of each request's cost routes it too
+    # each bench account files many claims, here as under gunicorn: the daily quotas are counted, never reached
+    os.environ.update({"CLAIMS_PER_DAY": "100000000", "DOCUMENTS_PER_DAY": "100000000"})
     # one key for this process and the server: a token's password print (the account's session hash,
     # keyed by it) must read the same on both sides, or every token is refused as issued under another password
     os.environ["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(40)
@@ -147,7 +149,6 @@ def run(args: argparse.Namespace) -> dict:
         support.stop_process_group(server)
     ping, durable, claims, latency = (m["plancher_ping"], m["plancher_durable"], m["creation_dossiers"],
                                       m["latence_boucle_ouverte"])
-    durable_ratio = round(claims["debit_req_s"] / durable["debit_req_s"], 3)
     _print_summary(args, m)
     return {
         "gunicorn": f"{args.workers} × {args.worker_class} ({args.worker_threads} fils, "
@@ -157,26 +158,33 @@ def run(args: argparse.Namespace) -> dict:
         "temps_processeur_par_requete_en_processus": cpu,
         **m,
         "ratio_debit_sur_ping": round(claims["debit_req_s"] / ping["debit_req_s"], 3),
-        "ratio_debit_sur_plancher_durable": durable_ratio,
+        "ratio_debit_sur_plancher_durable": round(claims["debit_req_s"] / durable["debit_req_s"], 3),
         # The ratios the machine's processor time allows when both measures keep it busy: a floor
         # request's cost over a claim's (gunicorn, PostgreSQL and wrk, per request).
         "ratio_des_temps_processeur_ping": _cost_ratio(ping, claims),
         "ratio_des_temps_processeur_plancher_durable": _cost_ratio(durable, claims),
-        "objectifs": {
-            "ratio_plancher_durable_min": GOAL_DURABLE_RATIO, "p99_max_ms": GOAL_P99_MS, "cadence_req_s": args.rate,
-            # a floor measured on one core (its connections in one gunicorn process) is no floor
-            "plancher_durable_sur_les_deux_coeurs": _on_both_cores(durable),
-            "debit_atteint": durable_ratio >= GOAL_DURABLE_RATIO and claims["erreurs"] == 0
-                             and claims["reponses_non_2xx"] == 0,
-            "p99_boucle_ouverte_atteint": (latency["p99_ms"] is not None and latency["p99_ms"] < GOAL_P99_MS
-                                           and latency["erreurs"] == 0 and latency["reponses_non_2xx"] == 0),
-            "sans_erreur": all(x["erreurs"] == 0 for x in (ping, durable, claims, latency)),
-            "p99_boucle_ouverte_plancher_durable_ms": m["latence_boucle_ouverte_plancher_durable"]["p99_ms"],
-        },
+        "objectifs": _goals(args, m),
         **_check(claims, latency, open_run),
         "messages_en_attente_redis": {queue: redis.Redis.from_url(support.redis_url()).llen(queue)
                                       for queue in ("celery", "notifications")},
         "journal_gunicorn": str(log),
+    }
+
+
+def _goals(args, m: dict) -> dict:
+    durable, claims, latency = m["plancher_durable"], m["creation_dossiers"], m["latence_boucle_ouverte"]
+    return {
+        "ratio_plancher_durable_min": GOAL_DURABLE_RATIO, "p99_max_ms": GOAL_P99_MS, "cadence_req_s": args.rate,
+        # a floor measured on one core (its connections in one gunicorn process) is no floor
+        "plancher_durable_sur_les_deux_coeurs": _on_both_cores(durable),
+        "debit_atteint": (claims["debit_req_s"] / durable["debit_req_s"] >= GOAL_DURABLE_RATIO
+                          and _on_both_cores(durable) is not False
+                          and claims["erreurs"] == 0 and claims["reponses_non_2xx"] == 0),
+        "p99_boucle_ouverte_atteint": (latency["p99_ms"] is not None and latency["p99_ms"] < GOAL_P99_MS
+                                       and latency["erreurs"] == 0 and latency["reponses_non_2xx"] == 0),
+        "sans_erreur": all(m[name]["erreurs"] == 0 for name in (
+            "plancher_ping", "plancher_durable", "creation_dossiers", "latence_boucle_ouverte")),
+        "p99_boucle_ouverte_plancher_durable_ms": m["latence_boucle_ouverte_plancher_durable"]["p99_ms"],
     }
 
 
