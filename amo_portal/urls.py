@@ -1,4 +1,6 @@
 """Root URLs: admin, API v1, health, and the portal pages."""
+import os
+
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
@@ -22,3 +24,9 @@ urlpatterns = [
     path("", include("portal.urls")),
     path("", include("claims.urls")),
 ]
+
+# The web benchmark's durable floor (bench/web_floor.py): routed only in the benchmark's own server.
+if os.environ.get("AMO_BENCH_DURABLE_FLOOR") == "1":
+    from bench.web_floor import urlpatterns as bench_urlpatterns
+
+    urlpatterns = bench_urlpatterns + urlpatterns

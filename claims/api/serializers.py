@@ -16,14 +16,19 @@ def money_str(value: Decimal | None) -> str | None:
     return None if value is None else f"{to_centimes(value):.2f}"
 
 
-class SimulationLineSerializer(serializers.Serializer):
+class LineInputSerializer(serializers.Serializer):
+    """One act or medicine line as sent to the API: a claim's (portal) or a simulation's."""
+
     kind = serializers.ChoiceField(choices=[("acte", "acte"), ("medicament", "médicament")], label="nature")
-    cotation = serializers.CharField(required=False, allow_blank=True, max_length=20, default="")
-    code = serializers.CharField(required=False, allow_blank=True, max_length=32, default="")
+    cotation = serializers.CharField(required=False, allow_blank=True, max_length=20, default="",
+                                     help_text="Lettre clé et coefficient, par exemple « Cs » ou « B 60 ».")
+    code = serializers.CharField(required=False, allow_blank=True, max_length=32, default="",
+                                 label="code du médicament")
     quantity = serializers.IntegerField(min_value=1, max_value=999, default=1, label="quantité")
     paid = serializers.DecimalField(**MONEY, label="montant payé")
-    ald = serializers.BooleanField(default=False)
-    prior_approval_number = serializers.CharField(required=False, allow_blank=True, max_length=32, default="")
+    ald = serializers.BooleanField(default=False, label="lié à l'ALD")
+    prior_approval_number = serializers.CharField(required=False, allow_blank=True, max_length=32, default="",
+                                                  label="n° d'entente préalable")
 
     def validate(self, attrs):
         if attrs["kind"] == "acte" and not attrs.get("cotation", "").strip():
@@ -66,7 +71,7 @@ class SimulationInputSerializer(serializers.Serializer):
     filing_date = serializers.DateField(required=False, allow_null=True, default=None, label="date de dépôt")
     beneficiary = SimulationBeneficiarySerializer()
     etm = SimulationETMSerializer(required=False, allow_null=True, default=None)
-    lines = SimulationLineSerializer(many=True, allow_empty=False, max_length=50)
+    lines = LineInputSerializer(many=True, allow_empty=False, max_length=50)
 
     def validate_filing_date(self, value: date | None) -> date | None:
         # A simulation may look ahead ("if I file next month"), not into the next century.

@@ -1,15 +1,12 @@
 """Filing a claim: validate what the insured person typed, store it, queue its liquidation."""
 import hashlib
 import json
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cache
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Field, Model
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from amo_portal.exceptions import ConflictError
@@ -30,10 +27,10 @@ MSG_FILED = "Dossier déposé."
 MSG_IDEMPOTENCY_REUSED = "Cette clé d'idempotence a déjà servi pour un autre dossier : utilisez une nouvelle clé."
 
 
-@dataclass(frozen=True)
-class ClaimDraft:
-    insured: Insured
-    dependent: Dependent | None
+@dataclass(frozen=True, kw_only=True)
+class ClaimContent:
+    """What a claim says of the care, whoever the beneficiary (documents: (kind, document) pairs)."""
+
     care_date: date
     prescriber_inpe: str
     lines: list[LineInput]
@@ -43,7 +40,15 @@ class ClaimDraft:
     is_ald: bool = False
     ald_code: str = ""
     etm_accord_number: str = ""
-    documents: list[tuple[str, CheckedDocument]] = field(default_factory=list)  # (kind, document)
+    documents: list[tuple[str, CheckedDocument]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClaimDraft(ClaimContent):
+    """A claim ready for the intake: its content, the insured person and the dependant treated (None: the insured)."""
+
+    insured: Insured
+    dependent: Dependent | None
 
 
 def _validate_dates(draft: ClaimDraft, filed_on: date, errors: dict) -> None:
@@ -136,8 +141,7 @@ def submit_claim(*, draft: ClaimDraft, by, filed_on: date | None = None, idempot
     validate_draft(draft, filed_on=filed_on)
     print_ = fingerprint(draft)
     try:
-        with _filing_transaction(draft):
-            return _create(draft, by=by, filed_on=filed_on, key=idempotency_key, print_=print_)
+        return _create(draft, by=by, filed_on=filed_on, key=idempotency_key, print_=print_)
     except IntegrityError:
         # the same key was used before (a replay, or two requests at once): answer with that claim
         existing = _existing_for_key(draft.insured, idempotency_key, print_) if idempotency_key else None
@@ -146,35 +150,29 @@ def submit_claim(*, draft: ClaimDraft, by, filed_on: date | None = None, idempot
         return existing
 
 
-def _filing_transaction(draft: ClaimDraft) -> AbstractContextManager:
-    """On PostgreSQL, a claim without documents is written by one statement (see _insert_filing),
-    atomic by itself: no BEGIN and COMMIT round trips. A transaction (a savepoint inside an outer
-    one, so that a refused replay leaves it usable) when there is more to write, or on SQLite."""
-    if draft.documents or connection.vendor != "postgresql" or connection.in_atomic_block:
-        return transaction.atomic()
-    return nullcontext()
-
-
-def claim_number_prefix(*, mutuelle_code: str, filed_on: date) -> str:
-    return f"{mutuelle_code}-{filed_on.year}-"
-
-
 def claim_number(*, mutuelle_code: str, filed_on: date, claim_id: int) -> str:
-    """MUTUELLE-YEAR-ID, the id on at least eight digits (written by _insert_filing's SQL on PostgreSQL)."""
-    return f"{claim_number_prefix(mutuelle_code=mutuelle_code, filed_on=filed_on)}{claim_id:08d}"
+    """MUTUELLE-YEAR-ID, the id on at least eight digits."""
+    return f"{mutuelle_code}-{filed_on.year}-{claim_id:08d}"
 
 
 def _create(draft: ClaimDraft, *, by, filed_on: date, key: str | None, print_: str) -> Claim:
-    """The claim (filed at once: no draft step), its lines and its first audit row, then its documents."""
+    """The claim (filed at once: no draft step), its lines and its first audit row, then its documents.
+
+    The number is built from the id, hence written once the claim's row is in. A savepoint inside
+    an outer transaction, so that a refused replay leaves it usable."""
     claim, change, lines = filing_rows(draft, by=by, filed_on=filed_on, key=key, print_=print_)
-    if connection.vendor == "postgresql":
-        _insert_filing(claim, change, lines, number_prefix=claim_number_prefix(
-            mutuelle_code=draft.insured.mutuelle.code, filed_on=filed_on))
-    else:  # SQLite: the id, hence the number, is known once the row is in
-        _save_filing(claim, change, lines, mutuelle_code=draft.insured.mutuelle.code)
-    for kind, document in draft.documents:
-        store_document(claim=claim, document=document, kind=kind, by=by)
-    queue_liquidation(claim)
+    with transaction.atomic():
+        claim.save(force_insert=True)
+        claim.number = claim_number(mutuelle_code=draft.insured.mutuelle.code, filed_on=filed_on, claim_id=claim.pk)
+        claim.save(update_fields=["number"])
+        change.claim = claim
+        change.save(force_insert=True)
+        for line in lines:
+            line.claim = claim
+        ClaimLine.objects.bulk_create(lines)
+        for kind, document in draft.documents:
+            store_document(claim=claim, document=document, kind=kind, by=by)
+        queue_liquidation(claim)
     return claim
 
 
@@ -205,92 +203,6 @@ def filing_rows(draft: ClaimDraft, *, by, filed_on: date, key: str | None,
                        prior_approval_number=l.prior_approval_number.strip())
              for i, l in enumerate(draft.lines)]
     return claim, creation_change(claim=claim, by=by, reason=MSG_FILED), lines
-
-
-def _save_filing(claim: Claim, change: ClaimStatusChange, lines: list[ClaimLine], *, mutuelle_code: str) -> None:
-    """Other databases (SQLite): the rows of _insert_filing through the ORM, the number once the id
-    is known (tests/claims/test_sql_parity.py holds the two equal)."""
-    claim.save(force_insert=True)
-    claim.number = claim_number(mutuelle_code=mutuelle_code, filed_on=claim.filed_on, claim_id=claim.pk)
-    claim.save(update_fields=["number"])
-    change.claim = claim
-    change.save(force_insert=True)
-    for line in lines:
-        line.claim = claim
-    ClaimLine.objects.bulk_create(lines)
-
-
-#: In the filing statement, the claim's id: the sequence's next value, read once (a CTE is evaluated once).
-NEW_ID = "(SELECT id FROM new_claim)"
-
-
-def _insert_filing(claim: Claim, change: ClaimStatusChange, lines: list[ClaimLine], *, number_prefix: str) -> None:
-    """PostgreSQL: the claim, its audit row and its lines in one INSERT statement (data-modifying
-    CTEs), so that filing costs one round trip and no explicit transaction. The id comes from the
-    claim's sequence inside the statement and the number is built from it there, in the format of
-    claim_number, and read back. Foreign keys are checked at the commit (Django declares them
-    deferred), once every row is in.
-
-    Each table's rows travel as one JSON parameter that jsonb_populate_record(set) turns into the
-    table's row type: the statement is the same whatever the number of lines, so PostgreSQL keeps
-    it prepared, and psycopg converts it once per process (it does not cache a query of more than
-    50 parameters). Through the ORM (save, bulk_create) the three rows cost about 0.9 ms more
-    processor time per filing, more than the database spends writing them."""
-    with connection.cursor() as cursor:
-        cursor.execute(_filing_sql(), [number_prefix, _json(_values(claim)), _json(_values(change)),
-                                       _json([_values(line) for line in lines])])
-        claim.id, claim.number = cursor.fetchone()
-    for row in (change, *lines):
-        row.claim_id = claim.id
-    for row in (claim, change, *lines):
-        row._state.adding, row._state.db = False, connection.alias
-
-
-def _values(row: Model) -> dict:
-    return {f.column: f.get_prep_value(f.pre_save(row, add=True)) for f in _columns(type(row))}
-
-
-def _json(values: dict | list) -> str:
-    """A row (an object by column) or rows as JSON: dates, times and amounts as text, which
-    PostgreSQL parses into the column's type."""
-    return json.dumps(values, default=_json_value, ensure_ascii=False)
-
-
-def _json_value(value: object) -> str:
-    if isinstance(value, Decimal | date):  # datetime is a date
-        return value.isoformat() if isinstance(value, date) else str(value)
-    raise TypeError(f"{type(value).__name__} n'a pas de forme JSON pour le dépôt d'un dossier")
-
-
-@cache
-def _columns(model: type[Model]) -> tuple[Field, ...]:
-    """The columns taken from the JSON rows: all but those the statement computes (the ids, the
-    claim's number and the other rows' claim)."""
-    computed = {"number"} if model is Claim else {"claim_id"}
-    return tuple(f for f in model._meta.concrete_fields if not f.primary_key and f.column not in computed)
-
-
-@cache
-def _filing_sql() -> str:
-    """Table and column names come from the models; every value is a parameter."""
-    q = connection.ops.quote_name
-
-    def insert(model: type[Model], computed: dict[str, str], source: str) -> str:
-        table = q(model._meta.db_table)
-        fields = _columns(model)
-        columns = ", ".join([*computed, *(q(f.column) for f in fields)])
-        values = ", ".join([*computed.values(), *(f"r.{q(f.column)}" for f in fields)])
-        return f"INSERT INTO {table} ({columns}) SELECT {values} FROM {source}(NULL::{table}, %s::jsonb) r"  # noqa: S608
-
-    digits = f"{NEW_ID}::text"
-    number = f"%s || lpad({digits}, greatest(8, length({digits})), '0')"
-    sequence = f"pg_get_serial_sequence('{Claim._meta.db_table}', 'id')"
-    return (f"WITH new_claim AS (SELECT nextval({sequence}) AS id), "  # noqa: S608
-            f"claim AS ({insert(Claim, {'id': NEW_ID, q('number'): number}, 'jsonb_populate_record')} "
-            f"RETURNING {q('number')}), "
-            f"change AS ({insert(ClaimStatusChange, {'claim_id': NEW_ID}, 'jsonb_populate_record')}), "
-            f"line AS ({insert(ClaimLine, {'claim_id': NEW_ID}, 'jsonb_populate_recordset')}) "
-            f"SELECT new_claim.id, claim.{q('number')} FROM new_claim, claim")
 
 
 def store_document(*, claim: Claim, document: CheckedDocument, kind: str, by) -> ClaimDocument:

@@ -1,15 +1,14 @@
 """Shapes of the insured persons' API: input serializers check shape only (French messages),
 output serializers document what the views return."""
 from datetime import date
-from decimal import Decimal
 
 from rest_framework import serializers
 
+from claims.api.serializers import LineInputSerializer
 from claims.models import ClaimStatus, DocumentKind
 from claims.services.intake import MAX_DOCUMENTS, MAX_LINES
 from portal.digits import ApiDigitsField, ApiDigitsRegexField
 
-MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.00"), "max_value": Decimal("1000000.00")}
 #: Database ids are 64-bit integers: anything larger is refused as input, never sent to the database.
 MAX_ID = 2**63 - 1
 AMO_START = date(2005, 1, 1)
@@ -66,26 +65,6 @@ class ClaimFilterSerializer(serializers.Serializer):
     care_date_to = serializers.DateField(required=False, label="soins jusqu'au")
 
 
-class ClaimLineInputSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[("acte", "acte"), ("medicament", "médicament")], label="nature")
-    cotation = serializers.CharField(required=False, allow_blank=True, max_length=20, default="",
-                                     help_text="Lettre clé et coefficient, par exemple « Cs » ou « B 60 ».")
-    code = serializers.CharField(required=False, allow_blank=True, max_length=32, default="",
-                                 label="code du médicament")
-    quantity = serializers.IntegerField(min_value=1, max_value=999, default=1, label="quantité")
-    paid = serializers.DecimalField(**MONEY, label="montant payé")
-    ald = serializers.BooleanField(default=False, label="lié à l'ALD")
-    prior_approval_number = serializers.CharField(required=False, allow_blank=True, max_length=32, default="",
-                                                  label="n° d'entente préalable")
-
-    def validate(self, attrs):
-        if attrs["kind"] == "acte" and not attrs.get("cotation", "").strip():
-            raise serializers.ValidationError({"cotation": "Indiquez la cotation de l'acte (ex. « Cs », « B 60 »)."})
-        if attrs["kind"] == "medicament" and not attrs.get("code", "").strip():
-            raise serializers.ValidationError({"code": "Indiquez le code du médicament."})
-        return attrs
-
-
 class ClaimInputSerializer(serializers.Serializer):
     beneficiary = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1,
                                            max_value=MAX_ID, label="bénéficiaire",
@@ -104,7 +83,7 @@ class ClaimInputSerializer(serializers.Serializer):
     ald_code = serializers.CharField(required=False, allow_blank=True, max_length=8, default="", label="code ALD")
     etm_accord_number = serializers.CharField(required=False, allow_blank=True, max_length=32, default="",
                                               label="n° d'accord ETM")
-    lines = ClaimLineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES, label="lignes")
+    lines = LineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES, label="lignes")
 
     def validate_care_date(self, value: date) -> date:
         if value < AMO_START:
@@ -150,16 +129,21 @@ class OrganisationSerializer(serializers.Serializer):
     name_ar = serializers.CharField()
 
 
-class MeSerializer(serializers.Serializer):
-    registration_number = serializers.CharField()
-    affiliation_number = serializers.CharField()
-    cnie = serializers.CharField()
+class PersonSerializer(serializers.Serializer):
+    """Who a person is, as the registration card says: the insured person or a dependant."""
+
     first_name = serializers.CharField()
     last_name = serializers.CharField()
     first_name_ar = serializers.CharField()
     last_name_ar = serializers.CharField()
     birth_date = serializers.DateField()
     sex = serializers.CharField()
+
+
+class MeSerializer(PersonSerializer):
+    registration_number = serializers.CharField()
+    affiliation_number = serializers.CharField()
+    cnie = serializers.CharField()
     status = serializers.CharField()
     affiliated_on = serializers.DateField()
     card_issued_on = serializers.DateField(allow_null=True)
@@ -172,15 +156,9 @@ class MeSerializer(serializers.Serializer):
     rib_last_digits = serializers.CharField()
 
 
-class DependentSerializer(serializers.Serializer):
+class DependentSerializer(PersonSerializer):
     id = serializers.IntegerField()
-    first_name = serializers.CharField()
-    last_name = serializers.CharField()
-    first_name_ar = serializers.CharField()
-    last_name_ar = serializers.CharField()
     relationship = serializers.CharField()
-    birth_date = serializers.DateField()
-    sex = serializers.CharField()
     registered_on = serializers.DateField()
     ended_on = serializers.DateField(allow_null=True)
 

@@ -25,11 +25,11 @@ from amo_portal.rib import rib_last_digits
 from claims.services.documents import check_document
 from claims.services.followup import add_claim_documents
 from portal import selectors
-from portal.api import payloads
+from portal.api import inputs, payloads
 from portal.api import serializers as s
 from portal.api.authentication import InsuredTokenAuthentication, TokenAccess
 from portal.services import accounts, statements, tokens
-from portal.services.filing import ClaimInput, LineData, file_claim_online
+from portal.services.filing import file_claim_online
 from portal.services.quotas import check_document_quota
 from portal.throttle import address_locked_out
 
@@ -39,7 +39,6 @@ MSG_ADDRESS_LOCKED = "Trop d'échecs de connexion depuis votre connexion : rées
 MSG_EMAIL_BY_LINK = ("Pour changer d'adresse électronique, envoyez-la avec votre mot de passe à "
                      "/api/v1/moi/adresse-electronique/ : elle changera une fois confirmée par le lien reçu.")
 MSG_NO_TOKEN = "Jeton introuvable."  # noqa: S105 - a message, not a secret
-MSG_BAD_KEY = "L'en-tête Idempotency-Key doit compter de 1 à 80 caractères visibles."
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", str, location=OpenApiParameter.HEADER, required=False,
     description="Clé choisie par l'application (1 à 80 caractères) : la même clé avec le même contenu renvoie le "
@@ -205,30 +204,16 @@ class ClaimListCreateApi(InsuredApi, GenericAPIView):
                    responses={201: s.ClaimDetailSerializer})
     def post(self, request):
         insured = self.insured(request)
-        key = request.headers.get("Idempotency-Key")
-        if key is not None and not (1 <= len(key) <= s.IDEMPOTENCY_KEY_MAX and key.isprintable()):
-            raise DomainError(MSG_BAD_KEY, code="donnees_invalides", extra={"champs": {"Idempotency-Key": MSG_BAD_KEY}})
+        key = inputs.idempotency_key(request)
         data = validated(s.ClaimInputSerializer, request.data)
         started = timezone.now()
-        typed = claim_input(data)
+        typed = inputs.claim_input(data)
         claim = file_claim_online(user=request.user, insured=insured, data=typed, idempotency_key=key)
         if claim.created_at >= started:  # filed by this request: answer from memory, no query
             return Response(payloads.claim_filed(claim, typed), status=status.HTTP_201_CREATED)
         claim = selectors.claim_for_page(user=request.user, insured=insured, pk=claim.pk)  # idempotent replay
         return Response(payloads.claim_detail(claim, selectors.payments_of(claim_ids=[claim.pk])),
                         status=status.HTTP_201_CREATED)
-
-
-def claim_input(data: dict) -> ClaimInput:
-    return ClaimInput(
-        beneficiary=data["beneficiary"], care_date=data["care_date"], treatment_end_date=data["treatment_end_date"],
-        prescriber_inpe=data["prescriber_inpe"], provider_inpe=data["provider_inpe"],
-        care_sheet_number=data["care_sheet_number"], is_ald=data["is_ald"], ald_code=data["ald_code"],
-        etm_accord_number=data["etm_accord_number"],
-        lines=[LineData(kind=line["kind"], amount_paid=line["paid"], quantity=line["quantity"],
-                        cotation=line["cotation"], medicine_code=line["code"].strip(), ald_linked=line["ald"],
-                        prior_approval_number=line["prior_approval_number"]) for line in data["lines"]],
-    )
 
 
 class ClaimDetailApi(InsuredApi):

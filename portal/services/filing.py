@@ -6,9 +6,7 @@ reimbursement the simulator computes with the same pricing code) or `file_claim_
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -20,8 +18,7 @@ from beneficiaries.models import Dependent, Insured
 from beneficiaries.selectors import dependents_visible_to
 from beneficiaries.services.entitlement import Entitlement, beneficiary_entitlement
 from claims.models import Claim
-from claims.services.documents import CheckedDocument
-from claims.services.intake import ClaimDraft, submit_claim, validate_draft
+from claims.services.intake import ClaimContent, ClaimDraft, submit_claim, validate_draft
 from claims.services.liquidation import add_up
 from claims.services.pricing import LineInput, rejected_line
 from claims.services.simulation import SimulatedBeneficiary, SimulatedETM, SimulationResult, simulate
@@ -30,32 +27,15 @@ from portal.services.quotas import check_document_quota, check_filing_quota
 MSG_UNKNOWN_BENEFICIARY = gettext_noop("Choisissez l'assuré ou l'un de ses ayants droit.")
 
 
-@dataclass(frozen=True)
-class LineData:
-    kind: str
-    amount_paid: Decimal
-    quantity: int = 1
-    cotation: str = ""
-    medicine_code: str = ""
-    ald_linked: bool = False
-    prior_approval_number: str = ""
+#: A line as typed on the page or sent to the API: the pricing's own input.
+LineData = LineInput
 
 
-@dataclass(frozen=True)
-class ClaimInput:
+@dataclass(frozen=True, kw_only=True)
+class ClaimInput(ClaimContent):
     """A claim as typed on the page or sent to the API (beneficiary: a dependant's id, None for the insured)."""
 
     beneficiary: int | None
-    care_date: date
-    prescriber_inpe: str
-    lines: list[LineData]
-    treatment_end_date: date | None = None
-    provider_inpe: str = ""
-    care_sheet_number: str = ""
-    is_ald: bool = False
-    ald_code: str = ""
-    etm_accord_number: str = ""
-    documents: list[tuple[str, CheckedDocument]] = field(default_factory=list)
 
 
 def beneficiary_of(*, user, insured: Insured, dependent_id: int | None) -> Dependent | None:
@@ -76,9 +56,8 @@ def draft_from_input(*, user, insured: Insured, data: ClaimInput) -> ClaimDraft:
         treatment_end_date=data.treatment_end_date, prescriber_inpe=data.prescriber_inpe.strip(),
         provider_inpe=data.provider_inpe.strip(), care_sheet_number=data.care_sheet_number.strip(),
         is_ald=data.is_ald, ald_code=data.ald_code.strip(), etm_accord_number=data.etm_accord_number.strip(),
-        lines=[LineInput(kind=line.kind, amount_paid=line.amount_paid, quantity=line.quantity,
-                         cotation=line.cotation.strip(), medicine_code=line.medicine_code.strip(),
-                         ald_linked=line.ald_linked, prior_approval_number=line.prior_approval_number.strip())
+        lines=[line._replace(cotation=line.cotation.strip(), medicine_code=line.medicine_code.strip(),
+                             prior_approval_number=line.prior_approval_number.strip())
                for line in data.lines],
         documents=list(data.documents),
     )

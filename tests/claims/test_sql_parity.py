@@ -5,7 +5,7 @@ still waiting for the controls), then hypothesis draws what each statement is gi
 runs in its own rolled-back savepoint; what each wrote or read is compared field by field.
 """
 import random
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -13,18 +13,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from claims.models import Claim, ClaimLine, ClaimStatus, ClaimStatusChange
-from claims.services.intake import (
-    ClaimDraft,
-    _insert_filing,
-    _save_filing,
-    claim_number,
-    claim_number_prefix,
-    filing_rows,
-    fingerprint,
-    validate_draft,
-)
-from claims.services.pricing import LineInput
+from claims.models import Claim, ClaimStatus, ClaimStatusChange
 from claims.services.processing import (
     SQL_DUPLICATE_DOCUMENTS,
     SQL_DUPLICATE_KEYS,
@@ -32,10 +21,9 @@ from claims.services.processing import (
     _earlier_rows_with_orm,
 )
 from claims.workflow import ALLOWED_TRANSITIONS, _move_ids_in_sql, _move_ids_with_orm
-from tariffs.models import Medicine
 from tests.factories.beneficiaries import DependentFactory, InsuredFactory
 from tests.factories.claims import act, file_claim, with_document
-from tests.parity_support import PARITY, apart, postgresql_only, rolled_back, rows_by
+from tests.parity_support import PARITY, apart, postgresql_only, rows_by
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -148,82 +136,3 @@ def test_duplicate_statements_find_the_rows_the_orm_finds(claims):
     found = []
     check()
     assert max(found) >= 3  # a care (or a scan) filed three times: which claim is named first matters
-
-
-# --- claims.services.intake filing ------------------------------------------------------------
-COTATIONS = ["Cs", "C", " B 60 ", "K 10", "Cs2", "V"]
-
-
-@st.composite
-def drafts(draw, insured, dependent, codes: list[str]) -> ClaimDraft:
-    """A claim an insured person may file (validate_draft accepts it)."""
-    is_ald = draw(st.booleans())
-    lines = []
-    for _ in range(draw(st.integers(1, 4))):
-        medicine = draw(st.booleans())
-        lines.append(LineInput(
-            kind="medicament" if medicine else "acte",
-            cotation="" if medicine else draw(st.sampled_from(COTATIONS)),
-            medicine_code=draw(st.sampled_from([*codes, "6118999999999 "])) if medicine else "",
-            quantity=draw(st.integers(1, 999)),
-            amount_paid=D(draw(st.integers(0, 100_000_000))) / 100,
-            ald_linked=is_ald and draw(st.booleans()),
-            prior_approval_number=draw(st.sampled_from(["", " EP-2026-01 "])),
-        ))
-    care_date = date(2026, 1, 1) + timedelta(days=draw(st.integers(0, 40)))
-    return ClaimDraft(
-        insured=insured, dependent=draw(st.sampled_from([None, dependent])), care_date=care_date,
-        prescriber_inpe=draw(st.sampled_from(["123456", "123456789012"])), lines=lines,
-        treatment_end_date=draw(st.sampled_from([None, care_date, care_date + timedelta(days=3)])),
-        provider_inpe=draw(st.sampled_from(["", "654321"])),
-        care_sheet_number=draw(st.sampled_from(["", "FSE-001", "ورقة ١"])), is_ald=is_ald,
-        ald_code=draw(st.sampled_from(["", " 9 "])) if is_ald else "",
-        etm_accord_number=draw(st.sampled_from(["ETM0000001", " etm 42 "])) if is_ald else "",
-    )
-
-
-def test_filing_statement_writes_the_rows_the_orm_writes(mgpap, agent):
-    """The PostgreSQL filing statement (_filing_sql, through _insert_filing) against the ORM filing
-    of other databases (_save_filing), on the rows filing_rows prepares from the same draft: every
-    column of the claim (its number built from its own id), of its audit row and of its lines."""
-    postgresql_only("_filing_sql")
-    insured = InsuredFactory(mutuelle=mgpap, first_name="Aïcha")
-    dependent = DependentFactory(insured=insured)
-    codes = list(Medicine.objects.values_list("code", flat=True)[:3])
-    stamped = {"created_at", "updated_at", "submitted_at", "changed_at", "notified_at"}
-
-    def filed(write, draft, key):
-        filed_on = draft.care_date + timedelta(days=5)
-        claim, change, lines = filing_rows(draft, by=agent, filed_on=filed_on, key=key, print_=fingerprint(draft))
-        write(claim, change, lines, filed_on)
-        found = rows_by(Claim.objects.filter(pk=claim.pk), "id", without=stamped)[claim.pk]
-        assert found.pop("number") == claim_number(mutuelle_code=mgpap.code, filed_on=filed_on, claim_id=claim.pk)
-        assert claim.number == claim_number(mutuelle_code=mgpap.code, filed_on=filed_on, claim_id=claim.pk)
-        for model, rows in ((Claim, {"pk": claim.pk}), (ClaimStatusChange, {"claim_id": claim.pk}),
-                            (ClaimLine, {"claim_id": claim.pk})):
-            stamps = [f.attname for f in model._meta.concrete_fields if f.attname in stamped]
-            assert all(None not in row for row in model.objects.filter(**rows).values_list(*stamps))
-        found.pop("id")
-        return {
-            "claim": found,
-            "change": rows_by(ClaimStatusChange.objects.filter(claim_id=claim.pk), "to_status",
-                              without={"id", "claim_id", *stamped}),
-            "lines": rows_by(ClaimLine.objects.filter(claim_id=claim.pk), "position",
-                             without={"id", "claim_id", *stamped}),
-        }
-
-    def in_sql(claim, change, lines, filed_on):
-        _insert_filing(claim, change, lines, number_prefix=claim_number_prefix(mutuelle_code=mgpap.code,
-                                                                                filed_on=filed_on))
-
-    def in_orm(claim, change, lines, filed_on):
-        _save_filing(claim, change, lines, mutuelle_code=mgpap.code)
-
-    @PARITY
-    @given(drafts(insured, dependent, codes), st.sampled_from([None, "cle-1", "clé 2"]))
-    def check(draft, key):
-        validate_draft(draft, filed_on=draft.care_date + timedelta(days=5))
-        with rolled_back():
-            assert apart(lambda: filed(in_sql, draft, key)) == apart(lambda: filed(in_orm, draft, key))
-
-    check()
