@@ -90,7 +90,8 @@ class TokenCreateApi(APIView):
         data = validated(s.TokenInputSerializer, request.data)
         if address_locked_out(request._request):
             raise Throttled(detail=MSG_ADDRESS_LOCKED)
-        user = authenticate(request._request, username=data["username"], password=data["password"])
+        user = authenticate(request._request, username=accounts.sign_in_username(data["username"]),
+                            password=data["password"])
         if user is None or selectors.insured_of(user=user) is None:
             raise DomainError(MSG_BAD_CREDENTIALS, code="identifiants_invalides")
         token, key = tokens.issue_token(user=user, name=data.get("device", ""))

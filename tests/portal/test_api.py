@@ -37,6 +37,19 @@ def test_token_is_given_for_an_insured_persons_credentials(member):
     assert ApiToken.objects.get(user=member.user).digest == token_digest(response.json()["token"])
 
 
+def test_token_is_given_for_the_e_mail_address_in_any_case(member):
+    # given: the app signs in with the address as the person typed it
+    member.user.email = "Amina.Sign@Example.MA"
+    member.user.save(update_fields=["email"])
+    client = APIClient()
+    # when
+    response = client.post("/api/v1/jeton/", {"username": "  amina.sign@example.ma", "password": PASSWORD},
+                           format="json")
+    # then
+    assert response.status_code == 200
+    assert ApiToken.objects.filter(user=member.user).count() == 1
+
+
 def test_token_is_refused_for_a_wrong_password_with_a_french_message(member):
     # given
     client = APIClient()
