@@ -8,9 +8,9 @@ import csv
 
 from django.contrib import admin, messages
 from django.http import StreamingHttpResponse
-from django.urls import path
+from django.template.loader import render_to_string
+from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 
 from amo_portal.spreadsheet import safe_row
 from beneficiaries.admin import LargeTableAdmin, warn_if_truncated
@@ -23,7 +23,7 @@ from claims.admin_filters import (
     ReimbursementFilter,
     search_claims,
 )
-from claims.admin_views import queue_cells
+from claims.admin_rows import QUEUE_COLUMNS, document_preview, queue_row
 from claims.models import Claim, ClaimDocument, RejectionReason
 from claims.selectors import claims_visible_to, documents_visible_to
 from claims.services.bulk_acceptance import accept_claims
@@ -34,8 +34,7 @@ register_scope(ClaimDocument, documents_visible_to)
 
 
 class ClaimAdmin(LargeTableAdmin):
-    list_display = ["number", "beneficiary", "registration", "care", "filed", "countdown", "paid", "reimbursement",
-                    "state", "reasons"]
+    list_display = ["number", *QUEUE_COLUMNS]
     list_display_links = ["number"]
     list_filter = [QueueStatusFilter, ReasonFilter, DocumentStatusFilter, ReimbursementFilter,
                    ("care_date", admin.DateFieldListFilter), "is_ald", "mutuelle"]
@@ -93,11 +92,16 @@ class ClaimAdmin(LargeTableAdmin):
         return found, False
 
     # --- columns -----------------------------------------------------------------------------
-    # Each column is one cell function (claims.admin_views.queue_cells) returning escaped HTML:
-    # the queue renders its rows in one pass (templatetags.amo_desk.claim_rows), the admin's
-    # per-cell machinery being the slowest part of a page of 100 claims.
-    def _cell(self, obj: Claim, name: str) -> str:
-        return mark_safe(queue_cells(obj, timezone.localdate())[name])  # noqa: S308 — escaped in queue_cells
+    # The queue's page renders its rows itself (templatetags.amo_desk.claim_rows: each row's data
+    # computed once, claims.admin_rows.queue_row, then one template); the admin's per-cell
+    # machinery was the slowest part of a page of 100 claims. These callables name and order the
+    # columns, and render the same cell wherever Django's own results table would call them.
+    def _cell(self, obj: Claim, column: str) -> str:
+        row = getattr(obj, "queue_row", None)
+        if row is None:
+            row = obj.queue_row = queue_row(obj, timezone.localdate(),
+                                            reverse("admin:claims_claim_change", args=[obj.pk]))
+        return render_to_string("admin/claims/claim/queue_cell.html", {"row": row, "column": column})
 
     @admin.display(description="bénéficiaire")
     def beneficiary(self, obj: Claim) -> str:
@@ -248,7 +252,7 @@ class ClaimDocumentAdmin(LargeTableAdmin):
 
     @admin.display(description="aperçu")
     def preview(self, obj: ClaimDocument) -> str:
-        return admin_views.document_preview(obj)
+        return render_to_string("admin/claims/claim/document_preview.html", {"preview": document_preview(obj)})
 
 
 @admin.register(RejectionReason)

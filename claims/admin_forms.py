@@ -1,10 +1,9 @@
 """Forms of the claim desk's action bar. Each one checks the shape of what the agent typed and
 calls one service of claims.services.review; the rules themselves live in the services."""
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from html import escape as e
 
 from django import forms
-from django.utils.safestring import mark_safe
 
 from amo_portal.money import format_dh
 from claims.models import Claim, ClaimLine
@@ -160,43 +159,52 @@ FORMS: dict[str, type[DecisionForm]] = {form.action: form for form in (
     AcceptForm, ConfirmForm, AdjustLineForm, RejectLineForm, RejectClaimForm, RequestDocumentsForm)}
 
 
-def _attrs(attrs: dict) -> str:
-    return "".join(f' {e(k)}="{e(str(v))}"' for k, v in attrs.items() if v not in (None, False))
+@dataclass(frozen=True, slots=True)
+class FieldView:
+    """One field of a decision form as the template shows it (admin/claims/claim/decision_fields.html):
+    the desk renders six forms on every page, and Django's per-widget templates were the slowest part
+    of it; the markup is that of Django's `as_div` (label, errors, widget, help text)."""
+
+    kind: str  # "hidden", "text", "textarea", "select" or "checkboxes"
+    name: str
+    id: str
+    label: str
+    value: str
+    attrs: tuple[tuple[str, str], ...]
+    choices: tuple[tuple[str, str, bool], ...]  # (value, label, chosen)
+    errors: tuple[str, ...]
+    help_text: str
 
 
-def _widget_html(bound) -> str:
-    widget, name, value, auto_id = bound.field.widget, bound.html_name, bound.value(), bound.auto_id
-    attrs = {**widget.attrs, "id": auto_id, "name": name}
+def _kind(widget) -> str:
     if isinstance(widget, forms.HiddenInput):
-        return f'<input type="hidden"{_attrs({**attrs, "value": "" if value is None else value})}>'
+        return "hidden"
     if isinstance(widget, forms.Textarea):
-        return f'<textarea{_attrs({"rows": 2, **attrs})}>{e("" if value is None else str(value))}</textarea>'
+        return "textarea"
     if isinstance(widget, forms.CheckboxSelectMultiple):
-        chosen = {str(v) for v in (value or [])}
-        boxes = [f'<label><input type="checkbox" name="{e(name)}" value="{e(str(v))}" id="{e(auto_id)}_{i}"'
-                 f'{" checked" if str(v) in chosen else ""}> {e(str(label))}</label>'
-                 for i, (v, label) in enumerate(bound.field.choices)]
-        return f'<div id="{e(auto_id)}" class="amo-checks">{"".join(boxes)}</div>'
+        return "checkboxes"
     if isinstance(widget, forms.Select):
-        options = "".join(f'<option value="{e(str(v))}"{" selected" if str(v) == str(value or "") else ""}>'
-                          f"{e(str(label))}</option>" for v, label in bound.field.choices)
-        return f"<select{_attrs(attrs)}>{options}</select>"
-    return f'<input type="text"{_attrs({**attrs, "value": "" if value is None else value})}>'
+        return "select"
+    return "text"
 
 
-def form_html(form: DecisionForm) -> str:
-    """The decision forms of the desk, rendered in one pass (the desk renders six of them on
-    every page: Django's per-widget templates made them the slowest part of the page).
-    Same markup as Django's `as_div`: label, errors, widget, help text."""
-    parts = [f'<ul class="errorlist nonfield">{"".join(f"<li>{e(str(m))}</li>" for m in form.non_field_errors())}'
-             "</ul>"] if form.non_field_errors() else []
-    for bound in form:
-        if bound.is_hidden:
-            parts.append(_widget_html(bound))
-            continue
-        errors = "".join(f"<li>{e(str(m))}</li>" for m in bound.errors)
-        label_for = "" if isinstance(bound.field.widget, forms.CheckboxSelectMultiple) else f' for="{e(bound.auto_id)}"'
-        parts.append(f"<div><label{label_for}>{e(str(bound.label))}</label>"
-                     f'{f"<ul class=errorlist>{errors}</ul>" if errors else ""}{_widget_html(bound)}'
-                     f'{f"<div class=help>{e(str(bound.help_text))}</div>" if bound.help_text else ""}</div>')
-    return mark_safe("".join(parts))  # noqa: S308 — every value above is escaped
+def field_view(bound) -> FieldView:
+    kind, value = _kind(bound.field.widget), bound.value()
+    if kind == "checkboxes":
+        chosen = {str(v) for v in (value or [])}
+        choices = tuple((str(v), str(label), str(v) in chosen) for v, label in bound.field.choices)
+    elif kind == "select":
+        choices = tuple((str(v), str(label), str(v) == str(value or "")) for v, label in bound.field.choices)
+    else:
+        choices = ()
+    attrs = {"rows": 2} if kind == "textarea" else {}
+    attrs.update(bound.field.widget.attrs)
+    return FieldView(
+        kind=kind, name=bound.html_name, id=bound.auto_id, label=str(bound.label),
+        value="" if value is None or kind in ("select", "checkboxes") else str(value),
+        attrs=tuple((str(k), str(v)) for k, v in attrs.items() if v not in (None, False)),
+        choices=choices, errors=tuple(str(m) for m in bound.errors), help_text=str(bound.help_text or ""))
+
+
+def field_views(form: DecisionForm) -> list[FieldView]:
+    return [field_view(bound) for bound in form]

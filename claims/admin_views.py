@@ -5,26 +5,21 @@ or of the base; writes are the services of claims.services.review, called by the
 forms (claims.admin_forms). A decision refused because the claim changed meanwhile shows the
 page again, up to date, with what the agent typed still in the form.
 """
-import html
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
-from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 
 from amo_portal.exceptions import ConflictError, DomainError
-from amo_portal.money import format_dh
 from approvals.models import ETMAccord
 from beneficiaries.services.entitlement import beneficiary_entitlement
-from claims.admin_filters import REVIEW_REASON_LABELS, REVIEW_REASONS
 from claims.admin_forms import FORMS, DecisionForm
+from claims.admin_rows import PROCESSING_TARGET_DAYS, URGENT_DAYS, countdown_of, days_left, document_preview
 from claims.models import Claim, ClaimDocument, ClaimStatus, RejectionReason
 from claims.selectors import claims_visible_to
 from claims.services.review import REJECTABLE, four_eyes_required
@@ -32,85 +27,6 @@ from tariffs.models import ALDCondition
 
 #: How many earlier claims of the beneficiary and possible duplicates the desk lists.
 RELATED_LIMIT = 10
-#: Claims are to be paid within 60 days of filing (domain.md §7: the legal 60 days, met for 76 %
-#: of the CNOPS files in 2023); the queue and the desk count the days left before that mark.
-PROCESSING_TARGET_DAYS = 60
-#: At or under this many days left, the countdown is shown in red.
-URGENT_DAYS = 7
-WAITING = (ClaimStatus.SUBMITTED, ClaimStatus.IN_CONTROL, ClaimStatus.DOCUMENTS_REQUESTED)
-
-
-def days_left(claim: Claim, today: date) -> int | None:
-    if claim.filed_on is None:
-        return None
-    return (claim.filed_on + timedelta(days=PROCESSING_TARGET_DAYS) - today).days
-
-
-def countdown_badge(claim: Claim, today: date) -> str:
-    """"12 j" before the 60-day mark, red from 7 days, "dépassé de 3 j" once passed."""
-    left = days_left(claim, today)
-    if left is None or claim.status not in WAITING:
-        return "—"
-    if left < 0:
-        return mark_safe(f'<span class="amo-badge amo-late" title="Délai de 60 jours dépassé">'  # noqa: S308
-                         f'dépassé de {-left} j</span>')
-    css = "amo-urgent" if left <= URGENT_DAYS else ("amo-soon" if left <= 2 * URGENT_DAYS else "amo-ok")
-    return mark_safe(f'<span class="amo-badge {css}" title="Jours restants avant les 60 jours">{left} j</span>')  # noqa: S308
-
-
-_REASON_SHORT = {text: REVIEW_REASON_LABELS[key] for key, text in REVIEW_REASONS.items()}
-#: Plain lookups: the queue renders up to 100 rows per page, Django's get_FOO_display and strftime
-#: were half of the time spent on each row.
-_STATUS_LABELS = dict(ClaimStatus.choices)
-
-
-def _day(value: date | None) -> str:
-    return f"{value.day:02d}/{value.month:02d}/{value.year}" if value else "—"
-
-
-def queue_cells(claim: Claim, today: date) -> dict[str, str]:
-    """The queue's cells of one claim, as HTML with every value escaped (list_select_related:
-    insured and dependent are already loaded)."""
-    e = html.escape
-    insured = claim.insured
-    if claim.dependent_id:
-        dependent = claim.dependent
-        person = (f'{e(dependent.first_name)} {e(dependent.last_name)}<br><span class="amo-quiet">ayant droit de '
-                  f'{e(insured.first_name)} {e(insured.last_name)}</span>')
-    else:
-        person = f"{e(insured.first_name)} {e(insured.last_name)}"
-    status = claim.status
-    badges = [f'<span class="amo-status amo-status-{e(status)}">{e(_STATUS_LABELS.get(status, status))}</span>']
-    if claim.needs_second_approval:
-        badges.append('<span class="amo-badge amo-second">à confirmer</span>')
-    if claim.is_ald:
-        badges.append('<span class="amo-badge amo-ald">ALD</span>')
-    # the version shown travels with the bulk action: a claim changed meanwhile is refused
-    badges.append(f'<input type="hidden" name="version_{claim.pk}" value="{claim.version}">')
-    if status == ClaimStatus.REJECTED:
-        reasons = f'<span class="amo-quiet">{e(claim.rejection_message)}</span>'
-    else:
-        reasons = " ".join(f'<span class="amo-tag">{e(_REASON_SHORT.get(text, text))}</span>'
-                           for text in claim.review_reasons or [])
-    return {
-        "beneficiary": person, "registration": e(insured.registration_number),
-        "care": _day(claim.care_date), "filed": _day(claim.filed_on),
-        "countdown": countdown_badge(claim, today),
-        "paid": f'<span class="amo-amount">{format_dh(claim.total_paid)}</span>',
-        "reimbursement": f'<span class="amo-amount">{format_dh(claim.reimbursed)}</span>',
-        "state": " ".join(badges), "reasons": reasons,
-    }
-
-
-def document_preview(document: ClaimDocument) -> str:
-    """Images inline; a PDF as a link that downloads it (claims.views.document_download never
-    serves a PDF inline: it may carry scripts), both served by the scoped download view."""
-    url = reverse("claims:document", args=[document.pk])
-    if document.content_type.startswith("image/"):
-        return format_html('<a href="{0}" target="_blank" rel="noopener"><img class="amo-doc-image" src="{0}" '
-                           'alt="{1}" loading="lazy"></a>', url, document.original_name)
-    return format_html('<a class="amo-doc-pdf" href="{}" download>PDF — {} ({})</a>', url, document.original_name,
-                       filesizeformat(document.size))
 
 
 @dataclass(frozen=True)
@@ -238,7 +154,7 @@ def desk_context(model_admin, request, claim: Claim, *, bound: DecisionForm | No
         "documents": [(d, document_preview(d)) for d in documents], "history": history_of(claim),
         "entitlement": entitlement, "accords": [(a, a.covers(claim.care_date)) for a in accords], "ald": ald,
         "earlier": earlier, "duplicates": duplicates, "next_claim": _next_in_queue(claim, visible),
-        "countdown": countdown_badge(claim, today), "days_left": days_left(claim, today),
+        "countdown": countdown_of(claim, today), "days_left": days_left(claim, today),
         "four_eyes": four_eyes_required(claim), "forms": forms, "open_panel": bound.action if bound else "",
         "can_decide": can_decide and claim.status == ClaimStatus.IN_CONTROL,
         "can_reject": can_decide and claim.status in REJECTABLE,
