@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from amo_portal.models import TimeStampedModel
+from amo_portal.periods import covers
 from amo_portal.rib import rib_last_digits
 from beneficiaries.validators import validate_cnie, validate_rib
 from mutuelles.models import AMOFund, Mutuelle
@@ -201,7 +202,7 @@ class ETMAccord(TimeStampedModel):
             raise ValidationError({"dependent": MSG_ETM_DEPENDENT_OF_ANOTHER})
 
     def covers(self, on) -> bool:
-        return self.valid_from <= on and (self.valid_until is None or on <= self.valid_until)
+        return covers(self.valid_from, self.valid_until, on, last_day_included=True)
 
 
 class RibChange(TimeStampedModel):

@@ -27,7 +27,6 @@ from amo_portal.exceptions import DomainError
 from mutuelles.models import AMOFund, ComplementaryRate, Mutuelle, MutuelleFundLink
 
 #: First day of the AMO (loi 65-00): the start of the base rows when a file gives no date.
-AMO_START = date(2005, 9, 1)
 _LINE = "__ligne__"
 _TRUE = {"true", "vrai", "oui", "1", "yes"}
 _FALSE = {"false", "faux", "non", "0", "no"}

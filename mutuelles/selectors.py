@@ -1,8 +1,10 @@
 """Read side of the mutuelles app, scoped by who asks: which mutuelles and organismes a user deals with."""
+from datetime import date
+
 from django.db.models import QuerySet
 
 from amo_portal.scoping import scoped_to
-from mutuelles.models import AMOFund, Mutuelle
+from mutuelles.models import AMOFund, Mutuelle, MutuelleFundLink
 
 
 def mutuelles_visible_to(*, user) -> QuerySet[Mutuelle]:
@@ -14,3 +16,10 @@ def funds_visible_to(*, user) -> QuerySet[AMOFund]:
     """All organismes for superusers; their own for its staff; those their mutuelle ever worked for,
     for mutuelle staff; none otherwise."""
     return scoped_to(AMOFund.objects.all(), user=user, fund="pk", mutuelle="mutuelle_links__mutuelle_id").distinct()
+
+
+def fund_on(*, mutuelle_id: int, on: date) -> int | None:
+    """The organisme a mutuelle worked for on a date (the payer of the AMO share of care given that
+    day), or None if no link was in force."""
+    return (MutuelleFundLink.objects.in_force(on).filter(mutuelle_id=mutuelle_id)
+            .values_list("fund_id", flat=True).first())

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from amo_portal.money import MAX_AMOUNT, is_amount
 from claims.models import DocumentKind
 from claims.services.documents import MAX_DOCUMENT_BYTES
 from claims.services.intake import MAX_DOCUMENTS
@@ -24,7 +25,6 @@ DATE_WIDGET = {"type": "date"}
 LINE_ROWS = 6
 MAX_LINE_ROWS = 50
 ACCEPTED_FILES = "image/jpeg,image/png,application/pdf"
-MAX_AMOUNT = Decimal("1000000")
 
 
 class DateInput(forms.DateInput):
@@ -220,7 +220,7 @@ class LineForm(forms.Form):
         amount = data.get("amount_paid")
         if amount is None:
             self.add_error("amount_paid", _("Indiquez le montant payé."))
-        elif amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        elif not is_amount(amount):
             self.add_error("amount_paid", _("Le montant payé doit être positif, en dirhams avec au plus deux "
                                             "décimales."))
         elif amount > MAX_AMOUNT:

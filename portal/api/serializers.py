@@ -1,18 +1,17 @@
 """Shapes of the insured persons' API: input serializers check shape only (French messages),
 output serializers document what the views return."""
 from datetime import date
-from decimal import Decimal
 
 from rest_framework import serializers
 
+from amo_portal.money import AMOUNT_FIELD as MONEY
+from amo_portal.periods import before_amo
 from claims.models import ClaimStatus, DocumentKind
 from claims.services.intake import MAX_DOCUMENTS, MAX_LINES
 from portal.digits import ApiDigitsField, ApiDigitsRegexField
 
-MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.00"), "max_value": Decimal("1000000.00")}
 #: Database ids are 64-bit integers: anything larger is refused as input, never sent to the database.
 MAX_ID = 2**63 - 1
-AMO_START = date(2005, 1, 1)
 IDEMPOTENCY_KEY_MAX = 80
 
 
@@ -107,7 +106,7 @@ class ClaimInputSerializer(serializers.Serializer):
     lines = ClaimLineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES, label="lignes")
 
     def validate_care_date(self, value: date) -> date:
-        if value < AMO_START:
+        if before_amo(value):
             raise serializers.ValidationError("L'AMO n'existait pas avant 2005.")
         return value
 

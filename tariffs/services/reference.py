@@ -26,9 +26,9 @@ from typing import Any
 
 from django.db import transaction
 
+from amo_portal.periods import AMO_START
 from mutuelles.models import AMOFund
 from mutuelles.reference import (
-    AMO_START,
     Record,
     TableCounts,
     data_file,
