@@ -209,7 +209,7 @@ def medicines_search(*, text: str = "") -> QuerySet[Medicine]:
 def medicine_price_on(*, medicine: Medicine, on: date) -> MedicinePrice | None:
     """The price row in force on `on`, using prefetched prices when present."""
     for price in medicine.prices.all():
-        if price.valid_from <= on and (price.valid_to is None or on < price.valid_to):
+        if price.covers(on):
             return price
     return None
 
