@@ -1,6 +1,8 @@
 """Abstract base models shared by the apps."""
 from django.db import models
 
+from amo_portal.periods import covers
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField("créé le", auto_now_add=True)
@@ -8,6 +10,9 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def covers(self, on) -> bool:
+        return covers(self.valid_from, self.valid_to, on)
 
 
 class DatedQuerySet(models.QuerySet):
@@ -28,6 +33,9 @@ class DatedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def covers(self, on) -> bool:
+        return covers(self.valid_from, self.valid_to, on)
 
     #: Fields that identify "the same value" for the no-overlap rule.
     overlap_key: tuple[str, ...] = ()

@@ -9,6 +9,10 @@ ZERO = Decimal("0.00")
 #: French thousands separator (narrow no-break space) and the space before the unit.
 THOUSANDS_SEP = "\u202f"
 UNIT_SEP = "\u00a0"
+#: Above this, an amount paid for one line is taken for a typing error (1 000 000 DH).
+MAX_AMOUNT = Decimal("1000000.00")
+#: The arguments of a form or serializer field taking an amount paid.
+AMOUNT_FIELD = {"max_digits": 12, "decimal_places": 2, "min_value": ZERO, "max_value": MAX_AMOUNT}
 
 
 def money_field(**kwargs) -> models.DecimalField:
@@ -19,6 +23,11 @@ def money_field(**kwargs) -> models.DecimalField:
 def rate_field(**kwargs) -> models.DecimalField:
     """Rates are stored as fractions (0.8000 for 80%) with four places."""
     return models.DecimalField(max_digits=5, decimal_places=4, **kwargs)
+
+
+def is_amount(value: Decimal) -> bool:
+    """A valid amount: not negative, in dirhams with at most two places (centimes)."""
+    return value >= 0 and value == value.quantize(CENTIME)
 
 
 def to_centimes(value: Decimal) -> Decimal:

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 
+from amo_portal.admin import ReadOnlyAdminMixin
 from amo_portal.spreadsheet import safe_row
 from beneficiaries.admin import LargeTableAdmin, warn_if_truncated
 from claims import admin_views
@@ -220,7 +221,7 @@ admin.site.register(Claim, ClaimAdmin)
 
 
 @admin.register(ClaimDocument)
-class ClaimDocumentAdmin(LargeTableAdmin):
+class ClaimDocumentAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
     list_display = ["claim", "kind", "original_name", "content_type", "size_text", "created_at"]
     list_select_related = ["claim"]
     fields = ["claim", "kind", "original_name", "content_type", "size_text", "sha256", "created_at", "preview"]
@@ -235,15 +236,6 @@ class ClaimDocumentAdmin(LargeTableAdmin):
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip().upper()
         return (queryset.filter(claim__number=term) if term else queryset), False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="taille")
     def size_text(self, obj: ClaimDocument) -> str:

@@ -9,9 +9,7 @@ claims.admin_config makes this site the default one.
 """
 from functools import partial, wraps
 
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import update_session_auth_hash
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -23,39 +21,12 @@ from django.views.decorators.csrf import csrf_protect
 
 from mutuelles import second_factor
 from mutuelles.middleware import session_is_verified
+from mutuelles.staff_login import MSG_CODE_REQUIRED, MSG_CODE_WRONG, StaffLoginForm  # noqa: F401
 
-MSG_CODE_REQUIRED = ("Double authentification : saisissez le code à 6 chiffres affiché par votre application "
-                     "(ou l'un de vos codes de secours).")
-MSG_CODE_WRONG = ("Code de double authentification incorrect ou expiré. Après une erreur, attendez quelques "
-                  "secondes avant de réessayer.")
 MSG_ENROLLED = ("Double authentification activée : le code vous sera demandé à chaque connexion. Vos autres "
                 "sessions ont été fermées.")
 MSG_CODES_RENEWED = "Nouveaux codes de secours : les anciens ne fonctionnent plus. Vos autres sessions ont été fermées."
 MSG_STARTED_CHANGE = "Scannez le code du nouvel appareil : l'ancien reste valable jusqu'à la confirmation."
-
-
-class StaffLoginForm(AdminAuthenticationForm):
-    otp_token = forms.CharField(
-        label="Code de double authentification", required=False, max_length=20,
-        help_text="Le code à 6 chiffres de votre application, ou l'un de vos codes de secours. À la première "
-                  "connexion, laissez vide : vous enregistrerez votre application juste après.",
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none"}),
-    )
-
-    def clean(self):
-        data = super().clean()  # password first: django-axes counts the failures
-        user = self.get_user()
-        devices = second_factor.confirmed_devices(user) if user is not None else []
-        if not devices:
-            return data  # first login: the session reaches only the enrolment (mutuelles.middleware)
-        code = self.cleaned_data.get("otp_token") or ""
-        if not code.strip():
-            raise forms.ValidationError(MSG_CODE_REQUIRED, code="code_requis")
-        device = second_factor.verify_code(user, devices, code, request=self.request)
-        if device is None:
-            raise forms.ValidationError(MSG_CODE_WRONG, code="code_invalide")
-        user.otp_device = device  # django_otp stores it in the session on login (user_logged_in)
-        return data
 
 
 class AmoAdminSite(admin.AdminSite):

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Exists, OuterRef
 
+from amo_portal.admin import ReadOnlyAdminMixin
 from mutuelles.admin_scope import ScopedWritesMixin, register_scope
 from mutuelles.models import AMOFund, ComplementaryRate, Mutuelle, MutuelleFundLink, PayerAccountChange, User
 from mutuelles.payer_accounts import account_changes_visible_to
@@ -14,18 +15,9 @@ register_scope(AMOFund, funds_visible_to)
 register_scope(PayerAccountChange, account_changes_visible_to)
 
 
-class ReferenceDataAdmin(ScopedWritesMixin, admin.ModelAdmin):
+class ReferenceDataAdmin(ReadOnlyAdminMixin, ScopedWritesMixin, admin.ModelAdmin):
     """Reference data is loaded from the files of the repository (load_reference_data): the admin
     shows it, nobody edits it here, so that the files stay the single source."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class FundLinkInline(ScopedWritesMixin, admin.TabularInline):

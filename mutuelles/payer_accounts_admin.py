@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html
 
+from amo_portal.admin import ReadOnlyAdminMixin
 from amo_portal.exceptions import DomainError
 from mutuelles.admin_scope import ScopedWritesMixin
 from mutuelles.models import PayerAccountChange
@@ -92,7 +93,7 @@ class PayerAccountAdminMixin:
                            submit="Enregistrer la demande")
 
 
-class PayerAccountChangeAdmin(ScopedWritesMixin, admin.ModelAdmin):
+class PayerAccountChangeAdmin(ReadOnlyAdminMixin, ScopedWritesMixin, admin.ModelAdmin):
     list_display = ["created_at", "payer", "old_account", "new_iban", "reason", "status", "requested_by",
                     "decided_by", "decision_note"]
     list_filter = ["status"]
@@ -103,15 +104,6 @@ class PayerAccountChangeAdmin(ScopedWritesMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return account_changes_visible_to(user=request.user).select_related("fund", "mutuelle", "requested_by",
                                                                              "decided_by")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_confirm_permission(self, request) -> bool:
         return request.user.has_perm("mutuelles.confirm_payeraccountchange")

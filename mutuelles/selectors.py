@@ -1,32 +1,25 @@
 """Read side of the mutuelles app, scoped by who asks: which mutuelles and organismes a user deals with."""
+from datetime import date
+
 from django.db.models import QuerySet
 
-from mutuelles.models import AMOFund, Mutuelle
+from amo_portal.scoping import scoped_to
+from mutuelles.models import AMOFund, Mutuelle, MutuelleFundLink
 
 
 def mutuelles_visible_to(*, user) -> QuerySet[Mutuelle]:
     """All mutuelles for superusers; the mutuelles that ever worked for their organisme for its staff;
     their own for mutuelle staff; none otherwise."""
-    if not user.is_authenticated or not user.is_active:
-        return Mutuelle.objects.none()
-    if user.is_superuser:
-        return Mutuelle.objects.all()
-    if user.is_fund_officer:
-        return Mutuelle.objects.filter(fund_links__fund_id=user.fund_id).distinct()
-    if user.is_mutuelle_staff:
-        return Mutuelle.objects.filter(pk=user.mutuelle_id)
-    return Mutuelle.objects.none()
-
+    return scoped_to(Mutuelle.objects.all(), user=user, fund="fund_links__fund_id", mutuelle="pk").distinct()
 
 def funds_visible_to(*, user) -> QuerySet[AMOFund]:
     """All organismes for superusers; their own for its staff; those their mutuelle ever worked for,
     for mutuelle staff; none otherwise."""
-    if not user.is_authenticated or not user.is_active:
-        return AMOFund.objects.none()
-    if user.is_superuser:
-        return AMOFund.objects.all()
-    if user.is_fund_officer:
-        return AMOFund.objects.filter(pk=user.fund_id)
-    if user.is_mutuelle_staff:
-        return AMOFund.objects.filter(mutuelle_links__mutuelle_id=user.mutuelle_id).distinct()
-    return AMOFund.objects.none()
+    return scoped_to(AMOFund.objects.all(), user=user, fund="pk", mutuelle="mutuelle_links__mutuelle_id").distinct()
+
+
+def fund_on(*, mutuelle_id: int, on: date) -> int | None:
+    """The organisme a mutuelle worked for on a date (the payer of the AMO share of care given that
+    day), or None if no link was in force."""
+    return (MutuelleFundLink.objects.in_force(on).filter(mutuelle_id=mutuelle_id)
+            .values_list("fund_id", flat=True).first())

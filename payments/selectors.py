@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from amo_portal.rib import rib_last_digits
+from amo_portal.scoping import scoped_to
 from payments.models import (
     BankReturn,
     Bordereau,
@@ -21,32 +22,14 @@ from payments.models import (
 
 
 def bordereaux_visible_to(*, user) -> QuerySet[Bordereau]:
-    if not user.is_authenticated or not user.is_active:
-        return Bordereau.objects.none()
-    if user.is_superuser:
-        return Bordereau.objects.all()
-    if user.is_fund_officer:
-        return Bordereau.objects.filter(fund_id=user.fund_id)
-    if user.is_mutuelle_staff:
-        return Bordereau.objects.filter(mutuelle_id=user.mutuelle_id)
-    return Bordereau.objects.none()
-
+    return scoped_to(Bordereau.objects.all(), user=user)
 
 def lines_visible_to(*, user) -> QuerySet[BordereauLine]:
     return BordereauLine.objects.filter(bordereau__in=bordereaux_visible_to(user=user))
 
 
 def held_claims_visible_to(*, user) -> QuerySet[HeldClaim]:
-    if not user.is_authenticated or not user.is_active:
-        return HeldClaim.objects.none()
-    if user.is_superuser:
-        return HeldClaim.objects.all()
-    if user.is_fund_officer:
-        return HeldClaim.objects.filter(fund_id=user.fund_id)
-    if user.is_mutuelle_staff:
-        return HeldClaim.objects.filter(mutuelle_id=user.mutuelle_id)
-    return HeldClaim.objects.none()
-
+    return scoped_to(HeldClaim.objects.all(), user=user)
 
 def transfer_orders_visible_to(*, user) -> QuerySet[TransferOrder]:
     return TransferOrder.objects.filter(bordereau__in=bordereaux_visible_to(user=user))

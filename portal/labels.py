@@ -8,17 +8,9 @@ from django.utils.translation import gettext_noop
 
 from claims.models import ClaimStatus, DocumentKind
 
-STATUS_LABELS = {
-    ClaimStatus.DRAFT: _("brouillon"),
-    ClaimStatus.SUBMITTED: _("déposé"),
-    ClaimStatus.IN_CONTROL: _("en contrôle"),
-    ClaimStatus.DOCUMENTS_REQUESTED: _("pièces demandées"),
-    ClaimStatus.LIQUIDATED: _("liquidé"),
-    ClaimStatus.REJECTED: _("rejeté"),
-    ClaimStatus.IN_BATCH: _("dans un bordereau de paiement"),
-    ClaimStatus.PAID: _("payé"),
-    ClaimStatus.PAYMENT_REJECTED: _("virement rejeté"),
-}
+#: The claim statuses' own labels (ClaimStatus, the one home of their wording), translated when shown;
+#: their msgids are in locale/ar (tests/portal/test_i18n.py checks each has its translation).
+STATUS_LABELS = {status: _(status.label) for status in ClaimStatus}
 
 #: What each step means for the insured person, shown in the timeline.
 STATUS_HELP = {

@@ -14,6 +14,7 @@ from datetime import date
 from django.db import connection
 from django.db.models import QuerySet
 
+from amo_portal.periods import covers
 from mutuelles.models import ComplementaryRate
 from tariffs.models import (
     AMORate,
@@ -37,7 +38,7 @@ class Dated:
     ref: str
 
     def covers(self, on: date) -> bool:
-        return self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
+        return covers(self.valid_from, self.valid_to, on)
 
 
 class _Timeline:
@@ -208,7 +209,7 @@ def medicines_search(*, text: str = "") -> QuerySet[Medicine]:
 def medicine_price_on(*, medicine: Medicine, on: date) -> MedicinePrice | None:
     """The price row in force on `on`, using prefetched prices when present."""
     for price in medicine.prices.all():
-        if price.valid_from <= on and (price.valid_to is None or on < price.valid_to):
+        if price.covers(on):
             return price
     return None
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
 
+from amo_portal.periods import covers
 from beneficiaries.models import Dependent, InsuredStatus, Relationship
 
 #: Age limits, in completed years, for a dependent child (loi 65-00 art. 5).
@@ -83,13 +84,13 @@ def insured_entitlement(insured: InsuredRights, *, on: date) -> Entitlement:
 
 
 def _certificate_valid(dependent: Dependent, on: date) -> bool:
-    return any(c.valid_from <= on <= c.valid_until for c in dependent.study_certificates.all())
+    return any(covers(c.valid_from, c.valid_until, on, last_day_included=True)
+               for c in dependent.study_certificates.all())
 
 
 def _maintenance_valid(dependent: Dependent, on: date) -> bool:
     return any(
-        m.valid_from <= on and (m.valid_until is None or on <= m.valid_until)
-        for m in dependent.rights_maintenances.all()
+        covers(m.valid_from, m.valid_until, on, last_day_included=True) for m in dependent.rights_maintenances.all()
     )
 
 

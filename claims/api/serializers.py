@@ -5,11 +5,12 @@ from decimal import Decimal
 from django.utils import timezone
 from rest_framework import serializers
 
+from amo_portal.money import AMOUNT_FIELD as MONEY
 from amo_portal.money import to_centimes
+from amo_portal.periods import before_amo
 
 #: How far ahead a simulated filing date may be.
 MAX_DAYS_AHEAD = 366
-MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.00"), "max_value": Decimal("1000000.00")}
 
 
 def money_str(value: Decimal | None) -> str | None:
@@ -84,7 +85,7 @@ class SimulationInputSerializer(serializers.Serializer):
         attrs["filing_date"] = filing
         if attrs["care_date"] > filing:
             raise serializers.ValidationError({"care_date": "La date des soins ne peut pas suivre la date de dépôt."})
-        if attrs["care_date"].year < 2005:
+        if before_amo(attrs["care_date"]):
             raise serializers.ValidationError({"care_date": "L'AMO n'existait pas avant 2005."})
         if attrs["care_date"] < attrs["beneficiary"]["birth_date"]:
             raise serializers.ValidationError({"care_date": "La date des soins précède la date de naissance."})

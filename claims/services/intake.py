@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from amo_portal.exceptions import ConflictError
+from amo_portal.money import MAX_AMOUNT, is_amount
 from beneficiaries.models import Dependent, Insured
 from beneficiaries.validators import validate_inpe
 from claims.exceptions import DocumentRejected
@@ -70,9 +71,9 @@ def _validate_line(index: int, line: LineInput, is_ald: bool) -> str | None:
         return "Indiquez le code du médicament."
     if not 1 <= line.quantity <= 999:
         return "La quantité doit être comprise entre 1 et 999."
-    if line.amount_paid < 0 or line.amount_paid != line.amount_paid.quantize(Decimal("0.01")):
+    if not is_amount(line.amount_paid):
         return "Le montant payé doit être positif, en dirhams avec au plus deux décimales."
-    if line.amount_paid > Decimal("1000000"):
+    if line.amount_paid > MAX_AMOUNT:
         return "Le montant payé dépasse 1 000 000 DH : vérifiez la saisie."
     if line.ald_linked and not is_ald:
         return "Une ligne liée à une ALD suppose un dossier ALD (code ALD et n° d'accord ETM)."

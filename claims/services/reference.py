@@ -8,8 +8,8 @@ from pathlib import Path
 
 from django.db import transaction
 
+from amo_portal.reference_files import TableCounts, data_file, read_csv, table_label, upsert
 from claims.models import RejectionReason
-from mutuelles.reference import TableCounts, data_file, read_csv, table_label, upsert
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from amo_portal.exceptions import ConflictError, DomainError
-from amo_portal.money import ZERO, format_dh
+from amo_portal.money import MAX_AMOUNT, ZERO, format_dh, is_amount
 from claims.exceptions import StaleClaim
 from claims.models import Claim, ClaimDecision, ClaimLine, ClaimStatus, DocumentRequest, LineKind, RejectionReason
 from claims.services.line_results import rejected_by_agent, write_line_results
@@ -45,7 +45,6 @@ MSG_LINE_ALREADY_REJECTED = "La ligne n° {position} est déjà rejetée."
 MSG_MISSING_REQUIRED = "Indiquez les pièces manquantes : l'assuré recevra ce texte."
 MSG_VERSION_UNKNOWN = "Version du dossier inconnue : rechargez la liste avant d'accepter."
 
-MAX_AMOUNT = Decimal("1000000")
 #: Statuses from which an agent may reject a claim outright (the insured person may never answer).
 REJECTABLE = (ClaimStatus.IN_CONTROL, ClaimStatus.DOCUMENTS_REQUESTED)
 
@@ -193,8 +192,7 @@ def _locked_line(*, line: ClaimLine, version: int, by) -> tuple[Claim, ClaimLine
 def _new_amount(amount_paid: Decimal | None, line: ClaimLine) -> Decimal:
     if amount_paid is None:
         return line.amount_paid
-    if (not isinstance(amount_paid, Decimal) or amount_paid < 0 or amount_paid > MAX_AMOUNT
-            or amount_paid != amount_paid.quantize(Decimal("0.01"))):
+    if not isinstance(amount_paid, Decimal) or amount_paid > MAX_AMOUNT or not is_amount(amount_paid):
         raise ReviewRefused(MSG_BAD_AMOUNT, extra={"champ": "amount_paid"})
     return amount_paid
 

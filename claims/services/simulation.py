@@ -3,11 +3,13 @@ applied to facts typed by the visitor instead of registry rows."""
 from dataclasses import dataclass
 from datetime import date
 
+from amo_portal.periods import covers
 from beneficiaries.services.entitlement import Entitlement, child_entitlement
 from claims.services.checks import Reason, deadline_reason, entitlement_reason
 from claims.services.liquidation import Totals, add_up
 from claims.services.pricing import ClaimContext, LineInput, PricedLine, price_line, rejected_line
-from mutuelles.models import Mutuelle, MutuelleFundLink
+from mutuelles.models import Mutuelle
+from mutuelles.selectors import fund_on
 from tariffs.models import FilingDeadlineRule
 from tariffs.selectors import TariffBook
 
@@ -30,7 +32,7 @@ class SimulatedETM:
     valid_to: date | None
 
     def covers(self, on: date) -> bool:
-        return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
+        return covers(self.valid_from, self.valid_to, on, last_day_included=True)
 
 
 @dataclass(frozen=True)
@@ -50,17 +52,12 @@ def _entitlement(beneficiary: SimulatedBeneficiary, on: date) -> Entitlement:
     return Entitlement(True, "ouvert", "Droits ouverts.")
 
 
-def fund_of(mutuelle: Mutuelle, on: date) -> int | None:
-    link = MutuelleFundLink.objects.in_force(on).filter(mutuelle=mutuelle).first()
-    return link.fund_id if link else None
-
-
 def simulate(*, mutuelle: Mutuelle, care_date: date, treatment_end_date: date | None, filing_date: date,
              beneficiary: SimulatedBeneficiary, etm: SimulatedETM | None, lines: list[LineInput],
              book: TariffBook | None = None) -> SimulationResult:
     """What the claim would be paid, line by line, with the reasons for any refusal."""
     book = book or TariffBook.load()
-    fund_id = fund_of(mutuelle, care_date)
+    fund_id = fund_on(mutuelle_id=mutuelle.pk, on=care_date)
     reasons: list[Reason] = []
     if fund_id is None:
         reasons.append(Reason("organisme_inconnu", MSG_NO_FUND))

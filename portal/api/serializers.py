@@ -4,6 +4,7 @@ from datetime import date
 
 from rest_framework import serializers
 
+from amo_portal.periods import before_amo
 from claims.api.serializers import LineInputSerializer
 from claims.models import ClaimStatus, DocumentKind
 from claims.services.intake import MAX_DOCUMENTS, MAX_LINES
@@ -11,7 +12,6 @@ from portal.digits import ApiDigitsField, ApiDigitsRegexField
 
 #: Database ids are 64-bit integers: anything larger is refused as input, never sent to the database.
 MAX_ID = 2**63 - 1
-AMO_START = date(2005, 1, 1)
 IDEMPOTENCY_KEY_MAX = 80
 
 
@@ -86,7 +86,7 @@ class ClaimInputSerializer(serializers.Serializer):
     lines = LineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES, label="lignes")
 
     def validate_care_date(self, value: date) -> date:
-        if value < AMO_START:
+        if before_amo(value):
             raise serializers.ValidationError("L'AMO n'existait pas avant 2005.")
         return value
 

@@ -2,12 +2,11 @@
 check shape; the services (portal.services.filing, claims.services) decide the rest."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from amo_portal.money import MAX_AMOUNT, is_amount
 from claims.models import DocumentKind
 from claims.services.documents import MAX_DOCUMENT_BYTES
 from claims.services.intake import MAX_DOCUMENTS
@@ -20,7 +19,6 @@ from tariffs.selectors import medicines_search
 #: Rows of the claim form; more can be added in the browser (progressive enhancement).
 LINE_ROWS = 6
 MAX_LINE_ROWS = 50
-MAX_AMOUNT = Decimal("1000000")
 
 
 class ClaimForm(forms.Form):
@@ -101,7 +99,7 @@ class LineForm(forms.Form):
         amount = data.get("amount_paid")
         if amount is None:
             self.add_error("amount_paid", _("Indiquez le montant payé."))
-        elif amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        elif not is_amount(amount):
             self.add_error("amount_paid", _("Le montant payé doit être positif, en dirhams avec au plus deux "
                                             "décimales."))
         elif amount > MAX_AMOUNT:

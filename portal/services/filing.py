@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from amo_portal.periods import covers
 from approvals.selectors import etm_accords_visible_to
 from beneficiaries.models import Dependent, Insured
 from beneficiaries.selectors import dependents_visible_to
@@ -87,9 +88,10 @@ def _simulated_beneficiary(draft: ClaimDraft) -> SimulatedBeneficiary:
     if dependent is None:
         return SimulatedBeneficiary("assure", draft.insured.birth_date)
     on = draft.care_date
-    studying = any(c.valid_from <= on <= c.valid_until for c in dependent.study_certificates.all())
+    studying = any(covers(c.valid_from, c.valid_until, on, last_day_included=True)
+                   for c in dependent.study_certificates.all())
     maintained = dependent.disabled and any(
-        m.valid_from <= on and (m.valid_until is None or on <= m.valid_until)
+        covers(m.valid_from, m.valid_until, on, last_day_included=True)
         for m in dependent.rights_maintenances.all())
     return SimulatedBeneficiary(dependent.relationship, dependent.birth_date, student=studying,
                                 married=dependent.married, disabled=maintained)

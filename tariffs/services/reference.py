@@ -26,9 +26,8 @@ from typing import Any
 
 from django.db import transaction
 
-from mutuelles.models import AMOFund
-from mutuelles.reference import (
-    AMO_START,
+from amo_portal.periods import AMO_START
+from amo_portal.reference_files import (
     Record,
     TableCounts,
     data_file,
@@ -39,6 +38,7 @@ from mutuelles.reference import (
     upsert,
     upsert_dated,
 )
+from mutuelles.models import AMOFund
 from tariffs.models import (
     ALDCondition,
     AMORate,

@@ -8,9 +8,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from amo_portal.reference_files import ReferenceDataError
 from approvals.reference import load_approvals_reference
 from claims.services.reference import load_rejection_reasons
-from mutuelles.reference import ReferenceDataError, load_mutuelle_reference
+from mutuelles.reference import load_mutuelle_reference
 from tariffs.services.reference import load_tariff_reference
 
 
