@@ -10,8 +10,8 @@ from pathlib import Path
 
 from django.db import transaction
 
+from amo_portal.reference_files import Record, TableCounts, data_file, read_csv, table_label, upsert, upsert_dated
 from approvals.models import AccordKind, ALDDeclination, DecisionDeadline
-from mutuelles.reference import Record, TableCounts, data_file, read_csv, table_label, upsert, upsert_dated
 from tariffs.models import ALDCondition
 
 LIFETIME = {"à vie", "a vie", "vie"}
