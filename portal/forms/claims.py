@@ -19,6 +19,7 @@ from tariffs.selectors import medicines_search
 
 #: Rows of the claim form; more can be added in the browser (progressive enhancement).
 LINE_ROWS = 6
+LINES_PREFIX = "lignes"
 MAX_LINE_ROWS = 50
 MAX_AMOUNT = Decimal("1000000")
 
