@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from portal.services import drafts
@@ -25,8 +26,11 @@ def draft_autosave(request):
     files = [{"id": row.pk, "name": row.original_name, "size": filesizeformat(row.size)}
              for row in saved.draft.files.all()]
     saved_at = timezone.localtime(saved.draft.updated_at).strftime("%H:%M")
-    return JsonResponse({"saved": _("Brouillon enregistré à %(time)s.") % {"time": saved_at}, "files": files,
-                         "errors": saved.errors}, status=400 if saved.errors else 200)
+    told = _("Brouillon enregistré à %(time)s.") % {"time": saved_at}
+    if files:
+        told += " " + ngettext("%(count)s pièce jointe conservée.", "%(count)s pièces jointes conservées.",
+                               len(files)) % {"count": len(files)}
+    return JsonResponse({"saved": told, "files": files, "errors": saved.errors}, status=400 if saved.errors else 200)
 
 
 @require_POST

@@ -1,7 +1,7 @@
 /* Portail AMO — the claim being typed is kept as a draft on the server (progressive enhancement:
    without this file, every post of the form keeps the draft all the same).
-   - what is typed is sent to the autosave address shortly after each change, the chosen files at once;
-     files sent are listed as attached and their inputs emptied (they are not sent twice);
+   - what is typed is sent to the autosave address shortly after each change, the chosen files at once
+     (the form's own post sends them again: the draft keeps a document once);
    - nothing is sent while nothing changes, so that an idle session still ends;
    - once the session has ended, the page says so: the draft holds everything typed until then. */
 (function () {
@@ -24,34 +24,16 @@
       response.status === 401 || response.status === 403;
   }
 
-  function showFiles(files) {
-    if (!list || !files) { return; }
-    list.textContent = "";
-    files.forEach(function (file) {
-      var item = document.createElement("li");
-      item.dataset.file = file.id;
-      var name = document.createElement("span");
-      name.className = "ltr";
-      name.textContent = file.name;
-      item.appendChild(name);
-      item.appendChild(document.createTextNode(" (" + file.size + ") "));
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "link-button";
-      button.dataset.removeFile = file.id;
-      button.textContent = status ? status.dataset.removeLabel : "×";
-      item.appendChild(button);
-      list.appendChild(item);
-    });
-    if (box) { box.hidden = files.length === 0; }
-  }
-
-  function save() {
+  /* Files go only with the save their choice starts (never again with each keystroke); the page
+     does not move under the person's finger: the files attached are listed at its next load. */
+  function save(withFiles) {
     if (stopped) { return Promise.resolve(); }
-    if (saving) { again = true; return Promise.resolve(); }
+    if (saving) { again = again || "text"; if (withFiles) { again = "files"; } return Promise.resolve(); }
     saving = true;
     var data = new FormData(form);
-    var fileInputs = Array.prototype.filter.call(form.querySelectorAll("input[type=file]"), function (i) { return i.files.length; });
+    if (!withFiles) {
+      form.querySelectorAll("input[type=file]").forEach(function (input) { data.delete(input.name); });
+    }
     return fetch(form.dataset.autosave, {method: "POST", body: data, credentials: "same-origin", redirect: "manual",
                                          headers: {"Accept": "application/json"}})
       .then(function (response) {
@@ -61,29 +43,27 @@
           return null;
         }
         return response.json().then(function (answer) {
-          fileInputs.forEach(function (input) { input.value = ""; });
-          showFiles(answer.files);
           say(answer.errors && answer.errors.length ? answer.errors.join(" ") : answer.saved);
         });
       })
       .catch(function () { say(status.dataset.failed); })
       .then(function () {
         saving = false;
-        if (again) { again = false; return save(); }
+        if (again) { var files = again === "files"; again = false; return save(files); }
         return null;
       });
   }
 
   function later() {
     clearTimeout(timer);
-    timer = setTimeout(save, DELAY);
+    timer = setTimeout(function () { save(false); }, DELAY);
   }
 
   form.addEventListener("input", function (event) {
     if (event.target.type !== "file") { later(); }
   });
   form.addEventListener("change", function (event) {
-    if (event.target.type === "file") { clearTimeout(timer); save(); } else { later(); }
+    if (event.target.type === "file") { clearTimeout(timer); save(true); } else { later(); }
   });
   /* the row added by portal.js changes the number of rows */
   document.querySelectorAll("[data-add-line]").forEach(function (button) { button.addEventListener("click", later); });
