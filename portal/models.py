@@ -1,7 +1,10 @@
-"""What the portal keeps of an online account besides the registry: its API tokens and e-mail changes."""
+"""What the portal keeps of an online account besides the registry: its API tokens, e-mail changes and
+the draft of the claim being typed."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from amo_portal.models import TimeStampedModel
 
 
 class ApiToken(models.Model):
@@ -51,3 +54,53 @@ class EmailChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_email} → {self.new_email}"
+
+
+def draft_file_path(instance: "ClaimDraftFile", filename: str) -> str:
+    # As for claim documents, the stored name is the content hash (nothing of the user's file name).
+    return f"drafts/{instance.draft.user_id}/{instance.sha256}.{instance.extension}"
+
+
+class ClaimDraft(TimeStampedModel):
+    """What an insured person typed on the new-claim page and has not filed yet: one per account
+    (the latest), kept through validation errors and the end of a session, removed once filed or
+    after settings.CLAIM_DRAFT_MAX_AGE_DAYS without a change."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name="compte", related_name="claim_draft",
+                                on_delete=models.CASCADE)
+    fields = models.JSONField("champs saisis", default=dict, blank=True)
+    key = models.CharField("clé d'envoi", max_length=32)  # the idempotency key of its filing
+
+    class Meta:
+        verbose_name = "brouillon de dossier"
+        verbose_name_plural = "brouillons de dossier"
+        indexes = [models.Index(fields=["updated_at"], name="claimdraft_updated_idx")]
+
+    def __str__(self) -> str:
+        return f"brouillon de {self.user_id}"
+
+
+class ClaimDraftFile(models.Model):
+    """A document attached to a draft: checked, hashed and stored privately as a claim's documents."""
+
+    draft = models.ForeignKey(ClaimDraft, verbose_name="brouillon", related_name="files", on_delete=models.CASCADE,
+                              db_index=False)  # claimdraftfile_unique_per_draft leads with it
+    kind = models.CharField("nature", max_length=20)
+    file = models.FileField("fichier", upload_to=draft_file_path, max_length=200)
+    original_name = models.CharField("nom d'origine", max_length=200)
+    content_type = models.CharField("type", max_length=40)
+    extension = models.CharField(max_length=5)
+    size = models.PositiveIntegerField("taille (octets)")
+    sha256 = models.CharField("empreinte SHA-256", max_length=64)
+    created_at = models.DateTimeField("ajouté le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "pièce d'un brouillon"
+        verbose_name_plural = "pièces des brouillons"
+        ordering = ["draft", "pk"]
+        constraints = [
+            models.UniqueConstraint(name="claimdraftfile_unique_per_draft", fields=["draft", "sha256"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -4,6 +4,7 @@ from django.urls import include, path, reverse_lazy
 
 from portal import views
 from portal.forms import InsuredPasswordResetForm, LoginForm
+from portal.views import drafts
 
 app_name = "portal"
 
@@ -27,6 +28,9 @@ urlpatterns = [
     path("espace/", views.dashboard, name="dashboard"),
     path("espace/dossiers/", views.claim_list, name="claim_list"),
     path("espace/dossiers/nouveau/", views.claim_new, name="claim_new"),
+    path("espace/dossiers/brouillon/", drafts.draft_autosave, name="draft_autosave"),
+    path("espace/dossiers/brouillon/supprimer/", drafts.draft_discard, name="draft_discard"),
+    path("espace/dossiers/brouillon/pieces/<int:pk>/retirer/", drafts.draft_file_remove, name="draft_file_remove"),
     path("espace/dossiers/<int:pk>/", views.claim_detail, name="claim_detail"),
     path("espace/dossiers/<int:pk>/recepisse/", views.claim_receipt, name="claim_receipt"),
     path("espace/dossiers/<int:pk>/pieces/", views.claim_add_documents, name="claim_add_documents"),

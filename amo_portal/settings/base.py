@@ -148,6 +148,8 @@ PREVIOUS_EMAIL_NOTICE_DAYS = env.int("PREVIOUS_EMAIL_NOTICE_DAYS", default=30)
 #: Claims one insured person may file online per day, and documents they may upload per day.
 CLAIMS_PER_DAY = env.int("CLAIMS_PER_DAY", default=20)
 DOCUMENTS_PER_DAY = env.int("DOCUMENTS_PER_DAY", default=100)
+#: The draft of a claim being typed online is deleted, with its documents, after this many days unchanged.
+CLAIM_DRAFT_MAX_AGE_DAYS = env.int("CLAIM_DRAFT_MAX_AGE_DAYS", default=30)
 #: Password-reset requests per e-mail address and per client address, within an hour.
 PASSWORD_RESETS_PER_EMAIL = env.int("PASSWORD_RESETS_PER_EMAIL", default=3)
 PASSWORD_RESETS_PER_ADDRESS = env.int("PASSWORD_RESETS_PER_ADDRESS", default=20)

@@ -18,6 +18,7 @@ from tariffs.selectors import medicines_search
 
 #: Rows of the claim form; more can be added in the browser (progressive enhancement).
 LINE_ROWS = 6
+LINES_PREFIX = "lignes"
 MAX_LINE_ROWS = 50
 
 
