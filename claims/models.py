@@ -20,6 +20,8 @@ class ClaimStatus(models.TextChoices):
     IN_BATCH = "en_bordereau", "dans un bordereau de paiement"
     PAID = "paye", "payé"
     PAYMENT_REJECTED = "virement_rejete", "virement rejeté"
+    #: The insured person contests a decision (claims.services.reclamations): nothing is paid meanwhile.
+    UNDER_APPEAL = "en_reclamation", "en réclamation"
 
 
 class Claim(TimeStampedModel):
@@ -260,7 +262,8 @@ class ClaimStatusChange(models.Model):
 
 # The agents' review records live beside (claims/review_models.py); imported here so that
 # `from claims.models import ClaimDecision` keeps working and Django registers them with the app.
+from claims.reclamation_models import Reclamation, ReclamationStatus  # noqa: E402
 from claims.review_models import ClaimDecision, DocumentRequest, RejectionReason  # noqa: E402
 
 __all__ = ["Claim", "ClaimDecision", "ClaimDocument", "ClaimLine", "ClaimStatus", "ClaimStatusChange", "DocumentKind",
-           "DocumentRequest", "LineKind", "RejectionReason", "document_path"]
+           "DocumentRequest", "LineKind", "Reclamation", "ReclamationStatus", "RejectionReason", "document_path"]

@@ -18,6 +18,7 @@ STATUS_LABELS = {
     ClaimStatus.IN_BATCH: _("dans un bordereau de paiement"),
     ClaimStatus.PAID: _("payé"),
     ClaimStatus.PAYMENT_REJECTED: _("virement rejeté"),
+    ClaimStatus.UNDER_APPEAL: _("en réclamation"),
 }
 
 #: What each step means for the insured person, shown in the timeline.
@@ -30,6 +31,7 @@ STATUS_HELP = {
     ClaimStatus.IN_BATCH: _("Le paiement est en préparation dans un bordereau."),
     ClaimStatus.PAID: _("Le virement a été effectué sur votre compte."),
     ClaimStatus.PAYMENT_REJECTED: _("La banque a rejeté le virement : vérifiez votre RIB."),
+    ClaimStatus.UNDER_APPEAL: _("Vous contestez une décision : votre mutuelle étudie votre réclamation."),
 }
 
 #: Visual tone of a status badge (CSS class suffix).
@@ -37,6 +39,7 @@ STATUS_TONES = {
     ClaimStatus.SUBMITTED: "info", ClaimStatus.IN_CONTROL: "info", ClaimStatus.DOCUMENTS_REQUESTED: "warn",
     ClaimStatus.LIQUIDATED: "ok", ClaimStatus.IN_BATCH: "ok", ClaimStatus.PAID: "ok",
     ClaimStatus.REJECTED: "bad", ClaimStatus.PAYMENT_REJECTED: "bad", ClaimStatus.DRAFT: "info",
+    ClaimStatus.UNDER_APPEAL: "warn",
 }
 
 RELATIONSHIP_LABELS = {"assure": _("assuré(e)"), "conjoint": _("conjoint(e)"), "enfant": _("enfant")}
