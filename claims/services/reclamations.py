@@ -98,7 +98,7 @@ def reclamation_window(claim: Claim, *, book: TariffBook | None = None) -> Windo
     rule = book.deadline_days(fund_id=claim.fund_id, filer=FilingDeadlineRule.Filer.RECLAMATION, on=decided_on)
     if rule is None:
         return Window(decided_on, None)
-    deadline = filing_deadline(start=decided_on, days=rule.values[0], suspensions=book.suspensions_for(claim.fund_id))
+    deadline = filing_deadline(start=decided_on, days=rule.value[0], suspensions=book.suspensions_for(claim.fund_id))
     return Window(decided_on, deadline)
 
 

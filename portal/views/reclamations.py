@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from amo_portal.exceptions import DomainError
-from amo_portal.money import format_dh
+from amo_portal.money import ZERO, format_dh
 from claims.models import DocumentKind
 from claims.services.documents import check_document
 from claims.services.reclamations import (
@@ -37,7 +37,7 @@ def _line_choices(claim) -> list:
         if not line_is_contestable(line):
             continue
         what = line.cotation or (line.medicine.name if line.medicine_id else line.medicine_code)
-        reimbursed = (line.amo_amount or 0) + (line.complementary_amount or 0)
+        reimbursed = (line.amo_amount or ZERO) + (line.complementary_amount or ZERO)
         choices.append((line, _("n° %(position)s · %(what)s · payé %(paid)s · remboursé %(reimbursed)s") % {
             "position": line.position, "what": what, "paid": format_dh(line.amount_paid),
             "reimbursed": format_dh(reimbursed)}))
