@@ -255,3 +255,4 @@ class RejectionReasonAdmin(ScopedWritesMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # decisions refer to the codes: a reason is retired (active = False), never deleted
+from claims import admin_reclamations  # noqa: E402, F401  (registers the réclamations admin)

@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from amo_portal.models import TimeStampedModel
 from amo_portal.money import money_field
@@ -12,15 +13,17 @@ from tariffs.models import Medicine
 
 
 class ClaimStatus(models.TextChoices):
-    DRAFT = "brouillon", "brouillon"
-    SUBMITTED = "depose", "déposé"
-    IN_CONTROL = "en_controle", "en contrôle"
-    DOCUMENTS_REQUESTED = "pieces_demandees", "pièces demandées"
-    LIQUIDATED = "liquide", "liquidé"
-    REJECTED = "rejete", "rejeté"
-    IN_BATCH = "en_bordereau", "dans un bordereau de paiement"
-    PAID = "paye", "payé"
-    PAYMENT_REJECTED = "virement_rejete", "virement rejeté"
+    DRAFT = "brouillon", _("brouillon")
+    SUBMITTED = "depose", _("déposé")
+    IN_CONTROL = "en_controle", _("en contrôle")
+    DOCUMENTS_REQUESTED = "pieces_demandees", _("pièces demandées")
+    LIQUIDATED = "liquide", _("liquidé")
+    REJECTED = "rejete", _("rejeté")
+    IN_BATCH = "en_bordereau", _("dans un bordereau de paiement")
+    PAID = "paye", _("payé")
+    PAYMENT_REJECTED = "virement_rejete", _("virement rejeté")
+    #: The insured person contests a decision (claims.services.reclamations): nothing is paid meanwhile.
+    UNDER_APPEAL = "en_reclamation", _("en réclamation")
 
 
 class Claim(TimeStampedModel):
@@ -261,7 +264,8 @@ class ClaimStatusChange(models.Model):
 
 # The agents' review records live beside (claims/review_models.py); imported here so that
 # `from claims.models import ClaimDecision` keeps working and Django registers them with the app.
+from claims.reclamation_models import Reclamation, ReclamationStatus  # noqa: E402
 from claims.review_models import ClaimDecision, DocumentRequest, RejectionReason  # noqa: E402
 
 __all__ = ["Claim", "ClaimDecision", "ClaimDocument", "ClaimLine", "ClaimStatus", "ClaimStatusChange", "DocumentKind",
-           "DocumentRequest", "LineKind", "RejectionReason", "document_path"]
+           "DocumentRequest", "LineKind", "Reclamation", "ReclamationStatus", "RejectionReason", "document_path"]

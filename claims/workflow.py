@@ -23,10 +23,16 @@ ALLOWED_TRANSITIONS: Mapping[str, frozenset[str]] = {
     S.IN_CONTROL: frozenset({S.LIQUIDATED, S.REJECTED, S.DOCUMENTS_REQUESTED}),
     # the insured person adds the documents: the controls run again
     S.DOCUMENTS_REQUESTED: frozenset({S.SUBMITTED, S.REJECTED}),
-    S.LIQUIDATED: frozenset({S.IN_BATCH, S.IN_CONTROL}),
+    S.REJECTED: frozenset({S.UNDER_APPEAL}),
+    S.LIQUIDATED: frozenset({S.IN_BATCH, S.IN_CONTROL, S.UNDER_APPEAL}),
     # a batch rejected or split gives its claims back
     S.IN_BATCH: frozenset({S.PAID, S.PAYMENT_REJECTED, S.LIQUIDATED}),
-    S.PAYMENT_REJECTED: frozenset({S.IN_BATCH}),
+    S.PAID: frozenset({S.UNDER_APPEAL}),
+    S.PAYMENT_REJECTED: frozenset({S.IN_BATCH, S.UNDER_APPEAL}),
+    # the insured person's réclamation (claims.services.reclamations): upheld, the claim is
+    # liquidated again (the difference is paid by the next bordereau); dismissed, it goes back
+    # to the status the contested decision had left it in
+    S.UNDER_APPEAL: frozenset({S.LIQUIDATED, S.REJECTED, S.PAID, S.PAYMENT_REJECTED}),
 }
 
 

@@ -8,9 +8,9 @@ from django.utils.translation import gettext_noop
 
 from claims.models import ClaimStatus, DocumentKind
 
-#: The claim statuses' own labels (ClaimStatus, the one home of their wording), translated when shown;
+#: The claim statuses' own labels (ClaimStatus, the one home of their wording, lazily translated);
 #: their msgids are in locale/ar (tests/portal/test_i18n.py checks each has its translation).
-STATUS_LABELS = {status: _(status.label) for status in ClaimStatus}
+STATUS_LABELS = {status: status.label for status in ClaimStatus}
 
 #: What each step means for the insured person, shown in the timeline.
 STATUS_HELP = {
@@ -22,6 +22,7 @@ STATUS_HELP = {
     ClaimStatus.IN_BATCH: _("Le paiement est en préparation dans un bordereau."),
     ClaimStatus.PAID: _("Le virement a été effectué sur votre compte."),
     ClaimStatus.PAYMENT_REJECTED: _("La banque a rejeté le virement : vérifiez votre RIB."),
+    ClaimStatus.UNDER_APPEAL: _("Vous contestez une décision : votre mutuelle étudie votre réclamation."),
 }
 
 #: Visual tone of a status badge (CSS class suffix).
@@ -29,6 +30,7 @@ STATUS_TONES = {
     ClaimStatus.SUBMITTED: "info", ClaimStatus.IN_CONTROL: "info", ClaimStatus.DOCUMENTS_REQUESTED: "warn",
     ClaimStatus.LIQUIDATED: "ok", ClaimStatus.IN_BATCH: "ok", ClaimStatus.PAID: "ok",
     ClaimStatus.REJECTED: "bad", ClaimStatus.PAYMENT_REJECTED: "bad", ClaimStatus.DRAFT: "info",
+    ClaimStatus.UNDER_APPEAL: "warn",
 }
 
 RELATIONSHIP_LABELS = {"assure": _("assuré(e)"), "conjoint": _("conjoint(e)"), "enfant": _("enfant")}

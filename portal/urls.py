@@ -4,7 +4,7 @@ from django.urls import include, path, reverse_lazy
 
 from portal import views
 from portal.forms import InsuredPasswordResetForm, LoginForm
-from portal.views import drafts
+from portal.views import drafts, reclamations
 
 app_name = "portal"
 
@@ -35,6 +35,9 @@ urlpatterns = [
     path("espace/dossiers/<int:pk>/recepisse/", views.claim_receipt, name="claim_receipt"),
     path("espace/dossiers/<int:pk>/pieces/", views.claim_add_documents, name="claim_add_documents"),
     path("espace/dossiers/<int:pk>/decompte.pdf", views.claim_statement, name="claim_statement"),
+    path("espace/dossiers/<int:pk>/reclamation/", reclamations.reclamation_new, name="reclamation_new"),
+    path("espace/reclamations/", reclamations.reclamation_list, name="reclamation_list"),
+    path("espace/reclamations/<int:pk>/", reclamations.reclamation_detail, name="reclamation_detail"),
     path("espace/attestation-de-droits.pdf", views.rights_attestation, name="rights_attestation"),
     path("espace/coordonnees/", views.contact_details, name="contact"),
     path("espace/rib/", views.rib_change, name="rib"),

@@ -132,6 +132,8 @@ class FilingDeadlineRule(DatedModel):
     class Filer(models.TextChoices):
         INSURED = "assure", "dossier déposé par l'assuré"
         PROVIDER = "tiers_payant", "facture en tiers payant"
+        #: Days after the decision on a claim during which the insured person may contest it.
+        RECLAMATION = "reclamation", "réclamation de l'assuré contre une décision"
 
     fund = models.ForeignKey(AMOFund, verbose_name="organisme", related_name="deadline_rules", on_delete=models.PROTECT)
     filer = models.CharField("déposant", max_length=16, choices=Filer.choices, default=Filer.INSURED)

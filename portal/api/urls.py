@@ -1,5 +1,5 @@
 """API v1 routes for insured persons (and the mobile app)."""
-from django.urls import path
+from django.urls import include, path
 
 from portal.api import views
 
@@ -20,4 +20,5 @@ urlpatterns = [
     path("dossiers/<int:pk>/pieces/<int:document_id>/", views.ClaimDocumentDownloadApi.as_view(),
          name="portal-api-claim-document"),
     path("dossiers/<int:pk>/decompte/", views.ClaimStatementApi.as_view(), name="portal-api-claim-statement"),
+    path("", include("portal.api.reclamations")),
 ]

@@ -123,6 +123,17 @@ class Side:
         return claim_in_control(insured=self.insured, documents=with_document(next(_SEEDS)))
 
     @cached_property
+    def reclamation(self):
+        """The insured person contests an agent's rejection of their claim."""
+        from claims.services.reclamations import file_reclamation
+        from claims.services.review import reject_claim
+
+        claim = claim_in_control(insured=self.insured)
+        claim = reject_claim(claim=claim, version=claim.version, by=self.agent,
+                             reason_code="signature_medecin_manquante")
+        return file_reclamation(claim=claim, by=self.insured.user, reason="La signature y est.")
+
+    @cached_property
     def document(self):
         return self.claim.documents.get()
 
@@ -199,6 +210,7 @@ def object_of(side: Side, label: str):
         "beneficiaries.RightsMaintenance": lambda: side.rights_maintenance,
         "claims.Claim": lambda: side.claim,
         "claims.ClaimDocument": lambda: side.document,
+        "claims.Reclamation": lambda: side.reclamation,
         "payments.Bordereau": lambda: side.bordereau,
         "payments.BordereauLine": lambda: side.line,
         "payments.HeldClaim": lambda: side.held_claim,
