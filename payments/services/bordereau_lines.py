@@ -58,7 +58,7 @@ PLAIN_CLAIMS_SQL = """
 WITH chunk AS MATERIALIZED (
     SELECT c.id, c.status FROM {claim} c
     WHERE c.mutuelle_id = %(mutuelle)s AND c.fund_id = %(fund)s
-      AND c.status IN (%(liquidated)s, %(payment_rejected)s)
+      AND c.status = ANY(%(payable)s)
       AND NOT EXISTS (SELECT 1 FROM {held} h WHERE h.claim_id = c.id AND h.last_bordereau_id = %(bordereau)s)
     ORDER BY c.id LIMIT %(limit)s
     FOR NO KEY UPDATE OF c SKIP LOCKED
@@ -94,7 +94,7 @@ def copy_plain_claims(bordereau: Bordereau, limit: int) -> tuple[int, int, list[
     with connection.cursor() as cursor:
         cursor.execute(sql, {
             "mutuelle": bordereau.mutuelle_id, "fund": bordereau.fund_id, "limit": limit,
-            "liquidated": ClaimStatus.LIQUIDATED, "payment_rejected": ClaimStatus.PAYMENT_REJECTED,
+            "liquidated": ClaimStatus.LIQUIDATED, "payable": [str(status) for status in PAYABLE_STATUSES],
             "bordereau": bordereau.pk, "suffix": payment_reference("", bordereau.pk), "pending": LineState.PENDING,
         })
         examined, last_id, written, others = cursor.fetchone()
