@@ -56,6 +56,11 @@ app.conf.beat_schedule = {
         "task": "payments.tasks.report_payment_breaches_task",
         "schedule": crontab(hour=5, minute=0),
     },
+    # every day at 07:00: alert the supervisors of claims that risk passing 60 days unpaid
+    "escalate-late-claims": {
+        "task": "claims.tasks.escalate_late_claims_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
     # every day at 03:15: delete the drafts of claims left unchanged for CLAIM_DRAFT_MAX_AGE_DAYS
     "remove-old-claim-drafts": {
         "task": "portal.tasks.remove_old_claim_drafts_task",

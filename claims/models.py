@@ -81,6 +81,9 @@ class Claim(TimeStampedModel):
     idempotency_fingerprint = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="saisi par", null=True, blank=True,
                                    related_name="+", on_delete=models.SET_NULL, db_index=False)
+    #: When the mutuelle's supervisors were alerted that the claim risks passing 60 days unpaid
+    #: (claims.services.escalation): a claim is escalated once.
+    delay_escalated_at = models.DateTimeField("retard signalé le", null=True, blank=True)
 
     class Meta:
         verbose_name = "dossier"

@@ -85,3 +85,17 @@ def notify_status_change_task(self, _claim_ids: list[int] | None = None,
     if more:
         notify_status_change_task.delay()
     return sent
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3)
+def escalate_late_claims_task(self) -> int:
+    """Alert the mutuelles' supervisors of the claims that risk passing 60 days unpaid, and tell the
+    insured persons, once per claim (claims.services.escalation); returns how many were escalated."""
+    from django.utils import timezone
+
+    from claims.services.escalation import escalate_late_claims
+
+    try:
+        return escalate_late_claims(today=timezone.localdate()).claims
+    except TRANSIENT + (OSError,) as exc:  # database trouble or SMTP unreachable: the batch was rolled back
+        raise self.retry(exc=exc, countdown=300) from exc

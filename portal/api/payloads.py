@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from amo_portal.money import to_centimes
+from claims.services.expected_payment import expected_payment_for
 from claims.services.pricing import REASON_MESSAGES
 from payments.models import Payer
 from portal import presenters, selectors
@@ -120,6 +121,7 @@ def claim_filed(claim, data) -> dict:
         "etm_accord_number": claim.etm_accord_number, "total_amo": None, "total_complementary": None,
         "total_patient": None, "rejection_message": "", "lines": lines, "documents": [], "timeline": [step],
         "pending_request": None, "statement_url": None, "payment_history": [], "rib_notice": "",
+        "paiement_prevu": None,  # known after the automatic controls, moments later (GET /dossiers/{id}/)
     }
 
 
@@ -144,4 +146,5 @@ def claim_detail(claim, payments: dict) -> dict:
         "statement_url": statement,
         "payment_history": payment_history(claim, history),
         "rib_notice": presenters.rib_notice(claim, history),
+        "paiement_prevu": expected_payment_for(claim, today=timezone.localdate()),
     }

@@ -279,3 +279,5 @@ class ClaimDetailSerializer(ClaimSummarySerializer):
     payment_history = PaymentAttemptSerializer(many=True, help_text="Chaque virement du dossier, du plus ancien "
                                                                     "au plus récent.")
     rib_notice = serializers.CharField(help_text="Après un virement rejeté : que faire pour être payé (vide sinon).")
+    paiement_prevu = serializers.DateField(allow_null=True, help_text="Date de paiement prévue d'un dossier en cours "
+                                           "(délai actuel de la mutuelle et calendrier des virements), sinon null.")
