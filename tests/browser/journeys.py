@@ -16,10 +16,6 @@ CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 360, "height": 780}
 LANGUAGES = ["fr", "ar"]
 
-#: Every msgid a journey expected in Arabic and found untranslated in locale/ar (shown with -s).
-UNTRANSLATED: set[str] = set()
-
-
 @pytest.fixture
 def chromium(monkeypatch):
     """Debian's Chromium. Playwright's sync API runs an event loop in this thread, so Django's guard
@@ -50,10 +46,11 @@ class Words:
 
     def __init__(self, language: str):
         self.language = language
+        self.untranslated: set[str] = set()
 
     def _note(self, french: str, shown: str) -> str:
         if self.language != "fr" and shown == french:
-            UNTRANSLATED.add(french)
+            self.untranslated.add(french)
         return shown
 
     def __call__(self, msgid: str) -> str:
@@ -71,6 +68,15 @@ class Words:
             french = str(lazy)
         with translation.override(self.language):
             return self._note(french, str(lazy))
+
+
+@pytest.fixture
+def words(language):
+    """The test's Words; the msgids it found untranslated are printed at its end (pytest -s)."""
+    found = Words(language)
+    yield found
+    if found.untranslated:
+        print(f"\n[{language}] sans traduction dans locale/{language}: {sorted(found.untranslated)}")
 
 
 def choose_language(page, language: str) -> None:

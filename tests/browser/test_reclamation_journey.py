@@ -8,13 +8,13 @@ from django.urls import reverse
 from amo_portal.money import format_dh
 from claims.models import ClaimStatus, Reclamation, ReclamationStatus
 from tests.browser import journeys
-from tests.browser.journeys import LANGUAGES, Words, open_portal, phone, sign_in_staff
+from tests.browser.journeys import LANGUAGES, open_portal, phone, sign_in_staff
 from tests.claims.reclamation_support import decided_with_rejected_line, pay_everything
 from tests.factories.beneficiaries import InsuredFactory
 from tests.factories.mutuelles import StaffFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-chromium = journeys.chromium
+chromium, words = journeys.chromium, journeys.words
 REASON = "L'analyse était prescrite : l'ordonnance est au dossier."
 DECISION = "Ordonnance vérifiée : l'analyse est remboursée."
 
@@ -61,9 +61,8 @@ def another_agent_upholds(page, live_server, agent, claim) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_contested_line_is_upheld_by_another_agent_reliquidated_and_paid(
         live_server, chromium, mgpap, agent, supervisor, fund_officer, django_capture_on_commit_callbacks,
-        language):
+        language, words):
     # given: Cs 250 DH and B 60 66 DH; the agent rejected the B 60 line and accepted the claim
-    words = Words(language)
     person = InsuredFactory(mutuelle=mgpap, user=StaffFactory(role="assure", mutuelle=None,
                                                               username=f"nadia.reclamation.{language}"))
     other_agent = StaffFactory(role="agent", mutuelle=mgpap, username=f"youssef.agent.{language}")

@@ -14,13 +14,13 @@ from claims.services.checks import ClaimReason
 from claims.services.documents import check_document
 from claims.tasks import liquidate_claim_task
 from tests.browser import journeys
-from tests.browser.journeys import LANGUAGES, Words, jpeg, open_portal, phone, photo
+from tests.browser.journeys import LANGUAGES, jpeg, open_portal, phone, photo
 from tests.factories.beneficiaries import InsuredFactory
 from tests.factories.claims import act, file_claim
 from tests.factories.mutuelles import StaffFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-chromium = journeys.chromium
+chromium, words = journeys.chromium, journeys.words
 
 PRESCRIPTION = photo((250, 250, 245))  # the one paper the doctor wrote, photographed once
 
@@ -30,9 +30,8 @@ def scanned(name: str, content: bytes):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_same_prescription_filed_again_the_next_month_is_accepted(live_server, chromium, mgpap, language):
+def test_the_same_prescription_filed_again_the_next_month_is_accepted(live_server, chromium, mgpap, language, words):
     # given: last month's claim, with its care sheet and the prescription, liquidated
-    words = Words(language)
     today = timezone.localdate()
     person = InsuredFactory(mutuelle=mgpap, user=StaffFactory(role="assure", mutuelle=None,
                                                               username=f"leila.ordonnance.{language}"))
