@@ -77,6 +77,9 @@ class Claim(TimeStampedModel):
     idempotency_fingerprint = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="saisi par", null=True, blank=True,
                                    related_name="+", on_delete=models.SET_NULL, db_index=False)
+    #: The rejected claim this one corrects and files again ("Corriger et déposer à nouveau").
+    corrects = models.ForeignKey("self", verbose_name="corrige le dossier", null=True, blank=True,
+                                 related_name="corrections", on_delete=models.SET_NULL, db_index=False)
 
     class Meta:
         verbose_name = "dossier"
@@ -115,6 +118,8 @@ class Claim(TimeStampedModel):
             models.Index(fields=["id"], condition=Q(status="depose"), name="claim_submitted_idx"),
             models.Index(fields=["insured", "-id"], name="claim_insured_idx"),
             models.Index(fields=["duplicate_key"], name="claim_duplicate_key_idx"),
+            # the few claims filed again to correct a rejected one, not the millions of others
+            models.Index(fields=["corrects"], condition=Q(corrects__isnull=False), name="claim_corrects_idx"),
         ]
 
     def __str__(self) -> str:
