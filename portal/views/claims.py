@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from amo_portal.exceptions import DomainError
 from claims.models import ClaimStatus
 from claims.services.documents import check_document
-from portal import forms, presenters, selectors
+from portal import corrections, forms, presenters, selectors
 from portal.services.filing import file_claim_online, preview_claim
 from portal.services.quotas import check_document_quota
 from portal.services.uploads import discard_stash, stash_documents, stashed_documents
@@ -68,6 +68,7 @@ def claim_new(request):
         if request.POST.get("action") == "envoyer" and form.cleaned_data.get("preview_print") == print_:
             claim = file_claim_online(user=request.user, insured=request.insured, data=data,
                                       idempotency_key=f"web-{token}")
+            corrections.link_if_correcting(request, claim)
             discard_stash(user=request.user, token=token)
             return redirect("portal:claim_receipt", pk=claim.pk)
         preview = preview_claim(user=request.user, insured=request.insured, data=data)
