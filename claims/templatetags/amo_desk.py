@@ -6,6 +6,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from amo_portal.money import format_dh, format_rate
+from claims.reason_texts import reason_label
 
 register = template.Library()
 
@@ -63,3 +64,9 @@ def claim_rows(cl) -> str:
     return mark_safe(  # noqa: S308 — every value above is escaped
         f'<div class="results"><table id="result_list"><thead><tr>{"".join(heads)}</tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table></div>')
+
+
+@register.filter
+def reason(code: str) -> str:
+    """A coded reason by its label (claims.reason_texts), never the code."""
+    return reason_label(code)

@@ -185,3 +185,32 @@ def test_every_reason_of_the_list_has_a_label_and_a_fix():
     assert codes and codes <= set(REASON_LABELS) and codes <= set(FIX_TEXTS)
     with translation.override("fr"):
         assert all(reason_label(r.code) == r.label for r in RejectionReason.objects.all())
+
+
+def test_the_agents_history_names_reasons_and_values_not_codes_nor_fields(rejected, adjusted):
+    from claims.admin_views import history_of
+
+    for claim in (rejected, adjusted):
+        text = " ".join(f"{event.what} {event.detail}" for event in history_of(claim))
+        assert not internal_words().search(text), internal_words().search(text)
+    assert "Pièce justificative illisible" in " ".join(e.detail for e in history_of(rejected))
+    assert "montant payé : 250.00 → 200.00" in " ".join(e.detail for e in history_of(adjusted))
+
+
+def test_the_reasons_of_a_batch_of_emails_cost_one_query_whatever_its_size(member, agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from claims.services.notifications import status_emails
+
+    claims = []
+    for _ in range(3):
+        claim = claim_in_control(insured=member)
+        reject_claim(claim=claim, version=claim.version, by=agent, reason_code="piece_illisible", comment="Floue.")
+        claims.append(claim)
+    counts = []
+    for some in (claims[:1], claims):
+        with CaptureQueriesContext(connection) as queries:
+            assert status_emails([(c.pk, ClaimStatus.REJECTED) for c in some]) == len(some)
+        counts.append(len(queries))
+    assert counts[0] == counts[1] == 2  # the claims, their decisions
