@@ -214,3 +214,23 @@ def test_the_reasons_of_a_batch_of_emails_cost_one_query_whatever_its_size(membe
             assert status_emails([(c.pk, ClaimStatus.REJECTED) for c in some]) == len(some)
         counts.append(len(queries))
     assert counts[0] == counts[1] == 2  # the claims, their decisions
+
+
+def test_another_persons_document_is_for_the_agent_to_see_not_for_the_person(
+        member, member_client, api, stranger, django_capture_on_commit_callbacks):
+    # given: the stranger's scan (seed 901) filed by the member
+    theirs = Claim.objects.get(insured=stranger)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        claim = file_claim(insured=member, lines=[act("C", "80")], documents=with_document(901))
+    claim.refresh_from_db()
+    # then: an agent reviews it, with a note naming the other claim
+    assert claim.status == ClaimStatus.IN_CONTROL
+    assert any(theirs.number in note for note in claim.review_reasons)
+    # and nothing the member reads names it
+    page = member_client.get(f"/espace/dossiers/{claim.pk}/").content.decode()
+    answer = api.get(f"/api/v1/dossiers/{claim.pk}/")
+    assert answer.status_code == 200
+    api_text = answer.content.decode()
+    emails = " ".join(m.subject + m.body for m in mail.outbox if member.email in m.to)
+    assert mail.outbox and theirs.number not in page + api_text + emails
