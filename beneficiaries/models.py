@@ -14,6 +14,11 @@ class Sex(models.TextChoices):
     FEMALE = "F", "féminin"
 
 
+class Language(models.TextChoices):
+    FRENCH = "fr", "français"
+    ARABIC = "ar", "العربية"
+
+
 class InsuredStatus(models.TextChoices):
     ACTIVE = "actif", "actif"
     RETIRED = "retraite", "retraité"
@@ -48,6 +53,10 @@ class Insured(TimeStampedModel):
     card_issued_on = models.DateField("carte d'immatriculation délivrée le", null=True, blank=True)
     user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name="compte en ligne", null=True, blank=True,
                                 related_name="insured", on_delete=models.SET_NULL)
+    #: The language of everything sent while no request is there (status and account e-mails):
+    #: set by the portal's language switch and contact details.
+    language = models.CharField("langue des messages", max_length=2, choices=Language.choices,
+                                default=Language.FRENCH)
 
     class Meta:
         verbose_name = "assuré"
@@ -59,6 +68,7 @@ class Insured(TimeStampedModel):
             models.UniqueConstraint(name="insured_unique_affiliation_per_mutuelle",
                                     fields=["mutuelle", "affiliation_number"]),
             models.CheckConstraint(name="insured_status_known", condition=Q(status__in=InsuredStatus.values)),
+            models.CheckConstraint(name="insured_language_known", condition=Q(language__in=Language.values)),
         ]
         indexes = [
             models.Index(fields=["registration_number"], name="insured_registration_idx"),

@@ -21,6 +21,7 @@ from beneficiaries.services.entitlement import beneficiary_entitlement
 from claims.admin_forms import FORMS, DecisionForm
 from claims.admin_rows import PROCESSING_TARGET_DAYS, URGENT_DAYS, countdown_of, days_left, document_preview
 from claims.models import Claim, ClaimDocument, ClaimStatus, RejectionReason
+from claims.reason_texts import reason_label
 from claims.selectors import claims_visible_to
 from claims.services.review import REJECTABLE, four_eyes_required
 from tariffs.models import ALDCondition
@@ -61,13 +62,18 @@ def history_of(claim: Claim) -> list[Event]:
     return sorted(events, key=lambda e: e.at)
 
 
+#: The values a decision changed, named as the agents read them (never the field names).
+DECISION_VALUES = {"amount_paid": "montant payé", "cotation": "cotation", "amo_amount": "part AMO",
+                   "complementary_amount": "part complémentaire", "total_amo": "part AMO du dossier",
+                   "total_complementary": "part complémentaire du dossier"}
+
+
 def _decision_detail(decision) -> str:
     parts = [decision.comment] if decision.comment else []
     if decision.reason_code:
-        parts.append(f"motif {decision.reason_code}")
-    changed = [f"{key} : {decision.before.get(key) or '—'} → {decision.after.get(key) or '—'}"
-               for key in ("amount_paid", "cotation", "amo_amount", "complementary_amount", "total_amo",
-                           "total_complementary")
+        parts.append(f"motif : {reason_label(decision.reason_code)}")
+    changed = [f"{label} : {decision.before.get(key) or '—'} → {decision.after.get(key) or '—'}"
+               for key, label in DECISION_VALUES.items()
                if key in decision.after and decision.before.get(key) != decision.after.get(key)]
     return " ; ".join(parts + changed)
 

@@ -84,6 +84,9 @@ class Claim(TimeStampedModel):
     #: When the mutuelle's supervisors were alerted that the claim risks passing 60 days unpaid
     #: (claims.services.escalation): a claim is escalated once.
     delay_escalated_at = models.DateTimeField("retard signalé le", null=True, blank=True)
+    #: The rejected claim this one corrects and files again ("Corriger et déposer à nouveau").
+    corrects = models.ForeignKey("self", verbose_name="corrige le dossier", null=True, blank=True,
+                                 related_name="corrections", on_delete=models.SET_NULL, db_index=False)
 
     class Meta:
         verbose_name = "dossier"
@@ -122,6 +125,8 @@ class Claim(TimeStampedModel):
             models.Index(fields=["id"], condition=Q(status="depose"), name="claim_submitted_idx"),
             models.Index(fields=["insured", "-id"], name="claim_insured_idx"),
             models.Index(fields=["duplicate_key"], name="claim_duplicate_key_idx"),
+            # the few claims filed again to correct a rejected one, not the millions of others
+            models.Index(fields=["corrects"], condition=Q(corrects__isnull=False), name="claim_corrects_idx"),
         ]
 
     def __str__(self) -> str:

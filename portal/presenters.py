@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from claims.models import ClaimStatus
+from claims.reason_texts import reason_label
 from claims.services.pricing import REASON_MESSAGES
 from payments.bank_reasons import bank_reason_text
 from payments.models import Payer
 from payments.selectors import PaymentAttempt, ShareOutcome
-from portal import forms, selectors
+from portal import corrections, forms, selectors
 from portal.labels import DOCUMENT_KIND_LABELS, STATUS_HELP, STATUS_LABELS, STATUS_TONES
 from portal.services.filing import ClaimInput, LineData
 from tariffs.models import Medicine
@@ -67,9 +68,13 @@ def claim_forms(request, data=None, *, unbound: bool = False):
     posted = request.method == "POST" and not unbound
     bound = data if data is not None else (request.POST if posted else None)
     files = request.FILES if posted and data is None else None
+    initial, line_initial = {"beneficiary": INSURED_CHOICE}, None
+    rejected = corrections.rejected_to_correct(request) if bound is None else None
+    if rejected is not None:  # "Corriger et déposer à nouveau": the rejected claim's values
+        initial, line_initial = corrections.prefill(rejected)
     form = forms.ClaimForm(bound, files, beneficiaries=_beneficiary_choices(insured),
-                           accords=_accord_choices(insured), initial={"beneficiary": INSURED_CHOICE})
-    lines = forms.LineFormSet(bound, prefix="lignes")
+                           accords=_accord_choices(insured), initial=initial)
+    lines = forms.LineFormSet(bound, prefix="lignes", initial=line_initial)
     return form, lines
 
 
@@ -209,7 +214,7 @@ def timeline(claim) -> tuple[list[dict], object]:
         if change.to_status == ClaimStatus.DOCUMENTS_REQUESTED and last_request:
             detail = last_request.missing
         elif change.to_status == ClaimStatus.REJECTED:
-            detail = claim.rejection_message or change.reason
+            detail = reason_label(claim.rejection_code) if claim.rejection_code else ""
         steps.append({"status": change.to_status, "label": STATUS_LABELS.get(change.to_status, change.to_status),
                       "help": STATUS_HELP.get(change.to_status, ""), "at": timezone.localtime(change.changed_at),
                       "detail": detail, "tone": STATUS_TONES.get(change.to_status, "info")})
@@ -286,4 +291,6 @@ def claim_page(claim, payment, history: list[PaymentAttempt] = ()) -> dict:
         "can_add_documents": claim.status in selectors.DOCUMENT_STATUSES,
         "statement_available": claim.status in selectors.STATEMENT_STATUSES,
         "liquidated": claim.total_amo is not None and claim.status != ClaimStatus.SUBMITTED,
+        **corrections.corrections_context(claim),
     }
+

@@ -1,6 +1,6 @@
 """Pages of the insured persons' portal: sign-in and sign-up, the personal space, language switch."""
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, reverse_lazy
+from django.urls import path, reverse_lazy
 
 from portal import views
 from portal.forms import InsuredPasswordResetForm, LoginForm
@@ -24,7 +24,7 @@ urlpatterns = [
         success_url=reverse_lazy("portal:password_reset_complete")), name="password_reset_confirm"),
     path("mot-de-passe/nouveau/termine/", auth_views.PasswordResetCompleteView.as_view(),
          name="password_reset_complete"),
-    path("langue/", include("django.conf.urls.i18n")),
+    path("langue/setlang/", views.set_language, name="set_language"),
     path("espace/", views.dashboard, name="dashboard"),
     path("espace/dossiers/", views.claim_list, name="claim_list"),
     path("espace/dossiers/nouveau/", views.claim_new, name="claim_new"),

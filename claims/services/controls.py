@@ -25,6 +25,9 @@ REVIEW_ABOVE_THRESHOLD = "Remboursement au-dessus du seuil de contrôle manuel d
 REVIEW_UNPAID_LINE = "Au moins une ligne n'est pas remboursable : à vérifier."
 REVIEW_NO_ETM = "Dossier ALD sans accord ETM valable à la date des soins."
 REVIEW_NO_DOCUMENT = "Aucune pièce justificative jointe."
+#: For the agent only (review_reasons): it names another insured person's claim.
+REVIEW_OTHER_PERSONS_DOCUMENT = ("La pièce « {name} » a déjà été déposée par un autre assuré avec le dossier "
+                                 "{number} : vérifier qu'elle concerne bien ces soins.")
 
 
 class InsuredFacts(NamedTuple):
@@ -100,21 +103,31 @@ def find_etm(claim: ClaimFacts, accords: list[ETMAccord]) -> ETMAccord | None:
 
 @dataclass(frozen=True)
 class Duplicates:
-    """Earlier claims (by id) that share a fingerprint or a document hash."""
+    """Earlier claims that share a fingerprint (id, number) or a document hash (id, number, insured
+    person's id)."""
 
     by_key: dict[str, list[tuple[int, str]]]
-    by_document: dict[str, list[tuple[int, str]]]
+    by_document: dict[str, list[tuple[int, str, int]]]
 
     def earlier(self, claim: ClaimFacts) -> Reason | None:
+        """The same care filed before: the claim is rejected, naming the earlier claim (the
+        insured person's own)."""
         for pk, number in self.by_key.get(claim.duplicate_key, []):
             if pk < claim.pk:
                 return Reason(ClaimReason.DUPLICATE, f"Ces soins ont déjà été déclarés dans le dossier {number}.")
-        for sha256, name in claim.documents:
-            for pk, number in self.by_document.get(sha256, []):
-                if pk < claim.pk:
-                    return Reason(ClaimReason.DUPLICATE_DOCUMENT,
-                                  f"La pièce « {name} » a déjà été déposée avec le dossier {number}.")
         return None
+
+    def shared_documents(self, claim: ClaimFacts) -> list[str]:
+        """Notes for the agent: documents of this claim already filed by ANOTHER insured person.
+        The same person's documents are theirs to file again (a prescription renewed month after
+        month): the fingerprint of the care (earlier) decides whether the care itself is new."""
+        notes = []
+        for sha256, name in claim.documents:
+            others = [number for pk, number, insured_id in self.by_document.get(sha256, [])
+                      if pk < claim.pk and insured_id != claim.insured_id]
+            if others:
+                notes.append(REVIEW_OTHER_PERSONS_DOCUMENT.format(name=name, number=others[0]))
+        return notes
 
 
 def control_and_price(claim: ClaimFacts, book: TariffBook, duplicates: Duplicates) -> Outcome:
@@ -138,7 +151,7 @@ def control_and_price(claim: ClaimFacts, book: TariffBook, duplicates: Duplicate
     totals = add_up([(line.amount_paid, p.amounts) for line, p in zip(claim.lines, priced, strict=True)])
     outcome = Outcome(rejection=rejection, priced=priced, totals=totals, etm_accord=etm)
     if rejection is None:
-        outcome.review_reasons = review_reasons(claim, outcome, etm)
+        outcome.review_reasons = review_reasons(claim, outcome, etm) + duplicates.shared_documents(claim)
     return outcome
 
 

@@ -43,7 +43,8 @@ DEPENDENT_FIELDS = ("id", "insured_id", "relationship", "birth_date", "married",
                     "registered_on", "ended_on")
 
 
-#: Earlier live claims that share a fingerprint, or a document, with the chunk's claims. One
+#: Earlier live claims that share a fingerprint, or a document (with the insured person who filed
+#: it: their own documents they may file again), with the chunk's claims. One
 #: index probe per key (LATERAL ... OFFSET 0 keeps the planner from hashing the whole table
 #: instead, which it prefers on small tables and pays for on every chunk). In claim id order, as
 #: _earlier_rows_with_orm: the rejection names the first claim the care was filed with.
@@ -55,7 +56,7 @@ WHERE c.status NOT IN ('brouillon', 'rejete')
 ORDER BY c.id
 """
 SQL_DUPLICATE_DOCUMENTS = """
-SELECT c.id, d.sha256, c.number FROM unnest(%s::text[]) AS k(sha)
+SELECT c.id, d.sha256, c.number, c.insured_id FROM unnest(%s::text[]) AS k(sha)
 CROSS JOIN LATERAL (SELECT claim_id, sha256 FROM claims_claimdocument WHERE sha256 = k.sha OFFSET 0) AS d
 JOIN claims_claim c ON c.id = d.claim_id
 WHERE c.status NOT IN ('brouillon', 'rejete')
@@ -67,11 +68,11 @@ def find_duplicates(claims: list[ClaimFacts]) -> Duplicates:
     keys = sorted({c.duplicate_key for c in claims if c.duplicate_key})
     shas = sorted({sha for c in claims for sha, _ in c.documents})
     by_key: dict[str, list[tuple[int, str]]] = {}
-    by_document: dict[str, list[tuple[int, str]]] = {}
-    for found, rows in ((by_key, _earlier_rows(SQL_DUPLICATE_KEYS, keys, "duplicate_key")),
-                        (by_document, _earlier_rows(SQL_DUPLICATE_DOCUMENTS, shas, "sha256"))):
-        for pk, value, number in rows:
-            found.setdefault(value, []).append((pk, number))
+    by_document: dict[str, list[tuple[int, str, int]]] = {}
+    for pk, key, number in _earlier_rows(SQL_DUPLICATE_KEYS, keys, "duplicate_key"):
+        by_key.setdefault(key, []).append((pk, number))
+    for pk, sha256, number, insured_id in _earlier_rows(SQL_DUPLICATE_DOCUMENTS, shas, "sha256"):
+        by_document.setdefault(sha256, []).append((pk, number, insured_id))
     return Duplicates(by_key, by_document)
 
 
@@ -87,13 +88,14 @@ def _earlier_rows(sql: str, values: list[str], field: str):
 
 def _earlier_rows_with_orm(values: list[str], field: str):
     """Other databases (SQLite): the rows of SQL_DUPLICATE_KEYS or SQL_DUPLICATE_DOCUMENTS through the
-    ORM, (id, key or hash, number) of the live claims (tests/claims/test_sql_parity.py)."""
+    ORM, (id, key, number) or (id, hash, number, insured person's id) of the live claims
+    (tests/claims/test_sql_parity.py)."""
     live = [ClaimStatus.DRAFT, ClaimStatus.REJECTED]
     if field == "duplicate_key":
         return Claim.objects.filter(duplicate_key__in=values).exclude(status__in=live).order_by("pk").values_list(
             "pk", "duplicate_key", "number")
     return ClaimDocument.objects.filter(sha256__in=values).exclude(claim__status__in=live).order_by(
-        "claim_id", "sha256").values_list("claim_id", "sha256", "claim__number")
+        "claim_id", "sha256").values_list("claim_id", "sha256", "claim__number", "claim__insured_id")
 
 
 # --- loading a chunk -------------------------------------------------------------------------

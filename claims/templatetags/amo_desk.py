@@ -3,6 +3,7 @@ from django import template
 from django.utils import timezone
 
 from amo_portal.money import format_dh, format_rate
+from claims.reason_texts import reason_label
 
 register = template.Library()
 
@@ -38,3 +39,9 @@ def claim_rows(cl) -> dict:
     if not cl.result_list:
         return {"rows": []}
     return {"headers": list(result_headers(cl)), "rows": queue_rows(cl.result_list, timezone.localdate())}
+
+
+@register.filter
+def reason(code: str) -> str:
+    """A coded reason by its label (claims.reason_texts), never the code."""
+    return reason_label(code)

@@ -24,7 +24,8 @@ from reportlab.platypus.flowables import KeepTogether
 from amo_portal.money import ZERO, format_rate
 from beneficiaries.models import Insured
 from claims.models import Claim, ClaimStatus, LineKind
-from claims.services.pricing import REASON_MESSAGES
+from claims.reason_texts import reason_label
+from claims.services.explanations import claim_reasons, decisions_by_claim
 from payments.bank_reasons import bank_reason_text
 from payments.models import Payer
 from payments.selectors import PaymentAttempt, ShareOutcome, SharePayment
@@ -144,15 +145,34 @@ def _explanations(writer: PdfWriter, claim: Claim) -> list:
         text = line.explanation or "—"
         if not writer.rtl:
             if line.reason_code:
-                text += _(" (motif : %(code)s)") % {"code": line.reason_code}
+                text += _(" (motif : %(reason)s)") % {"reason": reason_label(line.reason_code)}
             items.append(KeepTogether(writer.p(_("Ligne %(position)s : %(text)s") % {
                 "position": line.position, "text": text}, writer.small)))
             continue
         heading = _("Ligne %(position)s") % {"position": line.position}
         if line.reason_code:
-            reason = REASON_MESSAGES.get(line.reason_code)
-            heading += " : " + (_(reason) if reason else "") + f" ({line.reason_code})"
+            heading += " : " + reason_label(line.reason_code)
         items.append(KeepTogether([writer.p(heading, writer.small), writer.ltr(text)]))
+    return items + _decisions(writer, claim)
+
+
+def _decisions(writer: PdfWriter, claim: Claim) -> list:
+    """What the mutuelle decided on the claim's lines (rejected, adjusted) and why: the reason in
+    the document's language, the agent's comment as written."""
+    reasons = claim_reasons(claim, decisions_by_claim([claim.pk]).get(claim.pk, []))
+    if not reasons:
+        return []
+    items: list = [writer.p(_("Décisions de votre mutuelle"), writer.heading)]
+    for reason in reasons:
+        head = reason.label if reason.position is None else _("Ligne %(n)s — %(label)s") % {
+            "n": reason.position, "label": reason.label}
+        block = [writer.p(head, writer.small)]
+        if reason.comment:
+            block += [writer.p(_("Commentaire :"), writer.small), writer.ltr(reason.comment)]
+        block += [writer.p(change, writer.small) for change in reason.changes]
+        if reason.fix:
+            block.append(writer.p(_("Que faire : %(fix)s") % {"fix": reason.fix}, writer.small))
+        items.append(KeepTogether(block))
     return items
 
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from amo_portal.exceptions import DomainError
 from claims.models import ClaimStatus
-from portal import forms, presenters, selectors
+from portal import corrections, forms, presenters, selectors
 from portal.forms.claims import LINES_PREFIX
 from portal.services import drafts
 from portal.services.filing import file_claim_online, preview_claim
@@ -80,6 +80,7 @@ def _preview_or_file(request, form, lines, draft):
             claim = file_claim_online(user=request.user, insured=request.insured, data=data,
                                       idempotency_key=f"web-{draft.key}")
             _close(documents)
+            corrections.link_if_correcting(request, claim)
             drafts.discard_draft(user=request.user)
             return redirect("portal:claim_receipt", pk=claim.pk)
         preview = preview_claim(user=request.user, insured=request.insured, data=data)

@@ -112,10 +112,35 @@ def test_same_care_filed_twice_is_rejected_as_duplicate(insured, file_and_proces
     assert first.number in second.rejection_message
 
 
-def test_same_document_on_another_claim_is_rejected(insured, file_and_process):
-    file_and_process(insured=insured, care_date=date(2025, 6, 2), lines=[act("Cs", "200")], doc_seed=7)
+def test_same_persons_document_filed_again_next_month_is_accepted(insured, file_and_process):
+    # given: a prescription renewed month after month, scanned once
+    first = file_and_process(insured=insured, care_date=date(2025, 6, 2), lines=[act("Cs", "200")], doc_seed=7)
+    # when
+    second = file_and_process(insured=insured, care_date=date(2025, 7, 2), lines=[act("Cs", "200")], doc_seed=7)
+    # then: the care is new (another fingerprint): nothing to reject, nothing to review
+    assert first.status == second.status == ClaimStatus.LIQUIDATED
+    assert (second.rejection_code, second.review_reasons) == ("", [])
+
+
+def test_same_persons_document_does_not_hide_the_same_care_filed_twice(insured, file_and_process):
+    first = file_and_process(insured=insured, care_date=date(2025, 6, 2), lines=[act("Cs", "200")], doc_seed=7)
+    second = file_and_process(insured=insured, care_date=date(2025, 6, 2), lines=[act("Cs", "200")], doc_seed=7)
+    assert second.rejection_code == "doublon"
+    assert first.number in second.rejection_message
+
+
+def test_another_persons_document_sends_the_claim_to_an_agent_with_a_note(insured, mgpap, file_and_process):
+    # given
+    from tests.factories.beneficiaries import InsuredFactory
+    other = InsuredFactory(mutuelle=mgpap)
+    first = file_and_process(insured=other, care_date=date(2025, 6, 2), lines=[act("Cs", "200")], doc_seed=7)
+    # when
     second = file_and_process(insured=insured, care_date=date(2025, 6, 9), lines=[act("C", "80")], doc_seed=7)
-    assert second.rejection_code == "doublon_piece"
+    # then: not a rejection; the agent's note names the other claim, the person's own record does not
+    assert second.status == ClaimStatus.IN_CONTROL
+    assert second.rejection_code == "" and second.rejection_message == ""
+    notes = [note for note in second.review_reasons if first.number in note]
+    assert len(notes) == 1 and "autre assuré" in notes[0]
 
 
 def test_ald_line_with_valid_etm_is_paid_in_full_on_the_base(insured, file_and_process):

@@ -31,9 +31,10 @@ D = Decimal
 
 @pytest.fixture
 def claims(mgpap, django_capture_on_commit_callbacks):
-    """Claims in every status the automatic controls leave: liquidated, in control (no document),
-    rejected (the same care, or the same document, filed again), and filed but not controlled yet
-    (two of them repeating a liquidated claim's care and document)."""
+    """Claims in every status the automatic controls leave: liquidated (one of them with its own
+    scan filed again), in control (no document; another person's scan), rejected (the same care
+    filed again), and filed but not controlled yet (two of them repeating a liquidated claim's care
+    and document)."""
     people = [InsuredFactory(mutuelle=mgpap) for _ in range(3)]
     child = DependentFactory(insured=people[0])
     filed = []
@@ -50,13 +51,14 @@ def claims(mgpap, django_capture_on_commit_callbacks):
     file(people[1], seed=3)
     file(people[2])  # no document: to an agent
     file(people[0], seed=4)  # the same care again: rejected as a duplicate
-    file(people[1], seed=3, paid="120.00", day=3)  # the same scan again: rejected as a duplicate
+    file(people[1], seed=3, paid="120.00", day=3)  # the same person's scan again, another care: liquidated
+    file(people[2], seed=3, paid="90.00", day=5)  # another person's scan: to an agent
     file(people[0], seed=1, controlled=False)  # the same care and scan, not controlled yet
     file(people[0], seed=1, controlled=False, day=4)
     statuses = list(Claim.objects.filter(pk__in=filed).order_by("pk").values_list("status", flat=True))
     assert statuses == [ClaimStatus.LIQUIDATED] * 3 + [ClaimStatus.IN_CONTROL, ClaimStatus.REJECTED,
-                                                        ClaimStatus.REJECTED, ClaimStatus.SUBMITTED,
-                                                        ClaimStatus.SUBMITTED]
+                                                        ClaimStatus.LIQUIDATED, ClaimStatus.IN_CONTROL,
+                                                        ClaimStatus.SUBMITTED, ClaimStatus.SUBMITTED]
     return list(Claim.objects.filter(pk__in=filed).order_by("pk"))
 
 

@@ -9,6 +9,7 @@ from portal.services.accounts.contact import (
     MSG_SAME_RIB,
     MSG_WRONG_PASSWORD,
     change_rib,
+    remember_language,
     rib_notice_addresses,
     update_contact_details,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "MSG_TOO_MANY_PASSWORDS", "MSG_WRONG_PASSWORD", "MSG_WRONG_PASSWORD_EMAIL", "SIGNUP_LINK_MAX_AGE", "SIGNUP_SALT",
     "Identity", "change_rib", "check_password_again", "confirm_email_change", "current_email", "email_change_link",
     "email_taken", "find_registered_insured", "finish_password_reset", "lift_lockout", "open_insured_account",
-    "pending_email_change", "request_email_change", "request_insured_account", "rib_notice_addresses",
+    "pending_email_change", "remember_language", "request_email_change", "request_insured_account",
+    "rib_notice_addresses",
     "sign_in_username", "signup_request_of", "update_contact_details",
 ]

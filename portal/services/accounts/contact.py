@@ -19,7 +19,7 @@ from beneficiaries.models import Insured, RibChange
 from beneficiaries.validators import normalise_rib, validate_rib
 from portal.models import EmailChange
 from portal.services.accounts.lockout import check_password_again
-from portal.services.accounts.mail import send
+from portal.services.accounts.mail import letter, send_in
 
 MSG_WRONG_PASSWORD = gettext_noop("Mot de passe incorrect : le RIB n'a pas été modifié.")
 MSG_SAME_RIB = gettext_noop("Ce RIB est déjà celui enregistré.")
@@ -68,7 +68,7 @@ def _record_rib_change(*, insured: Insured, rib: str, by) -> RibChange:
     insured.save(update_fields=["rib", "updated_at"])
     addresses = rib_notice_addresses(insured=insured)
     if addresses:
-        transaction.on_commit(lambda: _tell_rib_changed(addresses, insured.full_name, rib))
+        transaction.on_commit(lambda: _tell_rib_changed(addresses, insured.full_name, rib, insured.language))
     return change
 
 
@@ -84,9 +84,22 @@ def rib_notice_addresses(*, insured: Insured) -> list[str]:
     return addresses
 
 
-def _tell_rib_changed(emails: list[str], name: str, rib: str) -> None:
+def _tell_rib_changed(emails: list[str], name: str, rib: str, language: str) -> None:
+    def build() -> tuple[str, str]:
+        return _("Votre RIB a été modifié"), letter(name, _(
+            "Le RIB de vos remboursements a été remplacé par un RIB se terminant par %(rib)s.\nSi vous n'êtes pas à "
+            "l'origine de ce changement, contactez votre mutuelle sans attendre.") % {"rib": rib[-4:]})
+
     for email in emails:  # one message each: neither address is shown to the other
-        send(email, "Votre RIB a été modifié",
-             f"Bonjour {name},\n\nLe RIB de vos remboursements a été remplacé par un RIB se terminant par "
-             f"{rib[-4:]}.\nSi vous n'êtes pas à l'origine de ce changement, contactez votre mutuelle sans "
-             "attendre.\n\nVotre mutuelle")
+        send_in(language, email, build)
+
+
+@transaction.atomic
+def remember_language(*, insured: Insured, language: str) -> Insured:
+    """The language of what is sent to the insured person while no request is there (status and
+    account e-mails): the one they chose on the portal."""
+    if language not in dict(settings.LANGUAGES) or language == insured.language:
+        return insured
+    Insured.objects.filter(pk=insured.pk).update(language=language, updated_at=timezone.now())
+    insured.language = language
+    return insured

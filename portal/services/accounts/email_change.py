@@ -23,7 +23,7 @@ from django.utils.translation import gettext_noop
 from beneficiaries.models import Insured
 from portal.models import EmailChange
 from portal.services.accounts.lockout import check_password_again
-from portal.services.accounts.mail import masked, send
+from portal.services.accounts.mail import letter, masked, send_in
 from portal.services.accounts.signin import email_taken
 
 MSG_EMAIL_TAKEN = gettext_noop("Cette adresse électronique est déjà utilisée par un autre compte.")
@@ -59,13 +59,14 @@ def request_email_change(*, user, insured: Insured | None, new_email: str, passw
         change.full_clean()
         change.save()
         name = insured.full_name if insured else user.get_full_name()
+        language = insured.language if insured else None
         if email_taken(new_email, except_user_id=user.pk):
-            transaction.on_commit(lambda: _tell_email_taken(new_email, name))
+            transaction.on_commit(lambda: _tell_email_taken(new_email, name, language))
         else:
             link = email_change_link(change)
-            transaction.on_commit(lambda: _send_email_confirmation(new_email, name, link))
+            transaction.on_commit(lambda: _send_email_confirmation(new_email, name, link, language))
         if old_email:
-            transaction.on_commit(lambda: _tell_email_change_asked(old_email, name, new_email))
+            transaction.on_commit(lambda: _tell_email_change_asked(old_email, name, new_email, language))
     return change
 
 
@@ -121,35 +122,34 @@ def confirm_email_change(*, token: str) -> EmailChange:
     name = insured.full_name if insured else user.get_full_name()
     if change.old_email:
         old, new = change.old_email, change.new_email
-        transaction.on_commit(lambda: _tell_email_changed(old, name, new))
+        language = insured.language if insured else None
+        transaction.on_commit(lambda: _tell_email_changed(old, name, new, language))
     return change
 
 
-def _send_email_confirmation(email: str, name: str, link: str) -> None:
+def _send_email_confirmation(email: str, name: str, link: str, language: str | None) -> None:
     hours = settings.EMAIL_CHANGE_LINK_HOURS
-    send(email, "Confirmez votre nouvelle adresse électronique",
-         f"Bonjour {name},\n\nPour que cette adresse devienne celle de votre espace assuré, ouvrez ce lien "
-         f"dans les {hours} heures :\n\n{link}\n\nTant qu'elle n'est pas confirmée, votre ancienne adresse reste "
-         "celle du compte.\nSi vous n'avez rien demandé, ignorez ce message.\n\nVotre mutuelle")
+    send_in(language, email, lambda: (_("Confirmez votre nouvelle adresse électronique"), letter(name, _(
+        "Pour que cette adresse devienne celle de votre espace assuré, ouvrez ce lien dans les %(hours)s heures :"
+        "\n\n%(link)s\n\nTant qu'elle n'est pas confirmée, votre ancienne adresse reste celle du compte.\nSi vous "
+        "n'avez rien demandé, ignorez ce message.") % {"hours": hours, "link": link})))
 
 
-def _tell_email_taken(email: str, name: str) -> None:
-    send(email, "Changement d'adresse électronique impossible",
-         f"Bonjour {name},\n\nCette adresse est déjà celle d'un autre compte de l'espace assuré : elle ne peut "
-         "pas devenir celle de votre compte.\nSi vous n'avez rien demandé, ignorez ce message.\n\nVotre mutuelle")
+def _tell_email_taken(email: str, name: str, language: str | None) -> None:
+    send_in(language, email, lambda: (_("Changement d'adresse électronique impossible"), letter(name, _(
+        "Cette adresse est déjà celle d'un autre compte de l'espace assuré : elle ne peut pas devenir celle de "
+        "votre compte.\nSi vous n'avez rien demandé, ignorez ce message."))))
 
 
-def _tell_email_change_asked(email: str, name: str, new_email: str) -> None:
-    send(email, "Demande de changement de votre adresse électronique",
-         f"Bonjour {name},\n\nUne demande de remplacement de votre adresse électronique par {masked(new_email)} "
-         "a été faite depuis votre espace assuré. Elle ne prendra effet que si la nouvelle adresse est confirmée ; "
-         "d'ici là, cette adresse reste celle de votre compte.\nSi vous n'êtes pas à l'origine de cette demande, "
-         "changez votre mot de passe sans attendre (lien « Mot de passe oublié ») et contactez votre mutuelle."
-         "\n\nVotre mutuelle")
+def _tell_email_change_asked(email: str, name: str, new_email: str, language: str | None) -> None:
+    send_in(language, email, lambda: (_("Demande de changement de votre adresse électronique"), letter(name, _(
+        "Une demande de remplacement de votre adresse électronique par %(email)s a été faite depuis votre espace "
+        "assuré. Elle ne prendra effet que si la nouvelle adresse est confirmée ; d'ici là, cette adresse reste "
+        "celle de votre compte.\nSi vous n'êtes pas à l'origine de cette demande, changez votre mot de passe sans "
+        "attendre (lien « Mot de passe oublié ») et contactez votre mutuelle.") % {"email": masked(new_email)})))
 
 
-def _tell_email_changed(email: str, name: str, new_email: str) -> None:
-    send(email, "Votre adresse électronique a été changée",
-         f"Bonjour {name},\n\nL'adresse électronique de votre espace assuré est désormais {masked(new_email)}."
-         "\nSi vous n'êtes pas à l'origine de ce changement, contactez votre mutuelle sans attendre.\n\n"
-         "Votre mutuelle")
+def _tell_email_changed(email: str, name: str, new_email: str, language: str | None) -> None:
+    send_in(language, email, lambda: (_("Votre adresse électronique a été changée"), letter(name, _(
+        "L'adresse électronique de votre espace assuré est désormais %(email)s.\nSi vous n'êtes pas à l'origine "
+        "de ce changement, contactez votre mutuelle sans attendre.") % {"email": masked(new_email)})))

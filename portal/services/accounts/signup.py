@@ -19,13 +19,14 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from beneficiaries.models import Insured
 from beneficiaries.validators import normalise_cnie
 from mutuelles.models import StaffRole
-from portal.services.accounts.mail import send
+from portal.services.accounts.mail import letter, send
 from portal.services.accounts.signin import email_taken
 
 # Messages are French msgids: gettext_noop marks them for the catalogue, `_()` translates them when raised.
@@ -114,24 +115,25 @@ def open_insured_account(*, token: str, password: str):
 
 def _account_link(insured: Insured, token: str) -> tuple[str, str]:
     link = settings.PORTAL_BASE_URL + reverse("portal:signup_open", args=[token])
-    return ("Ouverture de votre compte assuré",
-            f"Bonjour {insured.full_name},\n\nPour ouvrir votre compte sur le portail AMO, choisissez votre mot de "
-            f"passe en suivant ce lien (valable 3 jours, une seule fois) :\n{link}\n\nSi vous n'avez rien demandé, "
-            "ignorez ce message : aucun compte n'est ouvert sans ce lien.\n\nVotre mutuelle")
+    return (_("Ouverture de votre compte assuré"), letter(insured.full_name, _(
+        "Pour ouvrir votre compte sur le portail AMO, choisissez votre mot de passe en suivant ce lien (valable 3 "
+        "jours, une seule fois) :\n%(link)s\n\nSi vous n'avez rien demandé, ignorez ce message : aucun compte "
+        "n'est ouvert sans ce lien.") % {"link": link}))
 
 
 def _already_registered(insured: Insured) -> tuple[str, str]:
     reset = settings.PORTAL_BASE_URL + reverse("portal:password_reset")
-    return ("Votre compte assuré existe déjà",
-            f"Bonjour {insured.full_name},\n\nUne demande d'ouverture de compte vient d'être faite avec vos données "
-            "d'immatriculation, mais vous avez déjà un compte, dont l'identifiant est cette adresse. Connectez-vous, "
-            f"ou choisissez un nouveau mot de passe ici :\n{reset}\n\nSi vous n'êtes pas à l'origine de cette "
-            "demande, vous n'avez rien à faire : votre compte n'a pas changé.\n\nVotre mutuelle")
+    with translation.override(insured.language):
+        return (_("Votre compte assuré existe déjà"), letter(insured.full_name, _(
+            "Une demande d'ouverture de compte vient d'être faite avec vos données d'immatriculation, mais vous avez "
+            "déjà un compte, dont l'identifiant est cette adresse. Connectez-vous, ou choisissez un nouveau mot de "
+            "passe ici :\n%(link)s\n\nSi vous n'êtes pas à l'origine de cette demande, vous n'avez rien à faire : "
+            "votre compte n'a pas changé.") % {"link": reset}))
 
 
 def _address_in_use() -> tuple[str, str]:
-    return ("Demande de compte avec votre adresse",
-            "Bonjour,\n\nUne demande d'ouverture de compte assuré vient d'être faite avec cette adresse, qui est déjà "
-            "celle d'un compte du portail AMO : un même courriel ne peut servir qu'à un seul compte. Pour un autre "
-            "assuré, refaites la demande avec une autre adresse.\n\nSi vous n'êtes pas à l'origine de cette "
-            "demande, vous n'avez rien à faire : aucun compte n'a changé.\n\nVotre mutuelle")
+    return (_("Demande de compte avec votre adresse"), "\n\n".join([_("Bonjour,"), _(
+        "Une demande d'ouverture de compte assuré vient d'être faite avec cette adresse, qui est déjà celle d'un "
+        "compte du portail AMO : un même courriel ne peut servir qu'à un seul compte. Pour un autre assuré, refaites "
+        "la demande avec une autre adresse.\n\nSi vous n'êtes pas à l'origine de cette demande, vous n'avez rien à "
+        "faire : aucun compte n'a changé."), _("Votre mutuelle")]))
