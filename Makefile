@@ -26,6 +26,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 # The main suite, then the tests that flush the database (real Celery worker, browser),
 # in a second run so that their flushes do not touch the first run's data.

@@ -15,7 +15,7 @@ class DomainError(Exception):
     """A business rule refused the request. `message` is French and shown to the user."""
 
     code = "erreur_metier"
-    http_status = status.HTTP_400_BAD_REQUEST
+    http_status: int = status.HTTP_400_BAD_REQUEST
 
     def __init__(self, message: str, extra: dict[str, Any] | None = None, code: str | None = None):
         super().__init__(message)

@@ -43,7 +43,7 @@ def format_dh(value: Decimal | None) -> str:
         return "—"
     sign = "-" if value < 0 else ""
     units, cents = f"{abs(to_centimes(value)):.2f}".split(".")
-    groups = []
+    groups: list[str] = []
     while units:
         groups.insert(0, units[-3:])
         units = units[:-3]

@@ -35,5 +35,5 @@ def decision_deadline_days(*, kind: str, on: date) -> int | None:
 
 def accords_of_beneficiary(*, insured_id: int, dependent_id: int | None,
                            kind: str = AccordKind.ETM) -> QuerySet[Accord]:
-    return (Accord.objects.filter(insured_id=insured_id, dependent_id=dependent_id, kind=kind)
+    return (Accord.objects.filter(insured_id=insured_id, dependent=dependent_id, kind=kind)
             .select_related("declination", "ald"))

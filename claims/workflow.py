@@ -2,8 +2,9 @@
 
 States follow domain.md §5.2: dépôt → contrôle → liquidation → bordereau → paiement, plus rejet.
 """
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import Protocol
 
 from django.db import connection
 from django.db.models import F
@@ -70,11 +71,20 @@ def transition_claim(*, claim: Claim, to: str, by, reason_code: str = "", reason
     return claim
 
 
+class MovingClaim(Protocol):
+    """What transition_many() reads and moves of a claim: a Claim, or the facts a chunk loads
+    without model instances (claims.services.controls.ClaimFacts)."""
+
+    pk: int
+    status: str
+    version: int
+
+
 #: The columns of the audit rows transition_many() prepares, in their order.
 CHANGE_COLUMNS = ("claim_id", "from_status", "to_status", "changed_by_id", "changed_at", "reason_code", "reason")
 
 
-def transition_many(*, claims: list[Claim], targets: Mapping[int, tuple[str, str, str]], by) -> list[tuple]:
+def transition_many(*, claims: Sequence[MovingClaim], targets: Mapping[int, tuple[str, str, str]], by) -> list[tuple]:
     """Prepare audit rows and set statuses for many locked claims at once (bulk liquidation).
 
     `targets` maps claim id to (to_status, reason_code, reason). The caller saves the claims

@@ -39,6 +39,14 @@ def bank_returns_visible_to(*, user) -> QuerySet[BankReturn]:
     return BankReturn.objects.filter(bordereau__in=bordereaux_visible_to(user=user))
 
 
+def required_number(number: str | None) -> str:
+    """A bordereau's number. It is given in the transaction that creates the bordereau (it needs the
+    id), so every bordereau another transaction reads has one: None there is a bug, said as such."""
+    if number is None:
+        raise ValueError("bordereau sans numéro : il est numéroté dans la transaction qui le crée")
+    return number
+
+
 @dataclass(frozen=True)
 class ClaimPayment:
     """Where the payment of one claim stands, as the insured person reads it."""
@@ -53,7 +61,7 @@ class ClaimPayment:
 
 
 #: The insured person's words for a line's state (and, while it waits, its bordereau's).
-PENDING_LABELS = {
+PENDING_LABELS: dict[str, str] = {
     BordereauStatus.BUILDING: "en préparation",
     BordereauStatus.BUILT: "en préparation",
     BordereauStatus.PRESENTED: "en préparation",
@@ -61,7 +69,7 @@ PENDING_LABELS = {
     BordereauStatus.APPROVED: "approuvé",
 }
 SENT_LABEL = "virement émis"
-STATE_LABELS = {
+STATE_LABELS: dict[str, str] = {
     LineState.PAID: "payé",
     LineState.BANK_REJECTED: "rejeté par la banque",
 }
@@ -85,7 +93,7 @@ def claim_payments(*, claim_ids: list[int]) -> dict[int, ClaimPayment]:
         else:
             status = PENDING_LABELS.get(batch_status, "en préparation")
         payments[claim_id] = ClaimPayment(
-            batch_number=number, status=status, paid_on=paid_on, rib_last_digits=rib_last_digits(rib),
+            batch_number=required_number(number), status=status, paid_on=paid_on, rib_last_digits=rib_last_digits(rib),
             amo=amo, complementary=complementary, bank_reason=reason or code,
         )
     return payments
@@ -98,7 +106,7 @@ class ShareOutcome:
 
 
 #: Where a transfer not yet answered stands, from its bordereau's status.
-PENDING_STEPS = {
+PENDING_STEPS: dict[str, str] = {
     BordereauStatus.APPROVED: "approuve",
     BordereauStatus.SENT: "emis",
     BordereauStatus.SETTLED: "emis",

@@ -10,7 +10,7 @@ from claims.models import ClaimStatus, DocumentKind
 
 #: The claim statuses' own labels (ClaimStatus, the one home of their wording, lazily translated);
 #: their msgids are in locale/ar (tests/portal/test_i18n.py checks each has its translation).
-STATUS_LABELS = {status: status.label for status in ClaimStatus}
+STATUS_LABELS = {status.value: status.label for status in ClaimStatus}
 
 #: What each step means for the insured person, shown in the timeline.
 STATUS_HELP = {

@@ -40,11 +40,11 @@ def find_accord(beneficiary: Insured | Dependent, number: str, care_date: date) 
     wanted = _normalised(number)
     if not wanted:
         return None
-    candidates = [a for a in Accord.objects.filter(insured_id=insured_id, dependent_id=dependent_id,
+    candidates = [a for a in Accord.objects.filter(insured_id=insured_id, dependent=dependent_id,
                                                    status__in=GRANTED_STATUSES)
                   .select_related("declination__heading", "ald") if _normalised(a.accord_number) == wanted]
     in_force = [a for a in candidates if a.covers(care_date)]
-    return (in_force or candidates or [None])[0]
+    return next(iter(in_force or candidates), None)
 
 
 def ald_decision(beneficiary: Insured | Dependent, ald_code: str, accord_number: str,
@@ -57,21 +57,22 @@ def ald_decision(beneficiary: Insured | Dependent, ald_code: str, accord_number:
         return AccordDecision(False, accord, reason=_("L'accord ETM n°%(number)s ne couvre pas le %(day)s "
                                                       "(valable du %(start)s au %(end)s).")
                               % {"number": accord.accord_number, "day": care_date.strftime("%d/%m/%Y"),
-                                 "start": accord.valid_from.strftime("%d/%m/%Y"),
+                                 "start": accord.valid_from.strftime("%d/%m/%Y") if accord.valid_from else "—",
                                  "end": accord.valid_until.strftime("%d/%m/%Y") if accord.valid_until else "—"})
     return AccordDecision(True, accord, note=_ald_note(accord, _normalised(ald_code)))
 
 
 def _ald_note(accord: Accord, typed: str) -> str:
     """Tell the agent when the code written differs from the accord's: the accord decides."""
-    declination = accord.declination.code if accord.declination_id else ""
-    if not typed or typed == declination or (not declination and typed == accord.ald.code):
+    declination = accord.declination.code if accord.declination else ""
+    ald = accord.ald.code if accord.ald else ""  # an ETM accord names its ALD (accord_etm_names_ald)
+    if not typed or typed == declination or (not declination and typed == ald):
         return ""
-    if typed == accord.ald.code:
+    if typed == ald:
         return _("Code ALD %(typed)s : c'est l'ALD de l'accord ; la déclinaison accordée est %(code)s.") % {
             "typed": typed, "code": declination}
     return _("Code ALD %(typed)s écrit sur la feuille, différent de celui de l'accord (%(code)s) : "
-             "l'accord fait foi.") % {"typed": typed, "code": declination or accord.ald.code}
+             "l'accord fait foi.") % {"typed": typed, "code": declination or ald}
 
 
 def entente_decision(beneficiary: Insured | Dependent, act_code: str, care_date: date,
@@ -79,7 +80,7 @@ def entente_decision(beneficiary: Insured | Dependent, act_code: str, care_date:
     """The entente préalable in force for this act on `care_date` with enough sessions left."""
     insured_id, dependent_id = _owner(beneficiary)
     act = act_code.strip().upper()
-    accords = [a for a in Accord.objects.filter(insured_id=insured_id, dependent_id=dependent_id,
+    accords = [a for a in Accord.objects.filter(insured_id=insured_id, dependent=dependent_id,
                                                 kind=AccordKind.PRIOR_APPROVAL, status__in=GRANTED_STATUSES)
                .order_by("valid_from", "pk") if act in a.act_codes and a.covers(care_date)]
     if not accords:

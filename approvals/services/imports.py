@@ -108,7 +108,8 @@ def parse_row(row: dict[str, str], world: "lookups.World") -> tuple[tuple, dict]
 def check_rows(rows: list[tuple[int, dict[str, str]]], *, mutuelle_id: int | None) -> tuple[dict, ImportReport]:
     """Every row checked, nothing written: the new accords by key, and the report."""
     world = lookups.World.for_rows([r for _line, r in rows])
-    report, new, seen = ImportReport(), {}, {}
+    report, new = ImportReport(), {}
+    seen: dict[tuple, int] = {}  # key -> the line that gave it first
     existing = world.existing_accords(world.payers([r for _line, r in rows]))
     for line, row in rows:
         try:

@@ -69,9 +69,12 @@ class InsuredRights(Protocol):
     """What the rules read of an insured person: an Insured row, or the three columns alone
     (claims.services.processing reads them with the claims, without building model instances)."""
 
-    affiliated_on: date
-    status: str
-    status_since: date
+    @property
+    def affiliated_on(self) -> date: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def status_since(self) -> date: ...
 
 
 def insured_entitlement(insured: InsuredRights, *, on: date) -> Entitlement:

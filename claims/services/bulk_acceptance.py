@@ -26,7 +26,7 @@ def accept_claims(*, versions: Mapping[int, int | None], by) -> BulkAcceptResult
     result = BulkAcceptResult()
     claims = {c.pk: c for c in Claim.objects.filter(pk__in=list(versions)).only("pk", "number")}
     for claim_id in sorted(claims):  # one lock order for everybody: no deadlock between agents
-        number = claims[claim_id].number
+        number = str(claims[claim_id])  # its number (a claim under control has one)
         version = versions[claim_id]
         if version is None:
             result.refused.append((number, MSG_VERSION_UNKNOWN))

@@ -60,7 +60,7 @@ class ClaimFacts:
     duplicate_key: str
     liquidation_count: int
     review_threshold: Decimal
-    insured: InsuredRights | None = None
+    insured: InsuredRights = field(kw_only=True)
     dependent: Dependent | None = None
     line_ids: list[int] = field(default_factory=list)
     lines: list[LineInput] = field(default_factory=list)
@@ -95,7 +95,7 @@ def find_etm(claim: ClaimFacts, accords: list[ETMAccord]) -> ETMAccord | None:
             continue
         if accord.dependent_id != claim.dependent_id:
             continue
-        if claim.ald_code and accord.ald.code != claim.ald_code:
+        if claim.ald_code and (accord.ald is None or accord.ald.code != claim.ald_code):
             continue
         return accord
     return None

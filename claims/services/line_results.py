@@ -19,7 +19,7 @@ def write_line_results(pks: Sequence[int], priced: Sequence[PricedLine]) -> None
     if not pks:
         return
     now = timezone.now()
-    values = {
+    values: dict[str, Sequence] = {
         "letter_key": [p.letter_key for p in priced],
         "coefficient": [p.coefficient for p in priced],
         "tariff": [p.amounts.tariff for p in priced],

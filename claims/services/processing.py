@@ -159,7 +159,7 @@ def load_dependents(ids: set[int]) -> dict[int, Dependent]:
     db = Dependent.objects.db
     dependents = {row[0]: Dependent.from_db(db, DEPENDENT_FIELDS, row)
                   for row in Dependent.objects.filter(pk__in=ids).values_list(*DEPENDENT_FIELDS)}
-    related = {
+    related: dict[str, tuple[type[StudyCertificate] | type[RightsMaintenance], tuple[str, ...]]] = {
         "study_certificates": (StudyCertificate, ("id", "dependent_id", "valid_from", "valid_until")),
         "rights_maintenances": (RightsMaintenance, ("id", "dependent_id", "valid_from", "valid_until")),
     }
@@ -171,7 +171,8 @@ def load_dependents(ids: set[int]) -> dict[int, Dependent]:
             # What the entitlement rules read through dependent.<relation>.all(): the related
             # manager answers from this cache. A plain list, so that a .filter() on it fails
             # loudly instead of querying behind our back.
-            dependent._prefetched_objects_cache = {**getattr(dependent, "_prefetched_objects_cache", {}),
+            # _prefetched_objects_cache is Django's own prefetch cache, which django-stubs does not declare
+            dependent._prefetched_objects_cache = {**getattr(dependent, "_prefetched_objects_cache", {}),  # type: ignore[attr-defined]
                                                    name: rows[pk]}
     return dependents
 

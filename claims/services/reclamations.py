@@ -115,12 +115,14 @@ def _staff_author(user) -> int | None:
 
 def contested_authors(reclamation: Reclamation) -> set[int]:
     """Everyone who took part in the contested decision: none of them may decide the réclamation."""
-    authors = {reclamation.contested_by_id} - {None}
     lines = list(reclamation.lines.values_list("pk", flat=True))
     decisions = ClaimDecision.objects.filter(claim_id=reclamation.claim_id)
     decisions = (decisions.filter(line_id__in=lines, kind__in=LINE_DECISIONS) if lines
                  else decisions.filter(kind=ClaimDecision.Kind.REJECT_CLAIM))
-    return authors | set(decisions.values_list("decided_by_id", flat=True))
+    authors = set(decisions.values_list("decided_by_id", flat=True))
+    if reclamation.contested_by_id is not None:
+        authors.add(reclamation.contested_by_id)
+    return authors
 
 
 def may_decide(reclamation: Reclamation, user) -> bool:
@@ -170,7 +172,10 @@ def _check_filing(claim: Claim, by, reason: str, today: date) -> ClaimStatusChan
     if not window.is_open(today):
         raise ReclamationConflict(MSG_WINDOW_CLOSED.format(decided=window.decided_on, deadline=window.deadline),
                                   code="delai_depasse")
-    return contested_change(claim)
+    change = contested_change(claim)
+    if change is None:  # the decision the window is counted from was there a moment ago
+        raise ReclamationConflict(MSG_NO_WINDOW, code="delai_depasse")
+    return change
 
 
 def _attach(claim: Claim, documents: Sequence[tuple[str, CheckedDocument]], by) -> list:

@@ -1,5 +1,7 @@
 """One claim liquidated again, after an agent's change to a line (claims.services.review): its
 facts loaded with its relations, the same controls as a chunk, and only what changed written."""
+from typing import cast
+
 from django.db.models import Prefetch
 
 from approvals.models import ETMAccord
@@ -11,7 +13,9 @@ from tariffs.selectors import TariffBook
 
 
 def claim_facts(claim: Claim) -> ClaimFacts:
-    """The facts of one claim loaded with its relations (for reliquidation)."""
+    """The facts of one claim loaded with its relations (claims_for_processing), for reliquidation."""
+    if claim.number is None or claim.filed_on is None:
+        raise ValueError(f"dossier {claim.pk} non déposé : il n'a rien à liquider de nouveau")
     facts = ClaimFacts(
         pk=claim.pk, number=claim.number, status=claim.status, version=claim.version, insured_id=claim.insured_id,
         dependent_id=claim.dependent_id, mutuelle_id=claim.mutuelle_id, fund_id=claim.fund_id,
@@ -20,7 +24,8 @@ def claim_facts(claim: Claim) -> ClaimFacts:
         duplicate_key=claim.duplicate_key, liquidation_count=claim.liquidation_count,
         review_threshold=claim.mutuelle.review_threshold, insured=claim.insured, dependent=claim.dependent,
         documents=[(d.sha256, d.original_name) for d in claim.documents.all()],
-        accords=list(claim.insured.etm_accords.all()),
+        # prefetched from ETMAccord (claims_for_processing); the reverse manager is typed by Accord
+        accords=cast(list[ETMAccord], list(claim.insured.etm_accords.all())),
     )
     for line in claim.lines.all():
         facts.line_ids.append(line.pk)

@@ -70,7 +70,7 @@ def simulate(*, mutuelle: Mutuelle, care_date: date, treatment_end_date: date | 
     not_entitled = entitlement_reason(_entitlement(beneficiary, care_date))
     if not_entitled:
         reasons.append(not_entitled)
-    if reasons:
+    if reasons or fund_id is None:  # no organisme is a reason already
         priced = [rejected_line(line) for line in lines]
     else:
         ctx = ClaimContext(fund_id=fund_id, mutuelle_id=mutuelle.pk, care_date=care_date,

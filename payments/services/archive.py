@@ -20,6 +20,7 @@ from payments.bordereau_pdf import BordereauSummary, Signature, render_bordereau
 from payments.exceptions import BordereauStateError
 from payments.lock_objects import lock_bordereau
 from payments.models import Bordereau, BordereauStatus, LineState, TransferOrder
+from payments.selectors import required_number
 from payments.services.execution import STEP_EXECUTING
 
 
@@ -43,7 +44,7 @@ def bordereau_summary(bordereau: Bordereau, order: TransferOrder | None = None) 
         return timezone.localtime(moment) if moment else None
 
     return BordereauSummary(
-        number=bordereau.number, mutuelle=f"{bordereau.mutuelle.code} — {bordereau.mutuelle.name_fr}",
+        number=required_number(bordereau.number), mutuelle=f"{bordereau.mutuelle.code} — {bordereau.mutuelle.name_fr}",
         fund=f"{bordereau.fund.code} — {bordereau.fund.name_fr}", period_start=bordereau.period_start,
         period_end=bordereau.period_end, line_count=bordereau.line_count, total_amo=bordereau.total_amo,
         total_complementary=bordereau.total_complementary,
@@ -97,7 +98,7 @@ def archive_name(bordereau: Bordereau, order: TransferOrder) -> str:
 
 def is_current_archive(bordereau: Bordereau, order: TransferOrder | None) -> bool:
     return (order is not None and bool(bordereau.bordereau_pdf) and bool(bordereau.bordereau_pdf_sha256)
-            and Path(bordereau.bordereau_pdf.name).name.startswith(archive_name(bordereau, order)[:-4]))
+            and Path(bordereau.bordereau_pdf.name or "").name.startswith(archive_name(bordereau, order)[:-4]))
 
 
 def _archive_summary(bordereau_id: int) -> BordereauSummary:
@@ -125,7 +126,7 @@ def archive_bordereau_pdf(*, bordereau_id: int) -> str:
     bordereau = Bordereau.objects.select_related("mutuelle", "fund", "built_by", "presented_by",
                                                  "approved_by").get(pk=bordereau_id)
     if is_current_archive(bordereau, TransferOrder.objects.filter(bordereau_id=bordereau_id).first()):
-        return bordereau.bordereau_pdf.name
+        return bordereau.bordereau_pdf.name or ""
     return _draw_archive(bordereau)
 
 
@@ -139,7 +140,7 @@ def _draw_archive(bordereau: Bordereau) -> str:
     except StopDrawing:
         bordereau.refresh_from_db(fields=["bordereau_pdf", "bordereau_pdf_sha256"])
         order = TransferOrder.objects.filter(bordereau_id=bordereau_id).first()
-        return bordereau.bordereau_pdf.name if is_current_archive(bordereau, order) else ""
+        return (bordereau.bordereau_pdf.name or "") if is_current_archive(bordereau, order) else ""
     return record_archive(bordereau_id=bordereau_id, pdf=pdf)
 
 
@@ -148,7 +149,7 @@ def record_archive(*, bordereau_id: int, pdf: bytes) -> str:
     locked = lock_bordereau(bordereau_id)
     order = TransferOrder.objects.get(bordereau_id=bordereau_id)
     if is_current_archive(locked, order):
-        return locked.bordereau_pdf.name  # another worker got there first
+        return locked.bordereau_pdf.name or ""  # another worker got there first
     stale = locked.bordereau_pdf.name
     locked.bordereau_pdf.save(archive_name(locked, order), ContentFile(pdf), save=False)
     locked.bordereau_pdf_sha256 = hashlib.sha256(pdf).hexdigest()
@@ -156,4 +157,4 @@ def record_archive(*, bordereau_id: int, pdf: bytes) -> str:
     if stale:
         storage = locked.bordereau_pdf.storage
         transaction.on_commit(lambda: storage.delete(stale))
-    return locked.bordereau_pdf.name
+    return locked.bordereau_pdf.name or ""

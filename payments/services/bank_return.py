@@ -46,7 +46,7 @@ MSG_CONTRADICTS = "Le virement {ref} a déjà reçu une réponse différente de 
 
 
 #: Where each payer's share sits in the tuples of expected_transfers.
-SHARE_OF = {Payer.AMO: 1, Payer.COMPLEMENTARY: 2}
+SHARE_OF: dict[str, int] = {Payer.AMO: 1, Payer.COMPLEMENTARY: 2}  # a payer's letter -> its share's index
 
 
 def expected_transfers(bordereau: Bordereau) -> dict[str, tuple[int, Decimal, Decimal]]:
@@ -83,9 +83,9 @@ def _new_results(parsed: ParsedReturn, bordereau: Bordereau) -> list[tuple]:
     for result in parsed.results:
         reference, _, payer = result.transfer_id.rpartition("-")
         line, share = lines.get(reference), SHARE_OF.get(payer)
-        wanted = line[share] if line is not None and share else None
-        if not wanted:  # no such line, or nothing ordered for that payer
+        if line is None or share is None or not line[share]:  # no such line, or nothing ordered for that payer
             raise BankReturnRejected(MSG_UNKNOWN.format(ref=result.transfer_id))
+        wanted = line[share]
         if result.amount != wanted:
             raise BankReturnRejected(MSG_AMOUNT.format(ref=result.transfer_id, expected=wanted, read=result.amount))
         if result.transfer_id in seen:

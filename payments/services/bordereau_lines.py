@@ -153,7 +153,9 @@ def add_claims(bordereau: Bordereau, rows: list[tuple]) -> int:
     ids = [row[0] for row in rows]
     # Only a claim whose transfer was rejected has a refused RIB to compare with.
     refused = refused_ribs([row[0] for row in rows if row[1] == ClaimStatus.PAYMENT_REJECTED])
-    lines, held, moving = [], [], {status: [] for status in PAYABLE_STATUSES}
+    lines: list[tuple] = []
+    held: list[HeldClaim] = []
+    moving: dict[str, list[int]] = {status: [] for status in PAYABLE_STATUSES}
     for pk, status, number, amo, complementary, amo_settled, complementary_settled, mutuelle_id, fund_id, rib, \
             first, last, dep_first, dep_last in rows:
         rib = normalise_rib(rib)

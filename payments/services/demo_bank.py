@@ -18,6 +18,7 @@ from django.utils import timezone
 from amo_portal.exceptions import DomainError
 from payments.exceptions import BordereauStateError
 from payments.models import BankReturn, BankReturnLine, Bordereau, BordereauStatus, Payer, TransferOrder
+from payments.selectors import required_number
 from payments.services.bank_return import import_bank_return
 from payments.transfer_file import Transfer, TransferResult, parse_transfer_order, write_bank_return
 
@@ -121,7 +122,7 @@ def simulate_bank_return(*, bordereau: Bordereau, by, rejections: Rejections | N
                                 order_name=order.file_name)
     if not results:
         raise DemoBankError(MSG_NOTHING_LEFT.format(number=bordereau.number))
-    content = write_bank_return(bordereau_number=bordereau.number, order_sha256=order.sha256,
+    content = write_bank_return(bordereau_number=required_number(bordereau.number), order_sha256=order.sha256,
                                 processed_on=processed_on, results=results)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     return import_bank_return(bordereau=bordereau, content=content, by=by,

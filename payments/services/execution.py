@@ -29,6 +29,7 @@ from payments.exceptions import BordereauStateError, PayerAccountMissing
 from payments.lock_objects import lock_bordereau
 from payments.models import Bordereau, BordereauStatus, LineState, Payer, TransferOrder
 from payments.pain001 import write_pain001
+from payments.selectors import required_number
 from payments.services.progress import end_progress, record_job_error, start_progress
 from payments.transfer_file import OrderHeader, Section, SectionHead, Transfer, stream_transfer_order
 from payments.workflow import transition_bordereau
@@ -36,8 +37,8 @@ from payments.workflow import transition_bordereau
 STEP_EXECUTING = "émission de l'ordre de virement"
 MSG_NO_ACCOUNT = ("Le compte payeur (IBAN) {whose} n'est pas renseigné ou invalide : renseignez-le "
                   "puis relancez l'exécution.")
-LABELS = {Payer.AMO: "REMBOURSEMENT AMO {fund} DOSSIER {claim}",
-          Payer.COMPLEMENTARY: "REMBOURSEMENT COMPLEMENTAIRE {mutuelle} DOSSIER {claim}"}
+LABELS: dict[str, str] = {Payer.AMO: "REMBOURSEMENT AMO {fund} DOSSIER {claim}",
+                          Payer.COMPLEMENTARY: "REMBOURSEMENT COMPLEMENTAIRE {mutuelle} DOSSIER {claim}"}
 
 
 def payer_accounts(bordereau: Bordereau) -> tuple[str, str]:
@@ -81,13 +82,14 @@ def transfers(bordereau: Bordereau, payer: str, ibans: dict[str, str]) -> Iterat
 def order_header(bordereau: Bordereau) -> OrderHeader:
     """The order's header, dated by the approval (the same order is the same bytes)."""
     approved_at = timezone.localtime(bordereau.approved_at)
-    return OrderHeader(bordereau.number, approved_at.replace(microsecond=0), approved_at.date(),
+    return OrderHeader(required_number(bordereau.number), approved_at.replace(microsecond=0), approved_at.date(),
                        bordereau.fund.code, bordereau.mutuelle.code)
 
 
 def order_parts(bordereau: Bordereau) -> tuple[OrderHeader, list[Section]]:
     """The order's header and its two payer sections, in memory (the pain.001 download)."""
-    heads, ibans = transfer_heads(bordereau, *payer_accounts(bordereau)), {}
+    heads = transfer_heads(bordereau, *payer_accounts(bordereau))
+    ibans: dict[str, str] = {}
     return order_header(bordereau), [Section(head.payer, head.payer_name, head.payer_iban,
                                              list(transfers(bordereau, head.payer, ibans))) for head in heads]
 
@@ -99,7 +101,8 @@ def render_pain001(bordereau: Bordereau) -> bytes:
 
 def write_transfer_order_to(bordereau: Bordereau, out: BinaryIO) -> tuple[str, int]:
     """Stream the transfer order file into `out`; returns (SHA-256, number of transfers)."""
-    heads, ibans = transfer_heads(bordereau, *payer_accounts(bordereau)), {}
+    heads = transfer_heads(bordereau, *payer_accounts(bordereau))
+    ibans: dict[str, str] = {}
     digest = hashlib.sha256()
     for piece in stream_transfer_order(order_header(bordereau),
                                        [(head, transfers(bordereau, head.payer, ibans)) for head in heads]):

@@ -94,10 +94,17 @@ def draft_documents(draft: ClaimDraft | None) -> list[tuple[str, CheckedDocument
     """The draft's documents as checked documents, read from private storage when the claim is stored."""
     if draft is None:
         return []
-    return [(row.kind, CheckedDocument(file=default_storage.open(row.file.name), content_type=row.content_type,
+    return [(row.kind, CheckedDocument(file=default_storage.open(_stored_name(row)), content_type=row.content_type,
                                        extension=row.extension, name=row.original_name, sha256=row.sha256,
                                        size=row.size))
             for row in draft.files.all()]
+
+
+def _stored_name(row: ClaimDraftFile) -> str:
+    """The document's name in storage: a draft's document row is only ever saved with its file."""
+    if not row.file.name:
+        raise ValueError(f"document de brouillon {row.pk} sans fichier")
+    return row.file.name
 
 
 def _delete_files(names: list[str]) -> None:
@@ -111,7 +118,7 @@ def remove_draft_file(*, user, file_id: int) -> bool:
     row = ClaimDraftFile.objects.filter(draft__user=user, pk=file_id).first()
     if row is None:
         return False
-    name = row.file.name
+    name = _stored_name(row)
     row.delete()
     transaction.on_commit(partial(_delete_files, [name]))
     return True

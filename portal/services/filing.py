@@ -103,7 +103,11 @@ def _simulated_etm(*, user, draft: ClaimDraft) -> SimulatedETM | None:
     accord = (etm_accords_visible_to(user=user)
               .filter(insured=draft.insured, dependent=draft.dependent,
                       accord_number__iexact=draft.etm_accord_number.strip()).first())
-    return SimulatedETM(accord.valid_from, accord.valid_until) if accord else None
+    if accord is None:
+        return None
+    if accord.valid_from is None:  # a granted accord has its start (constraint accord_granted_has_number_and_start)
+        raise ValueError(f"accord ETM {accord.pk} accordé sans date de début")
+    return SimulatedETM(accord.valid_from, accord.valid_until)
 
 
 def preview_claim(*, user, insured: Insured, data: ClaimInput) -> Preview:

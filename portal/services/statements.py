@@ -11,6 +11,7 @@ names in Arabic script where the registry has them.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -82,7 +83,7 @@ def _day(value) -> str:
     return f"{value:%d/%m/%Y}" if value else "—"
 
 
-def claim_statement_pdf(*, claim: Claim, history: list[PaymentAttempt] = (), language: str | None = None) -> bytes:
+def claim_statement_pdf(*, claim: Claim, history: Sequence[PaymentAttempt] = (), language: str | None = None) -> bytes:
     """The décompte of a liquidated (or paid) claim, line by line, then its payment: each transfer
     (payments.selectors.payment_history_for_claim), which share was paid, when and to which RIB,
     which was refused and why."""
@@ -188,7 +189,8 @@ def _totals_table(writer: PdfWriter, claim: Claim) -> Table:
 
 
 #: Each share and where its payment stands, in the décompte's words.
-SHARE_NAMES = {Payer.AMO: gettext_lazy("Part AMO"), Payer.COMPLEMENTARY: gettext_lazy("Part complémentaire")}
+SHARE_NAMES = {Payer.AMO.value: gettext_lazy("Part AMO"),
+               Payer.COMPLEMENTARY.value: gettext_lazy("Part complémentaire")}
 PENDING_WORDS = {"preparation": gettext_lazy("en préparation dans un bordereau"),
                  "approuve": gettext_lazy("bordereau approuvé, virement à émettre"),
                  "emis": gettext_lazy("virement émis, en attente de la réponse de la banque")}
@@ -217,8 +219,8 @@ def _payment_block(writer: PdfWriter, claim: Claim, history: list[PaymentAttempt
     """Every transfer of the claim, oldest first; after a refusal, what to do to be paid."""
     if not history:
         return [writer.p(_waiting_words(claim))]
-    payers = {Payer.AMO: _("%(code)s (organisme)") % {"code": claim.fund.code},
-              Payer.COMPLEMENTARY: _("%(code)s (mutuelle)") % {"code": claim.mutuelle.code}}
+    payers: dict[str, str] = {Payer.AMO: _("%(code)s (organisme)") % {"code": claim.fund.code},
+                              Payer.COMPLEMENTARY: _("%(code)s (mutuelle)") % {"code": claim.mutuelle.code}}
     block: list = []
     for attempt in history:
         rows: list[list] = [[writer.p(h, writer.cell) for h in (_("Part"), _("Payeur"), _("Montant"), _("Résultat"))]]

@@ -24,7 +24,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models, transaction
 
 from amo_portal.periods import AMO_START
 from amo_portal.reference_files import (
@@ -57,7 +58,17 @@ MEDICINE_FIELDS = {"code": "CODE", "name": "NOM", "dci": "DCI1", "presentation":
                    "is_generic": "PRINCEPS_GENERIQUE", "reimbursable_from": "TAUX_REMBOURSEMENT",
                    "ppv": "PPV", "pbr": "PRIX_BR", "valid_from": "--prices-from", "valid_to": "--prices-from"}
 SAMPLE_MEDICINES = "medicines_sample.csv"
-_PRESENTATION_MAX = Medicine._meta.get_field("presentation").max_length
+
+
+def _max_length(field_name: str) -> int:
+    """A medicine text column's width, read from the model so that the loader and the table agree."""
+    field = Medicine._meta.get_field(field_name)
+    if not isinstance(field, models.CharField) or field.max_length is None:
+        raise ImproperlyConfigured(f"Medicine.{field_name} n'est pas un texte de longueur bornée")
+    return field.max_length
+
+
+_PRESENTATION_MAX = _max_length("presentation")
 
 
 def _funds() -> dict[str, AMOFund]:

@@ -35,6 +35,9 @@ def sign_in_username(identifier: str) -> str:
 
 def email_taken(email: str, *, except_user_id: int | None = None) -> bool:
     """Whether an account other than `except_user_id` signs in with, or is reached at, this address."""
-    accounts = get_user_model().objects.exclude(pk=except_user_id)
+    accounts = get_user_model().objects.all()
+    insured = Insured.objects.filter(email__iexact=email, user__isnull=False)
+    if except_user_id is not None:
+        accounts, insured = accounts.exclude(pk=except_user_id), insured.exclude(user_id=except_user_id)
     return (accounts.filter(username__iexact=email).exists() or accounts.filter(email__iexact=email).exists()
-            or Insured.objects.filter(email__iexact=email, user__isnull=False).exclude(user_id=except_user_id).exists())
+            or insured.exists())

@@ -61,7 +61,7 @@ def request_insured_account(*, identity: Identity, email: str) -> None:
     insured = find_registered_insured(identity)
     if insured is None:
         return  # nobody to write to: the page tells what to check if no email comes
-    if insured.user_id is not None:
+    if insured.user is not None:  # no query when there is no account (user_id is None)
         registered = insured.user.email or insured.email
         if registered:
             transaction.on_commit(lambda: send(registered, *_already_registered(insured)))
@@ -92,11 +92,12 @@ def open_insured_account(*, token: str, password: str):
     The email becomes the sign-in identifier and the address of the status emails.
     """
     found = signup_request_of(token)
+    insured = None
     if found is not None:
-        found = (Insured.objects.select_for_update().filter(pk=found[0].pk, user__isnull=True).first(), found[1])
-    if found is None or found[0] is None:
+        insured = Insured.objects.select_for_update().filter(pk=found[0].pk, user__isnull=True).first()
+    if found is None or insured is None:
         raise ValidationError({"__all__": _(MSG_SIGNUP_LINK_INVALID)})
-    insured, email = found
+    email = found[1]
     User = get_user_model()
     user = User(username=email, email=email, first_name=insured.first_name[:150], last_name=insured.last_name[:150],
                 role=StaffRole.INSURED, is_staff=False)
