@@ -47,6 +47,8 @@ def claims_at_risk(*, today: date) -> dict[int, list[int]]:
     rows = (Claim.objects.filter(status__in=IN_PROGRESS, delay_escalated_at__isnull=True, filed_on__isnull=False)
             .values_list("pk", "mutuelle_id", "status", "filed_on", "liquidated_at").order_by("pk"))
     for pk, mutuelle_id, status, filed_on, liquidated_at in rows.iterator(chunk_size=2000):
+        if filed_on is None:  # excluded by the query; narrows the type
+            continue
         if mutuelle_id not in calendars:
             calendars[mutuelle_id] = load_calendar(mutuelle_id=mutuelle_id, today=today)
         expected = expected_payment_date(
@@ -109,8 +111,8 @@ def _digest(claims: list[Claim], supervisors: list[str], today: date) -> tuple[s
     subject = _("%(count)d dossiers risquent de dépasser 60 jours sans paiement (%(mutuelle)s)") % {
         "count": len(claims), "mutuelle": claims[0].mutuelle.code}
     lines = [_("%(number)s — déposé le %(filed)s (%(days)d jours), %(status)s : %(url)s") % {
-        "number": claim.number, "filed": claim.filed_on.strftime("%d/%m/%Y"),
-        "days": (today - claim.filed_on).days, "status": claim.get_status_display(),
+        "number": claim.number, "filed": claim.filed_on.strftime("%d/%m/%Y") if claim.filed_on else "—",
+        "days": (today - claim.filed_on).days if claim.filed_on else 0, "status": claim.get_status_display(),
         "url": _base_url() + reverse("admin:claims_claim_change", args=[claim.pk])}
         for claim in claims[:DIGEST_LINES]]
     if len(claims) > DIGEST_LINES:

@@ -92,7 +92,7 @@ def _claim_rejection(claim: Claim, decisions: Sequence[ClaimDecision]) -> Reason
 
 
 def _line_item(decision: ClaimDecision) -> ReasonItem:
-    position = decision.line.position if decision.line_id else None
+    position = decision.line.position if decision.line is not None else None
     if decision.kind == ClaimDecision.Kind.ADJUST_LINE:
         return ReasonItem(_("Ligne ajustée par votre mutuelle"), decision.comment.strip(), "", position,
                           _changes(decision))

@@ -13,13 +13,14 @@ from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from claims.models import Claim, ClaimStatus, ClaimStatusChange, DocumentRequest
 from claims.services.explanations import claim_reasons, decisions_by_claim, reasons_text
 
-SUBJECTS = {
+SUBJECTS: dict[str, str | Promise] = {
     ClaimStatus.SUBMITTED: gettext_lazy("Votre dossier %(number)s a bien été déposé"),
     ClaimStatus.IN_CONTROL: gettext_lazy("Votre dossier %(number)s est en cours de contrôle"),
     ClaimStatus.DOCUMENTS_REQUESTED: gettext_lazy("Dossier %(number)s : des pièces sont à fournir"),
@@ -33,11 +34,11 @@ SUBJECTS = {
 
 #: After a réclamation, the status reached says less than the decision: these subjects and bodies
 #: (by the change's reason code) tell it instead.
-DECISION_SUBJECTS = {
+DECISION_SUBJECTS: dict[str, str | Promise] = {
     "reclamation_accueillie": gettext_lazy("Dossier %(number)s : votre réclamation est accueillie"),
     "reclamation_rejetee": gettext_lazy("Dossier %(number)s : votre réclamation est rejetée"),
 }
-DECISION_BODIES = {
+DECISION_BODIES: dict[str, str | Promise] = {
     "reclamation_accueillie": gettext_lazy(
         "%(reason)s\n\nLe dossier a été reliquidé : %(amount)s DH de remboursement au total. "
         "Ce qui reste dû vous sera versé avec le prochain bordereau de paiement.\n\nDétail : %(url)s"),
@@ -46,7 +47,7 @@ DECISION_BODIES = {
         "l'assurance maladie (ANAM), chargée de l'arbitrage des litiges de l'AMO (loi 65-00). Détail : %(url)s"),
 }
 
-BODIES = {
+BODIES: dict[str, str | Promise] = {
     ClaimStatus.DOCUMENTS_REQUESTED: gettext_lazy("Votre mutuelle a besoin de pièces complémentaires :\n"
                                                   "%(missing)s\n\nAjoutez-les depuis votre espace : %(url)s"),
     ClaimStatus.REJECTED: gettext_lazy("Motif du rejet :\n\n%(reasons)s\n\nDétail : %(url)s"),
@@ -127,10 +128,10 @@ def _status_email(claim: Claim, to: str, missing: str, decisions: list,
     context = {"number": claim.number, "amount": amount, "missing": missing, "reasons": reasons,
                "url": f"{base}/espace/dossiers/{claim.pk}/"}
     code, reason = decision
-    template = BODIES.get(to) or (ADJUSTED_BODY if reasons else DEFAULT_BODY)
+    template: str | Promise = BODIES.get(to) or (ADJUSTED_BODY if reasons else DEFAULT_BODY)
     if to == ClaimStatus.REJECTED and not reasons:
         context["reasons"] = _("Le dossier n'ouvre droit à aucun remboursement.")
-    subject = SUBJECTS[to]
+    subject: str | Promise = SUBJECTS[to]
     if code in DECISION_SUBJECTS:
         template, subject, context["reason"] = DECISION_BODIES[code], DECISION_SUBJECTS[code], reason
     body = str(template) % context
