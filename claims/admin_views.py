@@ -199,7 +199,9 @@ def desk_summary(user) -> dict | None:
     urgent_before = timezone.localdate() - timedelta(days=PROCESSING_TARGET_DAYS - URGENT_DAYS)
     return {
         "to_control": _capped(mine), "urgent": _capped(mine.filter(filed_on__lte=urgent_before)),
-        "to_confirm": _capped(mine.filter(needs_second_approval=True)) if user.role == "superviseur" else None,
+        # what they may confirm: their own proposals wait for someone else
+        "to_confirm": (_capped(mine.filter(needs_second_approval=True).exclude(first_approved_by=user))
+                       if user.role == StaffRole.SUPERVISOR else None),
         "waiting_documents": _capped(claims_visible_to(user=user).filter(status=ClaimStatus.DOCUMENTS_REQUESTED)),
         "decisions": list(ClaimDecision.objects.filter(decided_by=user).select_related("claim", "line")
                           .order_by("-decided_at")[:10]),

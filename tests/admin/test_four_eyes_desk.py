@@ -83,3 +83,11 @@ def test_a_refused_confirmation_says_why_in_french(login, agent, supervisor, pro
 
 def test_the_same_person_refusal_is_the_sentence_agents_read():
     assert MSG_SAME_PERSON == "Vous avez proposé cette décision : un autre agent doit la confirmer."
+
+
+def test_the_home_page_counts_for_confirmation_only_what_the_superviseur_may_confirm(login, mgpap, supervisor,
+                                                                                       proposed):
+    other = StaffFactory(role="superviseur", mutuelle=mgpap)
+    home = reverse("admin:index")
+    assert "<strong>0</strong> à confirmer (double contrôle)" in login(supervisor).get(home).content.decode()
+    assert "<strong>1</strong> à confirmer (double contrôle)" in login(other).get(home).content.decode()
