@@ -11,6 +11,8 @@ from django.http import StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 
 from amo_portal.admin import ReadOnlyAdminMixin
 from amo_portal.spreadsheet import safe_row
@@ -157,6 +159,8 @@ class ClaimAdmin(LargeTableAdmin):
                                        f"{', '.join(result.awaiting_confirmation)}.", messages.WARNING)
         for number, reason in result.refused:
             self.message_user(request, f"{number} non accepté : {reason}", messages.ERROR)
+        if result.without_document:
+            self.message_user(request, _without_document_message(result.without_document), messages.WARNING)
 
     @admin.action(description="Exporter la sélection (CSV)", permissions=["view"])
     def export_csv(self, request, queryset):
@@ -191,6 +195,15 @@ class ClaimAdmin(LargeTableAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         return admin_views.history_view(self, request, object_id)
+
+
+def _without_document_message(claims: list[tuple[int, str]]) -> str:
+    links = format_html_join(", ", '<a href="{}">{}</a>', (
+        (reverse("admin:claims_claim_change", args=[pk]), number) for pk, number in claims))
+    return format_html(
+        gettext("{count} dossier(s) non accepté(s) : aucune pièce justificative jointe. Un dossier sans pièce "
+                "s'accepte un par un, depuis sa page, après l'avoir vérifié : {links}."),
+        count=len(claims), links=links)
 
 
 class _Echo:

@@ -23,7 +23,9 @@ from claims.admin_rows import PROCESSING_TARGET_DAYS, URGENT_DAYS, countdown_of,
 from claims.models import Claim, ClaimDocument, ClaimStatus, RejectionReason
 from claims.reason_texts import reason_label
 from claims.selectors import claims_visible_to
+from claims.services.bulk_acceptance import needs_document_confirmation
 from claims.services.review import REJECTABLE, four_eyes_required
+from mutuelles.models import StaffRole
 from tariffs.models import ALDCondition
 
 #: How many earlier claims of the beneficiary and possible duplicates the desk lists.
@@ -138,6 +140,22 @@ def _reason_choices() -> tuple[list, list]:
     return for_claim, for_line
 
 
+def desk_actions(claim: Claim, user, may_decide: bool) -> dict:
+    """The decisions this user may take on the claim, and only those. Once a decision above the
+    four-eyes threshold is proposed, nobody accepts it again: the person who proposed it waits,
+    a superviseur of the mutuelle, another person, confirms it."""
+    in_control = may_decide and claim.status == ClaimStatus.IN_CONTROL
+    waiting = in_control and claim.needs_second_approval
+    proposed_by_me = waiting and claim.first_approved_by_id == user.pk
+    can_confirm = waiting and not proposed_by_me and user.role == StaffRole.SUPERVISOR
+    can_reject = may_decide and claim.status in REJECTABLE
+    panels = {"accepter": in_control and not waiting, "confirmer": can_confirm, "ajuster": in_control,
+              "rejeter_ligne": in_control, "rejeter": can_reject, "pieces": in_control}
+    return {"can_decide": in_control, "can_accept": panels["accepter"], "can_confirm": can_confirm,
+            "can_reject": can_reject, "proposed_by_me": proposed_by_me,
+            "waiting_for_supervisor": waiting and not proposed_by_me and not can_confirm, "panels": panels}
+
+
 def desk_context(model_admin, request, claim: Claim, *, bound: DecisionForm | None = None) -> dict:
     visible = claims_visible_to(user=request.user)
     lines = list(claim.lines.select_related("medicine").order_by("position"))
@@ -151,8 +169,7 @@ def desk_context(model_admin, request, claim: Claim, *, bound: DecisionForm | No
         forms[bound.action] = bound
     entitlement, accords, ald = _rights(claim)
     earlier, duplicates = _related(claim, visible)
-    can_decide = model_admin.has_decide_permission(request, claim)
-    user = request.user
+    actions = desk_actions(claim, request.user, model_admin.has_decide_permission(request, claim))
     today = timezone.localdate()
     return {
         **model_admin.admin_site.each_context(request),
@@ -162,10 +179,9 @@ def desk_context(model_admin, request, claim: Claim, *, bound: DecisionForm | No
         "earlier": earlier, "duplicates": duplicates, "next_claim": _next_in_queue(claim, visible),
         "countdown": countdown_of(claim, today), "days_left": days_left(claim, today),
         "four_eyes": four_eyes_required(claim), "forms": forms, "open_panel": bound.action if bound else "",
-        "can_decide": can_decide and claim.status == ClaimStatus.IN_CONTROL,
-        "can_reject": can_decide and claim.status in REJECTABLE,
-        "can_confirm": (can_decide and claim.needs_second_approval and user.role == "superviseur"
-                        and claim.first_approved_by_id != user.pk),
+        **actions, "without_document": needs_document_confirmation(claim),
+        # a refusal of a decision whose button this user no longer sees is said at the top of the page
+        "refused": bound.non_field_errors() if bound is not None and not actions["panels"].get(bound.action) else [],
         "is_popup": False, "has_view_permission": True,
     }
 
@@ -189,7 +205,9 @@ def desk_summary(user) -> dict | None:
     urgent_before = timezone.localdate() - timedelta(days=PROCESSING_TARGET_DAYS - URGENT_DAYS)
     return {
         "to_control": _capped(mine), "urgent": _capped(mine.filter(filed_on__lte=urgent_before)),
-        "to_confirm": _capped(mine.filter(needs_second_approval=True)) if user.role == "superviseur" else None,
+        # what they may confirm: their own proposals wait for someone else
+        "to_confirm": (_capped(mine.filter(needs_second_approval=True).exclude(first_approved_by=user))
+                       if user.role == StaffRole.SUPERVISOR else None),
         "waiting_documents": _capped(claims_visible_to(user=user).filter(status=ClaimStatus.DOCUMENTS_REQUESTED)),
         "decisions": list(ClaimDecision.objects.filter(decided_by=user).select_related("claim", "line")
                           .order_by("-decided_at")[:10]),

@@ -2,6 +2,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from claims.selectors import documents_visible_to
@@ -16,61 +17,45 @@ def home(request):
 
 def simulator_page(request):
     """The public simulator in French: the form posts here and goes through the API's own checks
-    (SimulationInputSerializer) and code path (run_simulation), so both always give the same answer."""
+    (SimulationInputSerializer) and code path (run_simulation), so both always give the same answer.
+    Every error names its field or its line (claims.simulator_form)."""
     from amo_portal.exceptions import DomainError
+    from claims import simulator_form
     from claims.api.serializers import SimulationInputSerializer
     from claims.api.views import run_simulation, simulation_payload, simulation_throttled
-    from mutuelles.models import Mutuelle
 
     posted = request.POST if request.method == "POST" else {}
-    rows = [{"i": i, **{k: posted.get(f"l{i}_{k}", "") for k in ("kind", "cotation", "code", "quantity", "paid",
-                                                                    "ald")}} for i in range(6)]
-    labels = {"kind": "nature", "code": "médicament", "quantity": "quantité", "paid": "montant payé", "ald": "ALD"}
-    errors: dict = {}
+    rows = simulator_form.read_rows(posted)
+    errors: dict[str, list[str]] = {}
     result = None
     if request.method == "POST" and simulation_throttled(request):
-        errors = {"__all__": ["Trop de simulations depuis votre connexion : réessayez dans une minute."]}
-        context = {"values": posted, "rows": rows, "errors": errors, "result": None,
-                   "mutuelles": Mutuelle.objects.order_by("code")}
-        return render(request, "claims/simulator.html", context, status=429)
+        errors = {"__all__": [_("Trop de simulations depuis votre connexion : réessayez dans une minute.")]}
+        return _simulator(request, posted, rows, errors, None, status=429)
     if request.method == "POST":
-        filled = [r for r in rows if r["cotation"] or r["code"] or r["paid"]]
-        def opt(name):  # noqa: E306 - empty inputs are absent values, as in the API
-            return posted.get(name) or None
-        payload = {
-            "mutuelle": posted.get("mutuelle", ""), "care_date": posted.get("care_date", ""),
-            "filing_date": opt("filing_date"), "treatment_end_date": opt("treatment_end_date"),
-            "beneficiary": {"relationship": posted.get("relationship", ""), "birth_date": posted.get("birth_date", ""),
-                            "student": "student" in posted, "married": "married" in posted,
-                            "disabled": "disabled" in posted},
-            "etm": {"valid_from": posted["etm_from"], "valid_to": opt("etm_to")} if posted.get("etm_from") else None,
-            "lines": [{"kind": r["kind"] or "acte", "cotation": r["cotation"], "code": r["code"],
-                       "quantity": r["quantity"] or 1, "paid": r["paid"].replace(",", ".").replace(" ", ""),
-                       "ald": bool(r["ald"])} for r in filled],
-        }
-        serializer = SimulationInputSerializer(data=payload)
-        if serializer.is_valid():
+        filled = [row for row in rows if row.filled]
+        serializer = SimulationInputSerializer(data=simulator_form.build_payload(posted, filled))
+        valid = serializer.is_valid()
+        if not posted.get("mutuelle"):
+            errors["mutuelle"] = [str(simulator_form.MSG_CHOOSE_MUTUELLE)]
+        if not valid:
+            errors = {**simulator_form.field_errors(serializer.errors, filled), **errors}
+        elif not errors and not any(row.errors for row in filled):
             try:
                 result = simulation_payload(run_simulation(serializer.validated_data))
             except DomainError as exc:
                 errors = {k: [v] for k, v in exc.extra.get("champs", {"__all__": exc.message}).items()}
-        else:
-            for name, value in serializer.errors.items():
-                if name == "lines":
-                    by_row = value if isinstance(value, dict) else dict(enumerate(value))
-                    for index, line_errors in by_row.items():
-                        if isinstance(index, int) and isinstance(line_errors, dict) and index < len(filled):
-                            filled[index]["errors"] = [f"{labels.get(k, k)} : {m}"
-                                                       for k, msgs in line_errors.items() for m in msgs]
-                    errors["lines"] = [m for m in by_row.values() if isinstance(m, str)] or [
-                        "Corrigez les lignes signalées."]
-                elif isinstance(value, dict):
-                    errors.update({f"{name}_{k}": v for k, v in value.items()})
-                else:
-                    errors[name] = value
+    failed = bool(errors) or any(row.errors for row in rows)
+    return _simulator(request, posted, rows, errors, result, status=400 if failed else 200)
+
+
+def _simulator(request, posted, rows, errors: dict, result, *, status: int):
+    from claims import simulator_form
+    from mutuelles.models import Mutuelle
+
     context = {"values": posted, "rows": rows, "errors": errors, "result": result,
+               "error_summary": simulator_form.summary(errors, rows),
                "mutuelles": Mutuelle.objects.order_by("code")}
-    return render(request, "claims/simulator.html", context, status=400 if errors else 200)
+    return render(request, "claims/simulator.html", context, status=status)
 
 
 #: Images are shown in the page that links them, each in a sandbox with nothing to run or load.

@@ -31,9 +31,9 @@ MSG_CONTROL_REJECTS = ("Les contrôles signalent : « {message} » Corrigez le d
 MSG_ALREADY_FIRST_APPROVED = ("Le dossier {number} a déjà été accepté en premier contrôle : "
                               "il attend la confirmation d'un superviseur.")
 MSG_NO_SECOND_APPROVAL = "Le dossier {number} n'attend pas de double contrôle."
-MSG_ONLY_SUPERVISOR = "Seul un superviseur peut confirmer un dossier soumis au double contrôle."
-MSG_SAME_PERSON = ("La confirmation doit venir d'une autre personne que celle qui a accepté le dossier "
-                   "(double contrôle).")
+MSG_ONLY_SUPERVISOR = ("Seul un superviseur de la mutuelle peut confirmer une décision soumise au double "
+                       "contrôle : vous ne pouvez pas la confirmer.")
+MSG_SAME_PERSON = "Vous avez proposé cette décision : un autre agent doit la confirmer."
 MSG_REASON_REQUIRED = "Indiquez le motif de la décision."
 MSG_UNKNOWN_REASON = "Motif de rejet inconnu ou retiré de la liste : « {code} »."
 MSG_REASON_WRONG_SCOPE = "Le motif « {label} » ne s'applique pas à {what}."

@@ -249,10 +249,13 @@ def test_request_documents_from_the_desk(login, agent, claim):
     assert "Facture du laboratoire." in claim.document_requests.get().missing
 
 
-def test_bulk_accept_from_the_queue_uses_the_versions_shown(login, agent, insured):
-    # given
-    first = claim_in_control(insured=insured)
-    second = claim_in_control(insured=insured, care_date=date(2026, 2, 9), lines=[act("C", "80.00")])
+def test_bulk_accept_from_the_queue_uses_the_versions_shown(login, agent, insured, mgpap):
+    # given: two claims with their documents, in control for their amount (manual-control threshold)
+    mgpap.review_threshold = D("1.00")
+    mgpap.save(update_fields=["review_threshold"])
+    first = claim_in_control(insured=insured, documents=with_document(41))
+    second = claim_in_control(insured=insured, care_date=date(2026, 2, 9), lines=[act("C", "80.00")],
+                              documents=with_document(42))
     # when
     response = login(agent).post(QUEUE, {
         "action": "accept_selected", "_selected_action": [first.pk, second.pk], "index": 0,

@@ -19,7 +19,7 @@ from claims.services.review import (
 )
 from claims.tasks import notify_status_change_task
 from tests.admin.support import claim_in_control
-from tests.factories.claims import act
+from tests.factories.claims import act, with_document
 from tests.factories.mutuelles import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -264,12 +264,16 @@ def test_claim_waiting_for_documents_can_still_be_rejected(claim, agent):
 
 
 def test_bulk_accept_treats_each_claim_on_its_own(insured, agent, mgpap):
-    # given: one plain claim, one above the four-eyes threshold, one changed meanwhile
+    # given: one plain claim, one above the four-eyes threshold, one changed meanwhile (all with their
+    # documents, in control for their amount)
     mgpap.four_eyes_threshold = D("500.00")
-    mgpap.save(update_fields=["four_eyes_threshold"])
-    plain = claim_in_control(insured=insured)
-    big = claim_in_control(insured=insured, lines=[act("K 50", "1500.00")], care_date=plain.care_date.replace(day=3))
-    stale = claim_in_control(insured=insured, lines=[act("C", "80.00")], care_date=plain.care_date.replace(day=4))
+    mgpap.review_threshold = D("1.00")
+    mgpap.save(update_fields=["four_eyes_threshold", "review_threshold"])
+    plain = claim_in_control(insured=insured, documents=with_document(81))
+    big = claim_in_control(insured=insured, lines=[act("K 50", "1500.00")], care_date=plain.care_date.replace(day=3),
+                           documents=with_document(82))
+    stale = claim_in_control(insured=insured, lines=[act("C", "80.00")], care_date=plain.care_date.replace(day=4),
+                             documents=with_document(83))
     reject_line(line=stale.lines.get(), version=stale.version, by=agent, reason_code="rejet_agent")
     # when
     result = accept_claims(versions={plain.pk: plain.version, big.pk: big.version, stale.pk: stale.version},
