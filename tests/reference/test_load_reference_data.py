@@ -101,7 +101,7 @@ def test_first_load_creates_every_reference_table(empty_reference_tables):
     assert LetterKey.objects.count() == 15
     assert LetterKeyValue.objects.count() == 32
     assert AMORate.objects.count() == 16
-    assert FilingDeadlineRule.objects.count() == 6  # 60 and 90 days to file for each organisme, and its réclamation window
+    assert FilingDeadlineRule.objects.count() == 6  # to file (insured, third party), réclamation
     assert DeadlineSuspension.objects.count() == 2
     assert ALDCondition.objects.count() == 41
     assert Medicine.objects.count() == MedicinePrice.objects.count() == 65
