@@ -21,7 +21,6 @@ from datetime import date
 from operator import itemgetter
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -207,24 +206,30 @@ def _write(new: dict[tuple, tuple], *, file_name: str, by) -> None:
     copy_rows(Accord, columns, [(*key, *fixed, *values) for key, values in new.items()])
     reason = _("Accord importé du fichier %(name)s.") % {"name": file_name}
     written = _write_first_history(created_at=now, by_id=by.pk if by else None, reason=reason)
-    if written != len(new):  # the new accords are exactly those created since `now` without history
+    if written != len(new):  # another import of the same instant: refuse rather than guess
         raise DomainError(_("Import interrompu : %(written)s historiques écrits pour %(count)s accords.")
                           % {"written": written, "count": len(new)})
 
 
 def _write_first_history(*, created_at, by_id: int | None, reason: str) -> int:
-    """One INSERT … SELECT: a "granted" history row for each accord created since `created_at` that has
-    none yet: the rows just written (an accord committed by anyone else already has its history, and
-    one being written elsewhere is not visible here)."""
-    new_ids = (Accord.objects.filter(created_at__gte=created_at)
-               .exclude(Exists(AccordStatusChange.objects.filter(accord_id=OuterRef("pk")))).values("pk"))
+    """One INSERT … SELECT: a "granted" history row for each accord just written, found by its stamp.
+
+    On PostgreSQL, COPY wrote `created_at` as given: the rows of this import carry this very
+    microsecond. Elsewhere (SQLite) the rows were stamped on creation, after `created_at`, while this
+    transaction held the database's write lock (nobody else wrote meanwhile). The caller checks the
+    count. (No anti-join on the history table: it would scan the table being written, once per row.)"""
+    if connection.vendor == "postgresql":
+        new_ids = Accord.objects.filter(created_at=created_at).values("pk")
+    else:
+        new_ids = Accord.objects.filter(created_at__gte=created_at).values("pk")
     select_sql, select_params = new_ids.query.sql_with_params()
     table = AccordStatusChange._meta.db_table
     stamp = connection.ops.adapt_datetimefield_value(created_at)
+    # names from the models' meta; every value is bound
+    sql = (f'INSERT INTO "{table}" (accord_id, from_status, to_status, changed_by_id, reason, created_at, '  # noqa: S608
+           f'updated_at) SELECT new."pk", %s, %s, %s, %s, %s, %s FROM ({select_sql}) AS new')
     with connection.cursor() as cursor:
-        cursor.execute(f'INSERT INTO "{table}" (accord_id, from_status, to_status, changed_by_id, reason, created_at, '
-                       f'updated_at) SELECT new."pk", %s, %s, %s, %s, %s, %s FROM ({select_sql}) AS new',
-                       ["", AccordStatus.GRANTED, by_id, reason, stamp, stamp, *select_params])
+        cursor.execute(sql, ["", AccordStatus.GRANTED, by_id, reason, stamp, stamp, *select_params])
         return cursor.rowcount
 
 
