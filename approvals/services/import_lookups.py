@@ -114,9 +114,11 @@ def insured_by_registration(fund_id: int, numbers: set[str]) -> Iterator[tuple[i
                 "pk", "registration_number", "mutuelle_id")
         return
     meta = Insured._meta
+    # names from the model's meta; every value is bound
+    sql = (f'SELECT "{meta.pk.column}", registration_number, mutuelle_id FROM "{meta.db_table}" '  # noqa: S608
+           "WHERE fund_id = %s AND registration_number = ANY(%s)")
     with connection.cursor() as cursor:
-        cursor.execute(f'SELECT "{meta.pk.column}", registration_number, mutuelle_id FROM "{meta.db_table}" '
-                       "WHERE fund_id = %s AND registration_number = ANY(%s)", [fund_id, list(numbers)])
+        cursor.execute(sql, [fund_id, list(numbers)])
         yield from cursor.fetchall()
 
 def _dependents(rows, funds, insured) -> dict[tuple[int, date, str], int]:
