@@ -98,7 +98,7 @@ class _Memo(dict):
     def get_value(self, text: str):
         value = self[text]
         if isinstance(value, Exception):
-            raise value
+            raise type(value)(*value.args)  # a fresh one: a kept error raised again would grow its traceback
         return value
 
 
