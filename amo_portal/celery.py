@@ -51,6 +51,11 @@ app.conf.beat_schedule = {
         "task": "payments.tasks.build_all_batches_task",
         "schedule": crontab(hour=1, minute=30),
     },
+    # every day at 02:15: renew the accords that renew themselves, close ended ones, remind before the end
+    "accords-daily": {
+        "task": "approvals.tasks.accords_daily_task",
+        "schedule": crontab(hour=2, minute=15),
+    },
     # every day at 05:00: check that no claim was paid more (or other) than it was liquidated
     "reconcile-payments": {
         "task": "payments.tasks.report_payment_breaches_task",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/v1/", include("portal.api.urls")),
     path("paiements/", include("payments.urls")),
     path("", include("portal.urls")),
+    path("", include("approvals.urls")),
     path("", include("claims.urls")),
 ]
 

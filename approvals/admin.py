@@ -8,11 +8,20 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from amo_portal.exceptions import DomainError
 from approvals.admin_forms import DecisionForm, ImportForm
-from approvals.models import OPEN_STATUSES, Accord, AccordStatusChange, ALDDeclination, DecisionDeadline, ETMAccord
+from approvals.models import (
+    OPEN_STATUSES,
+    Accord,
+    AccordDocument,
+    AccordStatusChange,
+    ALDDeclination,
+    DecisionDeadline,
+    ETMAccord,
+)
 from approvals.selectors import accords_visible_to, decision_deadline_days, etm_accords_visible_to
 from approvals.services.imports import AccordImportRefused, import_accords
 from approvals.services.review import ask_for_documents, grant_accord, refuse_accord
@@ -23,6 +32,7 @@ register_scope(Accord, accords_visible_to)
 register_scope(ETMAccord, etm_accords_visible_to)
 register_scope(AccordStatusChange, lambda *, user: AccordStatusChange.objects.filter(
     accord__in=accords_visible_to(user=user)))
+register_scope(AccordDocument, lambda *, user: AccordDocument.objects.filter(accord__in=accords_visible_to(user=user)))
 
 
 class StatusChangeInline(ScopedWritesMixin, admin.TabularInline):
@@ -39,17 +49,37 @@ class StatusChangeInline(ScopedWritesMixin, admin.TabularInline):
         return False
 
 
+class DocumentInline(ScopedWritesMixin, admin.TabularInline):
+    """The pieces sent with the request, each a download (approvals.views.accord_document)."""
+
+    model = AccordDocument
+    extra = 0
+    fields = ["kind", "original_name", "size", "download"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("fichier"))
+    def download(self, obj: AccordDocument) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("approvals:document", args=[obj.pk]), _("Télécharger"))
+
+
 @admin.register(Accord)
 class AccordAdmin(ScopedAdmin):
     scope_path = "insured"
     list_display = ["accord_number", "kind", "status", "insured", "dependent", "declination", "requested_on",
-                    "clock", "valid_from", "valid_until"]
+                    "clock", "valid_from", "valid_until", "decide_link"]
     list_filter = ["status", "kind", "mutuelle"]
     list_select_related = ["insured", "dependent", "declination"]
     raw_id_fields = ["insured", "dependent", "renews"]
     search_fields = ["accord_number"]
     readonly_fields = ["status", "quantity_consumed", "mutuelle", "fund", "decided_on", "refusal_code"]
-    inlines = [StatusChangeInline]
+    inlines = [DocumentInline, StatusChangeInline]
     ordering = ["-pk"]
 
     @admin.display(description=_("délai"))
@@ -62,6 +92,13 @@ class AccordAdmin(ScopedAdmin):
         late = allowed is not None and days > allowed
         return _("%(days)s j / %(allowed)s j%(late)s") % {"days": days, "allowed": allowed if allowed else "—",
                                                           "late": _(" – en retard") if late else ""}
+
+    @admin.display(description=_("décision"))
+    def decide_link(self, obj: Accord) -> str:
+        if obj.status not in OPEN_STATUSES:
+            return ""
+        return format_html('<a href="{}">{}</a>', reverse("admin:approvals_accord_decide", args=[obj.pk]),
+                           _("Décider"))
 
     def get_search_results(self, request, queryset, search_term):
         by_accord = queryset.filter(accord_number=search_term.strip())

@@ -112,6 +112,9 @@ class Accord(TimeStampedModel):
     renews = models.ForeignKey("self", verbose_name="renouvelle l'accord", null=True, blank=True,
                                related_name="renewals", on_delete=models.PROTECT)
     document = models.FileField("pièce jointe", upload_to="accords/%Y/%m/", blank=True)
+    #: The language the insured person used when asking (no preference is stored on the account):
+    #: the e-mails about the request are written in it.
+    language = models.CharField("langue de l'assuré", max_length=8, blank=True)
 
     class Meta:
         verbose_name = "accord (ETM ou entente préalable)"
@@ -231,3 +234,50 @@ class AccordConsumption(TimeStampedModel):
             models.UniqueConstraint(name="accordconsumption_once_per_line", fields=["accord", "claim_line_id"]),
             models.CheckConstraint(name="accordconsumption_positive", condition=Q(quantity__gt=0)),
         ]
+
+
+class AccordDocumentKind(models.TextChoices):
+    MEDICAL_REPORT = "rapport", "rapport médical"
+    PRESCRIPTION = "ordonnance", "prescription"
+    QUOTE = "devis", "devis"
+    OTHER = "autre", "autre pièce"
+
+
+def accord_document_path(instance: "AccordDocument", filename: str) -> str:
+    # The stored name is the content hash: nothing of the user's file name reaches the disk.
+    return f"accords/{instance.accord_id}/{instance.sha256}.{instance.extension}"
+
+
+class AccordDocument(TimeStampedModel):
+    """A piece sent with a request (medical report, prescription, quote), stored outside the static
+    tree and served only to the staff of the mutuelle, as a download."""
+
+    accord = models.ForeignKey(Accord, verbose_name="accord", related_name="documents", on_delete=models.CASCADE)
+    kind = models.CharField("nature", max_length=12, choices=AccordDocumentKind.choices)
+    file = models.FileField("fichier", upload_to=accord_document_path, max_length=200)
+    original_name = models.CharField("nom d'origine", max_length=200)
+    content_type = models.CharField("type", max_length=40)
+    extension = models.CharField(max_length=5)
+    size = models.PositiveIntegerField("taille (octets)")
+    sha256 = models.CharField("empreinte SHA-256", max_length=64)
+
+    class Meta:
+        verbose_name = "pièce d'une demande d'accord"
+        verbose_name_plural = "pièces des demandes d'accord"
+        ordering = ["accord", "pk"]
+        constraints = [models.UniqueConstraint(name="accorddocument_unique_per_accord", fields=["accord", "sha256"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.original_name}"
+
+
+class AccordReminder(TimeStampedModel):
+    """A reminder e-mailed before an accord ends (60 and 15 days before): one row each, so each goes once."""
+
+    accord = models.ForeignKey(Accord, verbose_name="accord", related_name="reminders", on_delete=models.CASCADE)
+    days_before = models.PositiveSmallIntegerField("jours avant la fin")
+
+    class Meta:
+        verbose_name = "rappel de fin d'accord"
+        verbose_name_plural = "rappels de fin d'accord"
+        constraints = [models.UniqueConstraint(name="accordreminder_once", fields=["accord", "days_before"])]

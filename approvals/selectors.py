@@ -3,7 +3,15 @@ from datetime import date
 
 from django.db.models import QuerySet
 
-from approvals.models import OPEN_STATUSES, Accord, AccordKind, ALDDeclination, DecisionDeadline, ETMAccord
+from approvals.models import (
+    OPEN_STATUSES,
+    Accord,
+    AccordKind,
+    AccordStatus,
+    ALDDeclination,
+    DecisionDeadline,
+    ETMAccord,
+)
 from beneficiaries.selectors import insured_visible_to
 
 
@@ -37,3 +45,15 @@ def accords_of_beneficiary(*, insured_id: int, dependent_id: int | None,
                            kind: str = AccordKind.ETM) -> QuerySet[Accord]:
     return (Accord.objects.filter(insured_id=insured_id, dependent=dependent_id, kind=kind)
             .select_related("declination", "ald"))
+
+
+def accords_of_family(*, insured_id: int) -> QuerySet[Accord]:
+    """The accords and requests of an insured person and of their dependants, the newest first."""
+    return (Accord.objects.filter(insured_id=insured_id)
+            .select_related("insured", "dependent", "declination", "ald").order_by("-pk"))
+
+
+def renewable_accords(*, insured_id: int) -> QuerySet[Accord]:
+    """The ETM accords of the family that a renewal request may name (granted, or ended without renewal)."""
+    return accords_of_family(insured_id=insured_id).filter(kind=AccordKind.ETM,
+                                                           status__in=(AccordStatus.GRANTED, AccordStatus.EXPIRED))

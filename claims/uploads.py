@@ -1,7 +1,7 @@
 """Upload handler that keeps at most one byte past a document's size limit on disk."""
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 
-from claims.services.documents import MAX_DOCUMENT_BYTES
+from amo_portal.documents import MAX_DOCUMENT_BYTES
 
 
 class CappedTemporaryFileUploadHandler(TemporaryFileUploadHandler):

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import islice
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from approvals.models import Accord, ALDDeclination
@@ -12,6 +13,8 @@ from beneficiaries.models import Dependent, Insured
 from mutuelles.models import AMOFund, Mutuelle
 
 CHUNK = 5000
+#: Positions in a row as imports.read_rows gives it (imports.COLUMNS order).
+ORG, MUT, REG, DEP_FIRST, DEP_BORN = 0, 1, 4, 5, 6
 #: The fields an imported row sets, compared with an accord already recorded under the same key.
 FIELDS = ("insured_id", "dependent_id", "kind", "ald_id", "declination_id", "acts", "quantity_granted",
           "valid_from", "valid_until")
@@ -32,19 +35,18 @@ class World:
     dependents: dict[tuple[int, date, str], int]  # (insured, birth date, first name) -> dependent
 
     @classmethod
-    def for_rows(cls, rows: list[dict[str, str]]) -> "World":
+    def for_rows(cls, rows: list[tuple[str, ...]]) -> "World":
+        """Rows in the import's column order (imports.COLUMNS)."""
         funds = dict(AMOFund.objects.values_list("code", "pk"))
         wanted: dict[int, set[str]] = {}
         for row in rows:
-            fund_id = funds.get(row.get("organisme", "").upper())
-            if fund_id is not None and row.get("immatriculation"):
-                wanted.setdefault(fund_id, set()).add(row["immatriculation"])
+            fund_id = funds.get(row[ORG].upper())
+            if fund_id is not None and row[REG]:
+                wanted.setdefault(fund_id, set()).add(row[REG])
         insured = {}
         for fund_id, numbers in wanted.items():
-            for chunk in chunks(numbers):
-                for pk, number, mutuelle_id in Insured.objects.filter(fund_id=fund_id, registration_number__in=chunk) \
-                        .values_list("pk", "registration_number", "mutuelle_id"):
-                    insured[(fund_id, number)] = (pk, mutuelle_id)
+            for pk, number, mutuelle_id in insured_by_registration(fund_id, numbers):
+                insured[(fund_id, number)] = (pk, mutuelle_id)
         return cls(funds=funds, mutuelles=dict(Mutuelle.objects.values_list("code", "pk")),
                    declinations={c: (pk, h) for pk, c, h in ALDDeclination.objects.values_list("pk", "code",
                                                                                               "heading_id")},
@@ -66,22 +68,22 @@ class World:
             raise LookupError(_("declinaison : code ALD « %(code)s » inconnu.") % {"code": code})
         return self.declinations[code]
 
-    def beneficiary(self, fund_id: int, mutuelle_id: int, row: dict[str, str]) -> tuple[int, int | None]:
-        found = self.insured.get((fund_id, row["immatriculation"]))
+    def beneficiary(self, fund_id: int, mutuelle_id: int, registration: str, first_name: str,
+                    born_text: str) -> tuple[int, int | None]:
+        found = self.insured.get((fund_id, registration))
         if found is None:
-            raise LookupError(_("immatriculation : aucun assuré n°%(n)s à cet organisme.")
-                              % {"n": row["immatriculation"]})
+            raise LookupError(_("immatriculation : aucun assuré n°%(n)s à cet organisme.") % {"n": registration})
         insured_id, insured_mutuelle = found
         if insured_mutuelle != mutuelle_id:
             raise LookupError(_("mutuelle : l'assuré n°%(n)s n'est pas adhérent de cette mutuelle.")
-                              % {"n": row["immatriculation"]})
-        if not row.get("ayant_droit_naissance") and not row.get("ayant_droit_prenom"):
+                              % {"n": registration})
+        if not born_text and not first_name:
             return insured_id, None
         try:
-            born = date.fromisoformat(row.get("ayant_droit_naissance", ""))
+            born = date.fromisoformat(born_text)
         except ValueError:
             raise LookupError(_("ayant_droit_naissance : date invalide (AAAA-MM-JJ).")) from None
-        dependent_id = self.dependents.get((insured_id, born, row.get("ayant_droit_prenom", "").lower()))
+        dependent_id = self.dependents.get((insured_id, born, first_name.lower()))
         if dependent_id is None:
             raise LookupError(_("ayant droit : aucun ayant droit de cet assuré avec ce prénom et cette date de "
                                 "naissance."))
@@ -97,28 +99,34 @@ class World:
                 found[row[:3]] = row[3:]
         return found
 
-    def payers(self, rows: list[dict[str, str]]) -> set[tuple[int, int]]:
-        return {(self.funds[f], self.mutuelles[m]) for row in rows
-                if (f := row.get("organisme", "").upper()) in self.funds
-                and (m := row.get("mutuelle", "").upper()) in self.mutuelles}
+    def payers(self, rows: list[tuple[str, ...]]) -> set[tuple[int, int]]:
+        return {(self.funds[f], self.mutuelles[m]) for f, m in {(row[ORG].upper(), row[MUT].upper()) for row in rows}
+                if f in self.funds and m in self.mutuelles}
+
+
+def insured_by_registration(fund_id: int, numbers: set[str]) -> Iterator[tuple[int, str, int]]:
+    """(id, registration number, mutuelle) of the insured persons of `fund_id` among `numbers`: on
+    PostgreSQL one query with the numbers as one array parameter (no statement of thousands of
+    placeholders to build), elsewhere by chunks."""
+    if connection.vendor != "postgresql":
+        for chunk in chunks(numbers):
+            yield from Insured.objects.filter(fund_id=fund_id, registration_number__in=chunk).values_list(
+                "pk", "registration_number", "mutuelle_id")
+        return
+    meta = Insured._meta
+    # names from the model's meta; every value is bound
+    sql = (f'SELECT "{meta.pk.column}", registration_number, mutuelle_id FROM "{meta.db_table}" '  # noqa: S608
+           "WHERE fund_id = %s AND registration_number = ANY(%s)")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [fund_id, list(numbers)])
+        yield from cursor.fetchall()
 
 def _dependents(rows, funds, insured) -> dict[tuple[int, date, str], int]:
-    owners = {insured[key][0] for row in rows if row.get("ayant_droit_naissance") or row.get("ayant_droit_prenom")
-              if (key := (funds.get(row.get("organisme", "").upper()), row.get("immatriculation"))) in insured}
+    owners = {insured[key][0] for row in rows if row[DEP_BORN] or row[DEP_FIRST]
+              if (key := (funds.get(row[ORG].upper()), row[REG])) in insured}
     found = {}
     for chunk in chunks(owners):
         for pk, insured_id, born, first in Dependent.objects.filter(insured_id__in=chunk).values_list(
                 "pk", "insured_id", "birth_date", "first_name"):
             found[(insured_id, born, first.lower())] = pk
     return found
-
-
-def accord_ids(keys: Iterable[tuple]) -> list[int]:
-    """The ids of the accords just written under these keys."""
-    wanted = set(keys)
-    ids = []
-    for fund_id, mutuelle_id in {(f, m) for f, m, _n in wanted}:
-        ids += [pk for pk, n in Accord.objects.filter(fund_id=fund_id, mutuelle_id=mutuelle_id)
-                .exclude(accord_number="").values_list("pk", "accord_number").iterator(chunk_size=CHUNK)
-                if (fund_id, mutuelle_id, n) in wanted]
-    return ids

@@ -2,9 +2,9 @@
 from django.db import transaction
 from django.utils import timezone
 
+from amo_portal.documents import CheckedDocument
 from amo_portal.exceptions import ConflictError, DomainError
 from claims.models import Claim, ClaimStatus, DocumentRequest
-from claims.services.documents import CheckedDocument
 from claims.services.intake import MAX_DOCUMENTS, queue_liquidation, store_document
 from claims.workflow import transition_claim
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from amo_portal.documents import CheckedDocument
 from amo_portal.exceptions import ConflictError
 from amo_portal.money import MAX_AMOUNT, is_amount
 from beneficiaries.models import Dependent, Insured
@@ -17,7 +18,6 @@ from claims.exceptions import DocumentRejected
 from claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatus, ClaimStatusChange, DocumentKind, LineKind
 from claims.queueing import send_after_commit
 from claims.services.checks import duplicate_key
-from claims.services.documents import CheckedDocument
 from claims.services.pricing import LineInput, parse_cotation
 from claims.workflow import creation_change
 from mutuelles.selectors import fund_on

@@ -15,12 +15,12 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from amo_portal.documents import CheckedDocument
 from amo_portal.exceptions import ConflictError, DomainError
 from claims.models import Claim, ClaimDecision, ClaimLine, ClaimStatus, ClaimStatusChange, Reclamation
 from claims.models import ReclamationStatus as R
 from claims.payable import still_due
 from claims.reclamation_models import OPEN_RECLAMATION
-from claims.services.documents import CheckedDocument
 from claims.services.intake import store_document
 from claims.services.reliquidation import reliquidate_claim
 from claims.workflow import transition_claim

@@ -9,9 +9,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from amo_portal.api_input import validated
+from amo_portal.documents import check_document
 from amo_portal.exceptions import DomainError
 from claims.models import DocumentKind, Reclamation
-from claims.services.documents import check_document
 from claims.services.reclamations import MAX_REASON, file_reclamation, reclamations_visible_to
 from portal.api.views import InsuredApi
 

@@ -20,9 +20,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from amo_portal.api_input import validated
+from amo_portal.documents import check_document
 from amo_portal.exceptions import DomainError
 from amo_portal.rib import rib_last_digits
-from claims.services.documents import check_document
 from claims.services.followup import add_claim_documents
 from portal import selectors
 from portal.api import inputs, payloads

@@ -6,9 +6,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from amo_portal.documents import MAX_DOCUMENT_BYTES
 from amo_portal.money import MAX_AMOUNT, is_amount
 from claims.models import DocumentKind
-from claims.services.documents import MAX_DOCUMENT_BYTES
 from claims.services.intake import MAX_DOCUMENTS
 from claims.services.pricing import parse_cotation
 from portal.digits import DigitsField

@@ -3,7 +3,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from claims.services.documents import MAX_DOCUMENT_BYTES
+from amo_portal.documents import MAX_DOCUMENT_BYTES
 from claims.services.reclamations import MAX_REASON, MAX_RECLAMATION_DOCUMENTS
 from portal.forms.fields import MultipleFileField
 

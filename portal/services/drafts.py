@@ -5,7 +5,7 @@ settings.CLAIM_DRAFT_MAX_AGE_DAYS old.
 Saved by the page's autosave while the person types and by every post of the form that does not
 file the claim, so that neither a validation error nor the end of the session loses anything: after
 signing in again, the page is filled from the draft. Documents are checked, hashed and stored by
-claims.services.documents, as a filed claim's; filing reads them from the draft, once.
+amo_portal.documents, as a filed claim's; filing reads them from the draft, once.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from claims.services.documents import CheckedDocument, check_document
+from amo_portal.documents import CheckedDocument, check_document
 from claims.services.intake import MAX_DOCUMENTS
 from portal.forms.claims import LINES_PREFIX, MAX_LINE_ROWS, ClaimForm, LineForm
 from portal.models import ClaimDraft, ClaimDraftFile

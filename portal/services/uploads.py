@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from claims.services.documents import CheckedDocument, check_document
+from amo_portal.documents import CheckedDocument, check_document
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 #: Documents of a preview never confirmed are deleted after this long (at the account's next preview).

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from amo_portal.documents import check_document
 from amo_portal.exceptions import DomainError
-from claims.services.documents import check_document
 from claims.services.followup import add_claim_documents
 from portal import forms, presenters, selectors
 from portal.services import statements

@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from amo_portal.documents import check_document
 from amo_portal.exceptions import DomainError
 from amo_portal.money import ZERO, format_dh
 from claims.models import DocumentKind
-from claims.services.documents import check_document
 from claims.services.reclamations import (
     CONTESTABLE,
     file_reclamation,

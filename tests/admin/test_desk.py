@@ -293,7 +293,7 @@ def pdf_document():
     from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import Image
 
-    from claims.services.documents import check_document
+    from amo_portal.documents import check_document
 
     buffer = io.BytesIO()
     Image.new("RGB", (60, 80), color=(255, 255, 255)).save(buffer, format="PDF")

@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from amo_portal.documents import check_document
 from claims.models import Claim, ClaimStatus, DocumentKind
 from claims.services.checks import ClaimReason
-from claims.services.documents import check_document
 from claims.tasks import liquidate_claim_task
 from tests.browser import journeys
 from tests.browser.journeys import LANGUAGES, jpeg, open_portal, phone, photo

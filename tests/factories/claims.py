@@ -31,7 +31,7 @@ def image_document(seed: int = 0, name: str = "feuille.png"):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import Image
 
-    from claims.services.documents import check_document
+    from amo_portal.documents import check_document
 
     buffer = io.BytesIO()
     Image.new("RGB", (32, 32), color=(seed % 256, (seed // 256) % 256, 120)).save(buffer, format="PNG")

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from claims.services.documents import check_document
+from amo_portal.documents import check_document
 from claims.services.processing import liquidate_pending_claims
 from mutuelles.services import system_user
 from tests.factories.claims import act, file_claim, with_document

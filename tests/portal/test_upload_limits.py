@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from amo_portal.documents import MAX_DOCUMENT_BYTES
 from claims.models import ClaimDocument
-from claims.services.documents import MAX_DOCUMENT_BYTES
 from tests.factories.claims import act, file_claim
 from tests.portal.conftest import CARE_DATE
 

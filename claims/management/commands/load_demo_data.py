@@ -12,11 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from amo_portal.documents import CheckedDocument, check_document
 from approvals.models import ETMAccord
 from beneficiaries.models import Dependent, Insured, StudyCertificate
 from beneficiaries.validators import rib_key
 from claims.models import Claim
-from claims.services.documents import CheckedDocument, check_document
 from claims.services.intake import ClaimDraft, submit_claim
 from claims.services.pricing import LineInput
 from mutuelles.models import AMOFund, Mutuelle, StaffRole
