@@ -182,11 +182,8 @@ def filing_rows(draft: ClaimDraft, *, by, filed_on: date, key: str | None,
                 print_: str) -> tuple[Claim, ClaimStatusChange, list[ClaimLine]]:
     """The rows a filing writes, unsaved: the claim "déposé", its first audit row and its lines."""
     insured = draft.insured
-    # The payer is the organisme the mutuelle worked for on the care date, as in the simulator; the
-    # insured person's own organisme only when no link was in force then.
-    fund_id = fund_on(mutuelle_id=insured.mutuelle_id, on=draft.care_date) or insured.fund_id
     claim = Claim(
-        insured=insured, dependent=draft.dependent, mutuelle_id=insured.mutuelle_id, fund_id=fund_id,
+        insured=insured, dependent=draft.dependent, mutuelle_id=insured.mutuelle_id, fund_id=insured.fund_id,
         status=ClaimStatus.SUBMITTED, submitted_at=timezone.now(), care_date=draft.care_date,
         treatment_end_date=draft.treatment_end_date,
         filed_on=filed_on, prescriber_inpe=draft.prescriber_inpe, provider_inpe=draft.provider_inpe,

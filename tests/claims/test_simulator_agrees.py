@@ -110,25 +110,3 @@ def test_simulator_and_worker_agree_on_ald_lines(mgen, django_capture_on_commit_
     assert simulated["lines"] == claim_lines(claim)
     assert simulated["totals"] == claim_totals(claim)
 
-
-def test_the_claim_is_paid_by_the_organisme_the_simulator_names(insured, django_capture_on_commit_callbacks):
-    """The payer of a claim is the organisme its mutuelle worked for on the care date
-    (mutuelles.selectors.fund_on), the one the simulator prices with, even when the person's
-    record names another organisme."""
-    from mutuelles.models import AMOFund
-    from mutuelles.selectors import fund_on
-
-    # given: a record that names another organisme than the mutuelle's link of the care date
-    care_date = date(2026, 1, 5)
-    linked = fund_on(mutuelle_id=insured.mutuelle_id, on=care_date)
-    insured.fund = AMOFund.objects.exclude(pk=linked).first()
-    insured.save(update_fields=["fund"])
-    # when
-    claim = file_and_liquidate(django_capture_on_commit_callbacks, insured=insured, care_date=care_date,
-                               lines=[act("Cs", "250.00")])
-    simulated = api_lines(mutuelle=insured.mutuelle.code, care_date=care_date, filed_on=care_date,
-                          beneficiary={"relationship": "assure", "birth_date": insured.birth_date.isoformat()},
-                          lines=[act("Cs", "250.00")])
-    # then
-    assert claim.fund_id == linked != insured.fund_id
-    assert simulated["lines"] == claim_lines(claim)
