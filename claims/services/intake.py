@@ -20,7 +20,6 @@ from claims.queueing import send_after_commit
 from claims.services.checks import duplicate_key
 from claims.services.pricing import LineInput, parse_cotation
 from claims.workflow import creation_change
-from mutuelles.selectors import fund_on
 from tariffs.models import Medicine
 
 MAX_LINES = 50
