@@ -81,6 +81,7 @@ class SimulationResult:
     reasons: list[Reason]
     lines: list[PricedLine]
     totals: Totals
+    etm: AccordDecision | None = None  # the ETM decision of an ALD claim (approvals.rules.decide_ald)
 
 
 def _entitlement(beneficiary: SimulatedBeneficiary, on: date) -> Entitlement:
@@ -118,13 +119,13 @@ def simulate(*, mutuelle: Mutuelle, care_date: date, treatment_end_date: date | 
     not_entitled = entitlement_reason(_entitlement(beneficiary, care_date))
     if not_entitled:
         reasons.append(not_entitled)
+    decision = on_file.etm(care_date)
     if reasons:
         priced = [rejected_line(line) for line in lines]
     else:
-        decision = on_file.etm(care_date)
         ctx = ClaimContext(fund_id=fund_id, mutuelle_id=mutuelle.pk, care_date=care_date,
                            etm_valid=bool(decision and decision.covered),
                            prior_approval=on_file.prior_approval(care_date))
         priced = [price_line(line, ctx, book) for line in lines]
     totals = add_up([(line.amount_paid, p.amounts) for line, p in zip(lines, priced, strict=True)])
-    return SimulationResult(admissible=not reasons, reasons=reasons, lines=priced, totals=totals)
+    return SimulationResult(admissible=not reasons, reasons=reasons, lines=priced, totals=totals, etm=decision)

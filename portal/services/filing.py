@@ -119,5 +119,6 @@ def preview_claim(*, user, insured: Insured, data: ClaimInput) -> Preview:
         priced = [rejected_line(line) for line in draft.lines]
         result = SimulationResult(admissible=False, reasons=result.reasons, lines=priced,
                                   totals=add_up([(line.amount_paid, p.amounts)
-                                                 for line, p in zip(draft.lines, priced, strict=True)]))
+                                                 for line, p in zip(draft.lines, priced, strict=True)]),
+                                  etm=result.etm)
     return Preview(result=result, entitlement=entitlement)
