@@ -9,14 +9,15 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from approvals.models import Accord, AccordKind, AccordStatus, ALDDeclination
-from claims.models import ClaimStatus
+from approvals.models import Accord, AccordConsumption, AccordKind, AccordStatus, ALDDeclination
+from claims.models import Claim, ClaimStatus
 from claims.services.processing import REVIEW_NO_ETM, liquidate_pending_claims
 from portal.services.tokens import issue_token
 from tariffs.models import LetterKey
@@ -151,3 +152,57 @@ def test_a_claim_typed_with_another_code_than_the_accords_is_paid_at_the_ald_rat
     assert filed.status == ClaimStatus.IN_CONTROL
     assert filed.review_reasons[0] == "Aucune pièce justificative jointe."
     assert "J040" in filed.review_reasons[-1] and "H011" in filed.review_reasons[-1]
+
+
+def test_an_entente_is_consumed_once_per_line_and_a_made_up_number_pays_nothing(mgpap):
+    care_date = timezone.localdate() - timedelta(days=3)
+    insured = InsuredFactory(mutuelle=mgpap)
+    claim, accord = build("entente_reste", insured, care_date, [Decimal("300.00"), Decimal("80.00")], 4)
+    stranger = InsuredFactory(mutuelle=mgpap)  # a number typed without an entente in the register
+    made_up = file_claim(insured=stranger, care_date=care_date, filed_on=timezone.localdate(),
+                         lines=[act("AMM", "300.00", quantity=4, prior_approval_number="EP-1")])
+    filed = liquidated(insured, claim, care_date)
+    made_up.refresh_from_db()
+    accord.refresh_from_db()
+    assert filed.lines.order_by("position").first().reason_code == ""
+    assert made_up.lines.get().reason_code == "entente_prealable_manquante" and made_up.total_amo == 0
+    assert (accord.quantity_consumed, accord.consumptions.count()) == (10, 1)
+    # liquidated again (an agent's change): the line keeps its sessions, none more are taken
+    from claims.services.reliquidation import reliquidate_claim
+    reliquidate_claim(filed, book=TariffBook.load())
+    accord.refresh_from_db()
+    assert (accord.quantity_consumed, accord.consumptions.count()) == (10, 1)
+    assert filed.lines.order_by("position").first().reason_code == ""
+
+
+def test_the_preview_writes_nothing(mgpap):
+    care_date = timezone.localdate() - timedelta(days=3)
+    insured = InsuredFactory(mutuelle=mgpap, user=StaffFactory(role="assure", mutuelle=None))
+    claim, _accord = build("entente_reste", insured, care_date, [Decimal("300.00"), Decimal("80.00")], 4)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user=insured.user, name='aperçu')[1]}")
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post("/api/v1/dossiers/apercu/", payload(claim, care_date), format="json")
+    assert response.status_code == 200, response.json()
+    writes = [q["sql"] for q in queries.captured_queries
+              if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+              and "portal_apitoken" not in q["sql"]]
+    assert writes == []
+    assert not Claim.objects.filter(insured=insured).exists() and not AccordConsumption.objects.exists()
+    body = response.json()
+    assert [line["rule"] for line in body["lines"]] == ["rembourse", "rembourse"]
+    assert body["lines"][0]["amo_rate"] is not None and body["totals"]["paid"] == "380.00"
+
+
+def test_an_ald_claim_is_refused_at_filing_without_its_code_naming_the_field(mgpap):
+    insured = InsuredFactory(mutuelle=mgpap, user=StaffFactory(role="assure", mutuelle=None))
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user=insured.user, name='dépôt')[1]}")
+    claim = {"is_ald": True, "ald_code": " ", "etm_accord_number": "",
+             "lines": [act("Cs", "150.00", ald=True)]}
+    for url in ("/api/v1/dossiers/", "/api/v1/dossiers/apercu/"):
+        response = api.post(url, payload(claim, timezone.localdate()), format="json")
+        assert response.status_code == 400
+        assert set(response.json()["extra"]["champs"]) >= {"ald_code", "etm_accord_number"}, response.json()
+        assert "Code ALD" in str(response.json()["extra"]["champs"]["ald_code"])
+    assert not Claim.objects.filter(insured=insured).exists()
