@@ -149,9 +149,10 @@ def control_and_price(claim: ClaimFacts, book: TariffBook, duplicates: Duplicate
         priced = [rejected_line(line) for line in claim.lines]
     else:
         ledger = ledger if ledger is not None else SessionLedger()
+        # no accord loaded (most claims): no entente, without building the decision for nothing
+        decide = prior_approval(beneficiary_accords(claim), claim.care_date, ledger) if claim.accords else None
         ctx = ClaimContext(fund_id=claim.fund_id, mutuelle_id=claim.mutuelle_id, care_date=claim.care_date,
-                           etm_valid=etm_valid,
-                           prior_approval=prior_approval(beneficiary_accords(claim), claim.care_date, ledger))
+                           etm_valid=etm_valid, prior_approval=decide)
         keys = claim.line_ids or [None] * len(claim.lines)
         priced = [price_line(line, ctx, book, key) for line, key in zip(claim.lines, keys, strict=True)]
     totals = add_up([(line.amount_paid, p.amounts) for line, p in zip(claim.lines, priced, strict=True)])
