@@ -30,7 +30,9 @@ pytestmark = pytest.mark.django_db
 
 SCENARIOS = ("ordinaire", "ald_declinaison", "ald_autre_code", "ald_rubrique", "ald_expire", "entente_reste",
              "entente_epuisee")
-AMOUNTS = st.decimals(min_value=Decimal("20"), max_value=Decimal("900"), places=2)
+#: Whole tens of dirhams: SQLite keeps decimals as floating point, where a claim's shares with cents
+#: can add up above what was paid and trip claim_shares_not_above_paid (PostgreSQL's numeric does not).
+AMOUNTS = st.integers(2, 90).map(lambda tens: Decimal(tens * 10).quantize(Decimal("0.01")))
 
 
 class _Rollback(Exception):
