@@ -11,7 +11,8 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from amo_portal.money import ZERO
-from approvals.models import ETMAccord
+from approvals.models import Accord
+from approvals.rules import AccordDecision, SessionLedger, decide_ald, decide_entente
 from beneficiaries.models import Dependent
 from beneficiaries.services.entitlement import InsuredRights, beneficiary_entitlement
 from claims.models import ClaimLine, ClaimStatus
@@ -65,7 +66,7 @@ class ClaimFacts:
     line_ids: list[int] = field(default_factory=list)
     lines: list[LineInput] = field(default_factory=list)
     documents: list[tuple[str, str]] = field(default_factory=list)  # (sha256, original name)
-    accords: list[ETMAccord] = field(default_factory=list)
+    accords: list[Accord] = field(default_factory=list)  # the insured person's granted accords (any beneficiary)
 
 
 @dataclass
@@ -76,7 +77,13 @@ class Outcome:
     priced: list[PricedLine]
     totals: Totals
     review_reasons: list[str] = field(default_factory=list)
-    etm_accord: ETMAccord | None = None
+    etm_accord: Accord | None = None
+    notes: list[str] = field(default_factory=list)  # for the agent, without holding the claim
+
+    @property
+    def points_to_check(self) -> list[str]:
+        """What the claim's review_reasons column keeps: the reasons to hold it, then the notes."""
+        return self.review_reasons + self.notes
 
 
 def line_input(line: ClaimLine) -> LineInput:
@@ -86,19 +93,22 @@ def line_input(line: ClaimLine) -> LineInput:
                      rejected_reason_code=line.rejected_reason_code)
 
 
-def find_etm(claim: ClaimFacts, accords: list[ETMAccord]) -> ETMAccord | None:
-    """The accord written on the claim, if it belongs to the beneficiary (and the ALD code fits)."""
-    if not claim.is_ald or not claim.etm_accord_number:
+def beneficiary_accords(claim: ClaimFacts) -> list[Accord]:
+    return [a for a in claim.accords if a.dependent_id == claim.dependent_id]
+
+
+def etm_decision(claim: ClaimFacts) -> AccordDecision | None:
+    """The ETM decision of an ALD claim (approvals.rules.decide_ald, as the preview and the simulator)."""
+    if not claim.is_ald:
         return None
-    for accord in accords:
-        if accord.accord_number.strip().upper() != claim.etm_accord_number.strip().upper():
-            continue
-        if accord.dependent_id != claim.dependent_id:
-            continue
-        if claim.ald_code and (accord.ald is None or accord.ald.code != claim.ald_code):
-            continue
-        return accord
-    return None
+    return decide_ald(beneficiary_accords(claim), claim.ald_code, claim.etm_accord_number, claim.care_date)
+
+
+def prior_approval(accords: list[Accord], care_date: date, ledger: SessionLedger):
+    """The ententes préalables of one beneficiary, as pricing asks for them line by line."""
+    def decide(line_key: int | None, act_code: str, quantity: int) -> AccordDecision:
+        return decide_entente(accords, act_code, care_date, quantity, ledger=ledger, line_id=line_key)
+    return decide
 
 
 @dataclass(frozen=True)
@@ -130,9 +140,15 @@ class Duplicates:
         return notes
 
 
-def control_and_price(claim: ClaimFacts, book: TariffBook, duplicates: Duplicates) -> Outcome:
-    """Run the claim-level controls, then price every line (or none, if the claim is rejected)."""
-    etm = find_etm(claim, claim.accords)
+def control_and_price(claim: ClaimFacts, book: TariffBook, duplicates: Duplicates,
+                      ledger: SessionLedger | None = None) -> Outcome:
+    """Run the claim-level controls, then price every line (or none, if the claim is rejected).
+
+    `ledger` holds the sessions of ententes taken by the claims decided before in the same run
+    (approvals.rules.SessionLedger); the lines priced here add theirs to it.
+    """
+    decision = etm_decision(claim)
+    etm_valid = bool(decision and decision.covered)
     rule = book.deadline_days(fund_id=claim.fund_id, filer=FilingDeadlineRule.Filer.INSURED, on=claim.care_date)
     rejection = (
         deadline_reason(care_date=claim.care_date, treatment_end_date=claim.treatment_end_date,
@@ -145,17 +161,23 @@ def control_and_price(claim: ClaimFacts, book: TariffBook, duplicates: Duplicate
     if rejection is not None:
         priced = [rejected_line(line) for line in claim.lines]
     else:
+        ledger = ledger if ledger is not None else SessionLedger()
+        # no accord loaded (most claims): no entente, without building the decision for nothing
+        decide = prior_approval(beneficiary_accords(claim), claim.care_date, ledger) if claim.accords else None
         ctx = ClaimContext(fund_id=claim.fund_id, mutuelle_id=claim.mutuelle_id, care_date=claim.care_date,
-                           etm_valid=bool(etm and etm.covers(claim.care_date)))
-        priced = [price_line(line, ctx, book) for line in claim.lines]
+                           etm_valid=etm_valid, prior_approval=decide)
+        keys: list[int | None] = list(claim.line_ids) or [None] * len(claim.lines)
+        priced = [price_line(line, ctx, book, key) for line, key in zip(claim.lines, keys, strict=True)]
     totals = add_up([(line.amount_paid, p.amounts) for line, p in zip(claim.lines, priced, strict=True)])
-    outcome = Outcome(rejection=rejection, priced=priced, totals=totals, etm_accord=etm)
+    outcome = Outcome(rejection=rejection, priced=priced, totals=totals,
+                      etm_accord=decision.accord if decision else None)
     if rejection is None:
-        outcome.review_reasons = review_reasons(claim, outcome, etm) + duplicates.shared_documents(claim)
+        outcome.review_reasons = review_reasons(claim, outcome, etm_valid) + duplicates.shared_documents(claim)
+        outcome.notes = [decision.note] if decision and decision.note else []
     return outcome
 
 
-def review_reasons(claim: ClaimFacts, outcome: Outcome, etm: ETMAccord | None) -> list[str]:
+def review_reasons(claim: ClaimFacts, outcome: Outcome, etm_valid: bool) -> list[str]:
     """Why an agent must look at the claim before it is liquidated (empty: straight through)."""
     reasons = []
     threshold = claim.review_threshold
@@ -163,7 +185,7 @@ def review_reasons(claim: ClaimFacts, outcome: Outcome, etm: ETMAccord | None) -
         reasons.append(REVIEW_ABOVE_THRESHOLD)
     if any(p.reason_code and p.reason_code != LineReason.REJECTED_BY_AGENT for p in outcome.priced):
         reasons.append(REVIEW_UNPAID_LINE)
-    if claim.is_ald and not (etm and etm.covers(claim.care_date)):
+    if claim.is_ald and not etm_valid:
         reasons.append(REVIEW_NO_ETM)
     if not claim.documents:
         reasons.append(REVIEW_NO_DOCUMENT)

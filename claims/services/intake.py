@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from amo_portal.documents import CheckedDocument
 from amo_portal.exceptions import ConflictError
@@ -25,6 +26,9 @@ from tariffs.models import Medicine
 MAX_LINES = 50
 MAX_DOCUMENTS = 10
 MSG_FILED = "Dossier déposé."
+MSG_ALD_CODE_REQUIRED = gettext_noop("Code ALD : un dossier ALD doit porter le code de l'ALD écrit sur l'accord "
+                                     "ETM (par exemple H011).")
+MSG_ETM_NUMBER_REQUIRED = gettext_noop("Un dossier ALD doit porter le numéro de l'accord ETM.")
 MSG_IDEMPOTENCY_REUSED = "Cette clé d'idempotence a déjà servi pour un autre dossier : utilisez une nouvelle clé."
 
 
@@ -80,6 +84,14 @@ def _validate_line(index: int, line: LineInput, is_ald: bool) -> str | None:
     return None
 
 
+def _validate_ald(draft: ClaimDraft, errors: dict) -> None:
+    """An ALD claim carries both what the ALD care sheet names: the code and the accord's number."""
+    if not draft.ald_code.strip():
+        errors["ald_code"] = gettext(MSG_ALD_CODE_REQUIRED)
+    if not draft.etm_accord_number.strip():
+        errors["etm_accord_number"] = gettext(MSG_ETM_NUMBER_REQUIRED)
+
+
 def validate_draft(draft: ClaimDraft, *, filed_on: date) -> None:
     """Raise a ValidationError naming each bad field, in French. Nothing is written."""
     errors: dict[str, str | list] = {}
@@ -93,8 +105,8 @@ def validate_draft(draft: ClaimDraft, *, filed_on: date) -> None:
                 validate_inpe(value)
             except ValidationError as exc:
                 errors[name] = exc.messages[0]
-    if draft.is_ald and not draft.etm_accord_number.strip():
-        errors["etm_accord_number"] = "Un dossier ALD doit porter le numéro de l'accord ETM."
+    if draft.is_ald:
+        _validate_ald(draft, errors)
     if not draft.lines:
         errors["lines"] = "Ajoutez au moins un acte ou un médicament."
     elif len(draft.lines) > MAX_LINES:

@@ -4,6 +4,7 @@ The same function serves real claims (claims.services.processing) and the public
 so that what an insured person is told is what they will be paid.
 """
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -11,6 +12,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from amo_portal.money import ZERO, format_dh, format_rate, to_centimes
+from approvals.rules import AccordDecision
 from claims.services.liquidation import LineAmounts, LineToLiquidate, liquidate_line, unpaid_line
 from mutuelles.models import PrestationGroup
 from tariffs.selectors import TariffBook
@@ -39,7 +41,7 @@ REASON_MESSAGES = {
     LineReason.UNKNOWN_MEDICINE: "Médicament inconnu de la liste des médicaments remboursables.",
     LineReason.NOT_REIMBURSABLE: "Médicament non remboursable à la date des soins.",
     LineReason.NO_PRICE: "Aucun prix de référence (PBR) en vigueur à la date des soins.",
-    LineReason.PRIOR_APPROVAL_MISSING: "Acte soumis à entente préalable : numéro d'accord manquant.",
+    LineReason.PRIOR_APPROVAL_MISSING: "Acte soumis à entente préalable : aucune entente accordée ne le couvre.",
     LineReason.NO_RATE: "Aucun taux de remboursement en vigueur à la date des soins.",
     LineReason.CLAIM_REJECTED: "Dossier rejeté : aucune ligne n'est remboursée.",
     LineReason.REJECTED_BY_AGENT: "Ligne rejetée lors du contrôle.",
@@ -78,12 +80,19 @@ class LineInput(NamedTuple):
     rejected_reason_code: str = ""
 
 
+#: The entente préalable decision for one line: (line key, act code, quantity) -> decision. The
+#: line key (a claim line's id, or its position in a preview) lets a line liquidated again keep
+#: the sessions it consumed (approvals.rules.decide_entente).
+PriorApproval = Callable[[int | None, str, int], AccordDecision]
+
+
 @dataclass(frozen=True)
 class ClaimContext:
     fund_id: int
     mutuelle_id: int
     care_date: date
     etm_valid: bool  # an ETM accord covers the care date
+    prior_approval: PriorApproval | None = None  # None: no entente on file
 
 
 class PricedLine(NamedTuple):
@@ -134,15 +143,26 @@ def _act_head(code: str, coefficient: Decimal, quantity: int, ref: str) -> str:
     return f"{code} × {coefficient.normalize():f} × {quantity} ({ref})"
 
 
-def price_act(line: LineInput, ctx: ClaimContext, book: TariffBook) -> PricedLine:
+def _entente_refused(line: LineInput, ctx: ClaimContext, code: str, line_key: int | None) -> str | None:
+    """None when an entente préalable covers the act; otherwise why not."""
+    decision = ctx.prior_approval(line_key, code, line.quantity) if ctx.prior_approval else None
+    if decision is not None and decision.covered:
+        return None
+    return decision.reason if decision is not None else ""
+
+
+def price_act(line: LineInput, ctx: ClaimContext, book: TariffBook, line_key: int | None = None) -> PricedLine:
     cotation = parse_cotation(line.cotation)
     key = book.key(cotation.key) if cotation else None
     if cotation is None or key is None:
         return _unpaid(line, LineReason.UNKNOWN_COTATION)
     if line.rejected_reason_code:
         return _unpaid(line, LineReason.REJECTED_BY_AGENT, key.code, cotation.coefficient)
-    if key.requires_prior_approval and not line.prior_approval_number.strip():
-        return _unpaid(line, LineReason.PRIOR_APPROVAL_MISSING, key.code, cotation.coefficient)
+    if key.requires_prior_approval:
+        refused = _entente_refused(line, ctx, key.code, line_key)
+        if refused is not None:
+            unpaid = _unpaid(line, LineReason.PRIOR_APPROVAL_MISSING, key.code, cotation.coefficient)
+            return unpaid._replace(explanation=f"{unpaid.explanation} {refused}".strip())
     value = book.key_value(code=key.code, fund_id=ctx.fund_id, on=ctx.care_date)
     if value is None:
         return _unpaid(line, LineReason.NO_TARIFF, key.code, cotation.coefficient)
@@ -186,10 +206,11 @@ def price_medicine(line: LineInput, ctx: ClaimContext, book: TariffBook) -> Pric
     return PricedLine(amounts, LineReason.PAID, text)
 
 
-def price_line(line: LineInput, ctx: ClaimContext, book: TariffBook) -> PricedLine:
+def price_line(line: LineInput, ctx: ClaimContext, book: TariffBook, line_key: int | None = None) -> PricedLine:
+    """One line's amounts; `line_key` names the line to the entente préalable decision."""
     if line.kind == "medicament":
         return price_medicine(line, ctx, book)
-    return price_act(line, ctx, book)
+    return price_act(line, ctx, book, line_key)
 
 
 def rejected_line(line: LineInput) -> PricedLine:

@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from amo_portal.bulk import copy_rows, update_columns
 from amo_portal.gc_pause import collector_paused
-from approvals.models import ETMAccord
+from approvals.models import GRANTED_STATUSES, Accord, AccordConsumption, AccordKind
+from approvals.rules import SessionLedger
+from approvals.services.decisions import consume_sessions
 from beneficiaries.models import Dependent, RightsMaintenance, StudyCertificate
 from claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatus, ClaimStatusChange
 from claims.services.controls import (  # noqa: F401 (the controls' review reasons, read by the admin's filter)
@@ -28,7 +30,7 @@ from claims.services.controls import (  # noqa: F401 (the controls' review reaso
     next_status,
 )
 from claims.services.line_results import write_line_results
-from claims.services.pricing import LineInput
+from claims.services.pricing import LineInput, parse_cotation
 from claims.workflow import CHANGE_COLUMNS, transition_many
 from tariffs.selectors import TariffBook
 
@@ -114,8 +116,9 @@ def lock_pending_claims(limit: int) -> list[ClaimFacts]:
     return [ClaimFacts(*row[:width], insured=InsuredFacts(*row[width:])) for row in rows]
 
 
-def load_chunk(claims: list[ClaimFacts]) -> None:
-    """Attach lines, documents, dependants and ETM accords to the locked claims (≤ 5 queries)."""
+def load_chunk(claims: list[ClaimFacts], book: TariffBook | None = None) -> SessionLedger:
+    """Attach lines, documents, dependants and accords to the locked claims (≤ 6 queries); returns
+    the chunk's ledger of ententes' sessions."""
     by_id = {c.pk: c for c in claims}
     # The chunk is usually a run of ids taken in order: a range scan of the claim_id indexes is
     # cheaper than a thousand-value IN list to build and probe; rows of claims outside the chunk
@@ -144,13 +147,45 @@ def load_chunk(claims: list[ClaimFacts]) -> None:
         for claim in claims:
             if claim.dependent_id:
                 claim.dependent = dependents[claim.dependent_id]
-    ald_insured = {c.insured_id for c in claims if c.is_ald}
-    if ald_insured:
-        accords: dict[int, list[ETMAccord]] = {}
-        for accord in ETMAccord.objects.filter(insured_id__in=ald_insured).select_related("ald"):
-            accords.setdefault(accord.insured_id, []).append(accord)
-        for claim in claims:
-            claim.accords = accords.get(claim.insured_id, [])
+    return load_accords(claims, book)
+
+
+def _needs_entente(claim: ClaimFacts, keys: set[str]) -> bool:
+    for line in claim.lines:
+        cotation = parse_cotation(line.cotation) if line.kind != "medicament" else None
+        if cotation is not None and cotation.key.upper() in keys:
+            return True
+    return False
+
+
+def load_accords(claims: list[ClaimFacts], book: TariffBook | None) -> SessionLedger:
+    """The granted accords of the insured persons whose claims need one (an ALD claim, or a line
+    whose act needs an entente préalable), in one query for the chunk, and the sessions the
+    chunk's lines already consumed (one more query, only when there are ententes)."""
+    keys = {code for code, key in book.keys.items() if key.requires_prior_approval} if book else set()
+    wanted = {c.insured_id for c in claims if c.is_ald or (keys and _needs_entente(c, keys))}
+    ledger = SessionLedger()
+    if not wanted:
+        return ledger
+    accords: dict[int, list[Accord]] = {}
+    for accord in (Accord.objects.filter(insured_id__in=wanted, status__in=GRANTED_STATUSES)
+                   .select_related("ald", "declination").order_by("valid_from", "pk")):
+        accords.setdefault(accord.insured_id, []).append(accord)
+    for claim in claims:
+        claim.accords = accords.get(claim.insured_id, [])
+    ententes = [a.pk for found in accords.values() for a in found if a.kind == AccordKind.PRIOR_APPROVAL]
+    line_ids = [pk for c in claims if c.accords for pk in c.line_ids]
+    if ententes and line_ids:
+        ledger.by_line.update(AccordConsumption.objects.filter(accord_id__in=ententes, claim_line_id__in=line_ids)
+                              .values_list("claim_line_id", "accord_id"))
+    return ledger
+
+
+def record_consumptions(ledger: SessionLedger) -> None:
+    """The sessions the lines just liquidated take from their ententes, once per line."""
+    for accord, line_id, quantity in ledger.new:
+        consume_sessions(accord, claim_line_id=line_id, quantity=quantity)
+    ledger.new.clear()
 
 
 def load_dependents(ids: set[int]) -> dict[int, Dependent]:
@@ -188,19 +223,22 @@ def liquidate_pending_claims(*, limit: int = 500, by=None, book: TariffBook | No
         claims = lock_pending_claims(limit)
         if not claims:
             return 0, False
-        load_chunk(claims)
-        process_locked_claims(claims, by=by, book=book or TariffBook.current())
+        book = book or TariffBook.current()
+        ledger = load_chunk(claims, book)
+        process_locked_claims(claims, by=by, book=book, ledger=ledger)
     return len(claims), len(claims) == limit
 
 
-def process_locked_claims(claims: list[ClaimFacts], *, by, book: TariffBook) -> None:
+def process_locked_claims(claims: list[ClaimFacts], *, by, book: TariffBook,
+                          ledger: SessionLedger | None = None) -> None:
     """Decide each claim, then write lines, claims and audit rows with one statement each."""
+    ledger = ledger if ledger is not None else SessionLedger()
     duplicates = find_duplicates(claims)
     now = timezone.now()
     targets = {}
     outcomes = []
     for claim in claims:
-        outcome = control_and_price(claim, book, duplicates)
+        outcome = control_and_price(claim, book, duplicates, ledger)
         outcomes.append(outcome)
         targets[claim.pk] = next_status(outcome)
     changes = transition_many(claims=claims, targets=targets, by=by)
@@ -214,10 +252,11 @@ def process_locked_claims(claims: list[ClaimFacts], *, by, book: TariffBook) -> 
         "total_patient": [o.totals.patient for o in outcomes],
         "rejection_code": [o.rejection.code if o.rejection else "" for o in outcomes],
         "rejection_message": [o.rejection.message if o.rejection else "" for o in outcomes],
-        "review_reasons": [o.review_reasons for o in outcomes],
+        "review_reasons": [o.points_to_check for o in outcomes],
         "liquidated_at": [now if c.status == ClaimStatus.LIQUIDATED else None for c in claims],
         "liquidation_count": [c.liquidation_count + 1 for c in claims],
         "etm_accord_id": [o.etm_accord.pk if o.etm_accord else None for o in outcomes],
         "updated_at": [now] * len(claims),
     })
     copy_rows(ClaimStatusChange, CHANGE_COLUMNS, changes)
+    record_consumptions(ledger)

@@ -1,14 +1,9 @@
 """One claim liquidated again, after an agent's change to a line (claims.services.review): its
 facts loaded with its relations, the same controls as a chunk, and only what changed written."""
-from typing import cast
-
-from django.db.models import Prefetch
-
-from approvals.models import ETMAccord
 from claims.models import Claim
 from claims.services.controls import ClaimFacts, Outcome, control_and_price, line_input
 from claims.services.line_results import write_line_results
-from claims.services.processing import find_duplicates
+from claims.services.processing import find_duplicates, load_accords, record_consumptions
 from tariffs.selectors import TariffBook
 
 
@@ -24,8 +19,6 @@ def claim_facts(claim: Claim) -> ClaimFacts:
         duplicate_key=claim.duplicate_key, liquidation_count=claim.liquidation_count,
         review_threshold=claim.mutuelle.review_threshold, insured=claim.insured, dependent=claim.dependent,
         documents=[(d.sha256, d.original_name) for d in claim.documents.all()],
-        # prefetched from ETMAccord (claims_for_processing); the reverse manager is typed by Accord
-        accords=cast(list[ETMAccord], list(claim.insured.etm_accords.all())),
     )
     for line in claim.lines.all():
         facts.line_ids.append(line.pk)
@@ -35,9 +28,7 @@ def claim_facts(claim: Claim) -> ClaimFacts:
 
 def claims_for_processing():
     return Claim.objects.select_related("insured", "dependent", "dependent__insured", "mutuelle").prefetch_related(
-        "lines", "documents",
-        Prefetch("insured__etm_accords", queryset=ETMAccord.objects.select_related("ald")),
-        "dependent__study_certificates", "dependent__rights_maintenances",
+        "lines", "documents", "dependent__study_certificates", "dependent__rights_maintenances",
     )
 
 
@@ -59,8 +50,8 @@ def apply_outcome(claim: Claim, outcome: Outcome) -> bool:
     claim.total_amo = outcome.totals.amo
     claim.total_complementary = outcome.totals.complementary
     claim.total_patient = outcome.totals.patient
-    claim.review_reasons = outcome.review_reasons
-    claim.etm_accord = outcome.etm_accord
+    claim.review_reasons = outcome.points_to_check
+    claim.etm_accord_id = outcome.etm_accord.pk if outcome.etm_accord else None
     claim.rejection_code = outcome.rejection.code if outcome.rejection else ""
     claim.rejection_message = outcome.rejection.message if outcome.rejection else ""
     return changed
@@ -71,7 +62,10 @@ def reliquidate_claim(claim: Claim, *, book: TariffBook | None = None) -> bool:
     an unchanged claim writes nothing and returns False. The caller holds the claim's lock."""
     claim = claims_for_processing().get(pk=claim.pk)
     facts = claim_facts(claim)
-    outcome = control_and_price(facts, book or TariffBook.current(), find_duplicates([facts]))
+    book = book or TariffBook.current()
+    ledger = load_accords([facts], book)
+    outcome = control_and_price(facts, book, find_duplicates([facts]), ledger)
+    record_consumptions(ledger)
     before = (claim.total_amo, claim.total_complementary, claim.total_patient, claim.total_paid)
     lines_changed = apply_outcome(claim, outcome)
     after = (claim.total_amo, claim.total_complementary, claim.total_patient, claim.total_paid)

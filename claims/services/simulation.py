@@ -1,13 +1,15 @@
 """The public reimbursement simulator: the very same controls and pricing as real claims,
 applied to facts typed by the visitor instead of registry rows."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from amo_portal.periods import covers
+from approvals.models import Accord, AccordKind, AccordStatus
+from approvals.rules import AccordDecision, SessionLedger, decide_ald, decide_entente
 from beneficiaries.services.entitlement import Entitlement, child_entitlement
 from claims.services.checks import Reason, deadline_reason, entitlement_reason
 from claims.services.liquidation import Totals, add_up
-from claims.services.pricing import ClaimContext, LineInput, PricedLine, price_line, rejected_line
+from claims.services.pricing import ClaimContext, LineInput, PricedLine, parse_cotation, price_line, rejected_line
 from mutuelles.models import Mutuelle
 from mutuelles.selectors import fund_on
 from tariffs.models import FilingDeadlineRule
@@ -34,6 +36,46 @@ class SimulatedETM:
     def covers(self, on: date) -> bool:
         return covers(self.valid_from, self.valid_to, on, last_day_included=True)
 
+    def as_accord(self) -> Accord:
+        """The ETM the visitor says they hold, as a granted accord the rule can read (never saved)."""
+        return Accord(accord_number=SIMULATED_NUMBER, kind=AccordKind.ETM, status=AccordStatus.GRANTED,
+                      valid_from=self.valid_from, valid_until=self.valid_to)
+
+
+SIMULATED_NUMBER = "SIMULATION"
+
+
+@dataclass(frozen=True)
+class AccordsOnFile:
+    """What a claim is decided on: the beneficiary's granted accords and what the claim carries
+    (the preview of a claim reads the register; the public simulator builds them from what is typed)."""
+
+    accords: list[Accord] = field(default_factory=list)
+    is_ald: bool = False
+    ald_code: str = ""
+    accord_number: str = ""
+
+    @classmethod
+    def typed(cls, etm: SimulatedETM | None, lines: list[LineInput], on: date) -> "AccordsOnFile":
+        """The visitor's own word: the ETM typed, and an entente for each line that names one."""
+        accords = [etm.as_accord()] if etm else []
+        for line in lines:
+            cotation = parse_cotation(line.cotation) if line.prior_approval_number.strip() else None
+            if cotation is not None:
+                accords.append(Accord(accord_number=line.prior_approval_number.strip(), valid_from=on,
+                                      kind=AccordKind.PRIOR_APPROVAL, status=AccordStatus.GRANTED,
+                                      acts=cotation.key))
+        return cls(accords, is_ald=etm is not None, accord_number=SIMULATED_NUMBER if etm else "")
+
+    def etm(self, care_date: date) -> AccordDecision | None:
+        if not self.is_ald:
+            return None
+        return decide_ald(self.accords, self.ald_code, self.accord_number, care_date)
+
+    def prior_approval(self, care_date: date):
+        ledger = SessionLedger()
+        return lambda key, act, quantity: decide_entente(self.accords, act, care_date, quantity, ledger=ledger)
+
 
 @dataclass(frozen=True)
 class SimulationResult:
@@ -41,6 +83,7 @@ class SimulationResult:
     reasons: list[Reason]
     lines: list[PricedLine]
     totals: Totals
+    etm: AccordDecision | None = None  # the ETM decision of an ALD claim (approvals.rules.decide_ald)
 
 
 def _entitlement(beneficiary: SimulatedBeneficiary, on: date) -> Entitlement:
@@ -54,9 +97,12 @@ def _entitlement(beneficiary: SimulatedBeneficiary, on: date) -> Entitlement:
 
 def simulate(*, mutuelle: Mutuelle, care_date: date, treatment_end_date: date | None, filing_date: date,
              beneficiary: SimulatedBeneficiary, etm: SimulatedETM | None, lines: list[LineInput],
-             book: TariffBook | None = None) -> SimulationResult:
-    """What the claim would be paid, line by line, with the reasons for any refusal."""
+             book: TariffBook | None = None, on_file: AccordsOnFile | None = None) -> SimulationResult:
+    """What the claim would be paid, line by line, with the reasons for any refusal. The accords
+    are decided by approvals.rules as in the liquidation: from `on_file` (the register, for the
+    preview of a claim) or, for the public simulator, from the ETM and entente numbers typed."""
     book = book or TariffBook.load()
+    on_file = on_file or AccordsOnFile.typed(etm, lines, care_date)
     fund_id = fund_on(mutuelle_id=mutuelle.pk, on=care_date)
     reasons: list[Reason] = []
     if fund_id is None:
@@ -70,11 +116,13 @@ def simulate(*, mutuelle: Mutuelle, care_date: date, treatment_end_date: date | 
     not_entitled = entitlement_reason(_entitlement(beneficiary, care_date))
     if not_entitled:
         reasons.append(not_entitled)
+    decision = on_file.etm(care_date)
     if reasons or fund_id is None:  # no organisme is a reason already
         priced = [rejected_line(line) for line in lines]
     else:
         ctx = ClaimContext(fund_id=fund_id, mutuelle_id=mutuelle.pk, care_date=care_date,
-                           etm_valid=bool(etm and etm.covers(care_date)))
+                           etm_valid=bool(decision and decision.covered),
+                           prior_approval=on_file.prior_approval(care_date))
         priced = [price_line(line, ctx, book) for line in lines]
     totals = add_up([(line.amount_paid, p.amounts) for line, p in zip(lines, priced, strict=True)])
-    return SimulationResult(admissible=not reasons, reasons=reasons, lines=priced, totals=totals)
+    return SimulationResult(admissible=not reasons, reasons=reasons, lines=priced, totals=totals, etm=decision)

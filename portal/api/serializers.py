@@ -2,12 +2,13 @@
 output serializers document what the views return."""
 from datetime import date
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from amo_portal.periods import before_amo
 from claims.api.serializers import LineInputSerializer
 from claims.models import ClaimStatus, DocumentKind
-from claims.services.intake import MAX_DOCUMENTS, MAX_LINES
+from claims.services.intake import MAX_DOCUMENTS, MAX_LINES, MSG_ALD_CODE_REQUIRED, MSG_ETM_NUMBER_REQUIRED
 from portal.digits import ApiDigitsField, ApiDigitsRegexField
 
 #: Database ids are 64-bit integers: anything larger is refused as input, never sent to the database.
@@ -89,6 +90,16 @@ class ClaimInputSerializer(serializers.Serializer):
         if before_amo(value):
             raise serializers.ValidationError("L'AMO n'existait pas avant 2005.")
         return value
+
+    def validate(self, attrs: dict) -> dict:
+        """An ALD claim names the ALD code and the ETM accord's number (claims.services.intake)."""
+        if attrs.get("is_ald"):
+            errors = {name: gettext(message) for name, message in (("ald_code", MSG_ALD_CODE_REQUIRED),
+                                                                   ("etm_accord_number", MSG_ETM_NUMBER_REQUIRED))
+                      if not attrs.get(name, "").strip()}
+            if errors:
+                raise serializers.ValidationError(errors)
+        return attrs
 
 
 class DocumentUploadSerializer(serializers.Serializer):

@@ -1,7 +1,7 @@
 """API v1 routes for insured persons (and the mobile app)."""
 from django.urls import include, path
 
-from portal.api import views
+from portal.api import preview, views
 
 urlpatterns = [
     path("ping/", views.PingApi.as_view(), name="portal-api-ping"),
@@ -15,6 +15,7 @@ urlpatterns = [
     path("droits/", views.RightsApi.as_view(), name="portal-api-rights"),
     path("attestation-de-droits/", views.RightsAttestationApi.as_view(), name="portal-api-attestation"),
     path("dossiers/", views.ClaimListCreateApi.as_view(), name="portal-api-claims"),
+    path("dossiers/apercu/", preview.ClaimPreviewApi.as_view(), name="portal-api-claim-preview"),
     path("dossiers/<int:pk>/", views.ClaimDetailApi.as_view(), name="portal-api-claim"),
     path("dossiers/<int:pk>/pieces/", views.ClaimDocumentCreateApi.as_view(), name="portal-api-claim-documents"),
     path("dossiers/<int:pk>/pieces/<int:document_id>/", views.ClaimDocumentDownloadApi.as_view(),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from amo_portal.documents import MAX_DOCUMENT_BYTES
 from amo_portal.money import MAX_AMOUNT, is_amount
 from claims.models import DocumentKind
-from claims.services.intake import MAX_DOCUMENTS
+from claims.services.intake import MAX_DOCUMENTS, MSG_ALD_CODE_REQUIRED
 from claims.services.pricing import parse_cotation
 from portal.digits import DigitsField
 from portal.forms.fields import DateInput, MoneyField, MultipleFileField
@@ -55,6 +55,8 @@ class ClaimForm(forms.Form):
         data = super().clean()
         if data.get("is_ald") and not data.get("etm_accord_number"):
             self.add_error("etm_accord_number", _("Un dossier ALD doit porter le numéro de l'accord ETM."))
+        if data.get("is_ald") and not (data.get("ald_code") or "").strip():
+            self.add_error("ald_code", _(MSG_ALD_CODE_REQUIRED))
         end, care = data.get("treatment_end_date"), data.get("care_date")
         if end and care and end < care:
             self.add_error("treatment_end_date", _("La fin du traitement ne peut pas précéder la date des soins."))

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from amo_portal.periods import covers
-from approvals.selectors import etm_accords_visible_to
+from approvals.services.decisions import accords_on_file
 from beneficiaries.models import Dependent, Insured
 from beneficiaries.selectors import dependents_visible_to
 from beneficiaries.services.entitlement import Entitlement, beneficiary_entitlement
@@ -22,7 +22,7 @@ from claims.models import Claim
 from claims.services.intake import ClaimContent, ClaimDraft, submit_claim, validate_draft
 from claims.services.liquidation import add_up
 from claims.services.pricing import LineInput, rejected_line
-from claims.services.simulation import SimulatedBeneficiary, SimulatedETM, SimulationResult, simulate
+from claims.services.simulation import AccordsOnFile, SimulatedBeneficiary, SimulationResult, simulate
 from portal.services.quotas import check_document_quota, check_filing_quota
 
 MSG_UNKNOWN_BENEFICIARY = gettext_noop("Choisissez l'assuré ou l'un de ses ayants droit.")
@@ -97,17 +97,10 @@ def _simulated_beneficiary(draft: ClaimDraft) -> SimulatedBeneficiary:
                                 married=dependent.married, disabled=maintained)
 
 
-def _simulated_etm(*, user, draft: ClaimDraft) -> SimulatedETM | None:
-    if not draft.is_ald or not draft.etm_accord_number:
-        return None
-    accord = (etm_accords_visible_to(user=user)
-              .filter(insured=draft.insured, dependent=draft.dependent,
-                      accord_number__iexact=draft.etm_accord_number.strip()).first())
-    if accord is None:
-        return None
-    if accord.valid_from is None:  # a granted accord has its start (constraint accord_granted_has_number_and_start)
-        raise ValueError(f"accord ETM {accord.pk} accordé sans date de début")
-    return SimulatedETM(accord.valid_from, accord.valid_until)
+def _accords_on_file(draft: ClaimDraft) -> AccordsOnFile:
+    """The beneficiary's accords in the register, decided as the liquidation will (approvals.rules)."""
+    return AccordsOnFile(accords_on_file(draft.dependent or draft.insured), is_ald=draft.is_ald,
+                         ald_code=draft.ald_code, accord_number=draft.etm_accord_number)
 
 
 def preview_claim(*, user, insured: Insured, data: ClaimInput) -> Preview:
@@ -121,12 +114,13 @@ def preview_claim(*, user, insured: Insured, data: ClaimInput) -> Preview:
     validate_draft(draft, filed_on=today)
     result = simulate(mutuelle=insured.mutuelle, care_date=draft.care_date,
                       treatment_end_date=draft.treatment_end_date, filing_date=today,
-                      beneficiary=_simulated_beneficiary(draft), etm=_simulated_etm(user=user, draft=draft),
-                      lines=draft.lines)
+                      beneficiary=_simulated_beneficiary(draft), etm=None, lines=draft.lines,
+                      on_file=_accords_on_file(draft))
     entitlement = beneficiary_entitlement(insured=insured, dependent=draft.dependent, on=draft.care_date)
     if not entitlement.entitled and result.admissible:
         priced = [rejected_line(line) for line in draft.lines]
         result = SimulationResult(admissible=False, reasons=result.reasons, lines=priced,
                                   totals=add_up([(line.amount_paid, p.amounts)
-                                                 for line, p in zip(draft.lines, priced, strict=True)]))
+                                                 for line, p in zip(draft.lines, priced, strict=True)]),
+                                  etm=result.etm)
     return Preview(result=result, entitlement=entitlement)

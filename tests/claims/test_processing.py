@@ -160,7 +160,7 @@ def test_ald_line_after_the_last_day_of_the_etm_is_paid_at_the_ordinary_rate(ins
     # given
     accord = ETMAccordFactory(insured=insured, valid_from=date(2024, 1, 1), valid_until=date(2025, 2, 1))
     # when
-    claim = file_and_process(insured=insured, care_date=date(2025, 2, 2), is_ald=True,
+    claim = file_and_process(insured=insured, care_date=date(2025, 2, 2), is_ald=True, ald_code="9",
                              etm_accord_number=accord.accord_number, lines=[act("Cs", "150.00", ald=True)])
     # then
     line = claim.lines.get()
