@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from amo_portal.admin import ReadOnlyAdminMixin
 from amo_portal.exceptions import DomainError
 from approvals.admin_forms import DecisionForm, ImportForm
 from approvals.models import (
@@ -35,21 +36,15 @@ register_scope(AccordStatusChange, lambda *, user: AccordStatusChange.objects.fi
 register_scope(AccordDocument, lambda *, user: AccordDocument.objects.filter(accord__in=accords_visible_to(user=user)))
 
 
-class StatusChangeInline(ScopedWritesMixin, admin.TabularInline):
+class StatusChangeInline(ReadOnlyAdminMixin, ScopedWritesMixin, admin.TabularInline):
     model = AccordStatusChange
     extra = 0
     fields = ["created_at", "from_status", "to_status", "changed_by", "reason"]
     readonly_fields = fields
     can_delete = False
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class DocumentInline(ScopedWritesMixin, admin.TabularInline):
+class DocumentInline(ReadOnlyAdminMixin, ScopedWritesMixin, admin.TabularInline):
     """The pieces sent with the request, each a download (approvals.views.accord_document)."""
 
     model = AccordDocument
@@ -57,12 +52,6 @@ class DocumentInline(ScopedWritesMixin, admin.TabularInline):
     fields = ["kind", "original_name", "size", "download"]
     readonly_fields = fields
     can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("fichier"))
     def download(self, obj: AccordDocument) -> str:

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from amo_portal.admin import ReadOnlyAdminMixin
 from amo_portal.exceptions import DomainError
 from beneficiaries.admin_base import (  # noqa: F401 — the claims admin imports the shared blocks from here
     HiddenObjectsAre404,
@@ -50,7 +51,7 @@ class DependentInline(ScopedWritesMixin, admin.TabularInline):
     show_change_link = True
 
 
-class TransferInline(ScopedWritesMixin, admin.TabularInline):
+class TransferInline(ReadOnlyAdminMixin, ScopedWritesMixin, admin.TabularInline):
     """The audit of the insured person's transfers, read-only: written by the transfer action only."""
 
     model = InsuredTransfer
@@ -59,12 +60,6 @@ class TransferInline(ScopedWritesMixin, admin.TabularInline):
     fields = ["created_at", "from_mutuelle", "from_fund", "to_mutuelle", "to_fund", "reason", "transferred_by"]
     readonly_fields = fields
     can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class TransferForm(forms.Form):
