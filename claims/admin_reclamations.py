@@ -11,11 +11,11 @@ from django.utils import timezone
 from amo_portal.exceptions import DomainError
 from claims.models import Reclamation
 from claims.reclamation_models import OPEN_RECLAMATION
+from claims.selectors import reclamations_visible_to
 from claims.services.reclamations import (
     contested_authors,
     decide_reclamation,
     may_decide,
-    reclamations_visible_to,
     take_up_reclamation,
 )
 from mutuelles.admin_scope import ScopedWritesMixin, register_scope

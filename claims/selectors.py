@@ -5,7 +5,7 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 
 from amo_portal.scoping import scoped_to
-from claims.models import Claim, ClaimDocument, ClaimStatus, ClaimStatusChange
+from claims.models import Claim, ClaimDocument, ClaimStatus, ClaimStatusChange, Reclamation
 
 
 def claims_visible_to(*, user) -> QuerySet[Claim]:
@@ -28,3 +28,8 @@ def liquidations_by_filing_day(*, mutuelle_id: int, since: date, until: date) ->
             .annotate(n=Count("pk"))
             .order_by())
     return [(filed_on, liquidated_on, n) for filed_on, liquidated_on, n in rows]
+
+
+def reclamations_visible_to(*, user) -> QuerySet[Reclamation]:
+    """Réclamations on the claims the user may see."""
+    return Reclamation.objects.filter(claim__in=claims_visible_to(user=user))

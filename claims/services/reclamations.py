@@ -292,11 +292,3 @@ def decide_reclamation(*, reclamation: Reclamation, by, upheld: bool, decision: 
     reclamation.decided_by, reclamation.decided_at, reclamation.decision = by, timezone.now(), decision
     reclamation.save(update_fields=["status", "decided_by", "decided_at", "decision", "updated_at"])
     return reclamation
-
-
-def reclamations_visible_to(*, user):
-    """Réclamations on the claims the user may see (claims.selectors)."""
-    from claims.selectors import claims_visible_to
-
-    return Reclamation.objects.filter(claim__in=claims_visible_to(user=user))
-

@@ -12,7 +12,8 @@ from amo_portal.api_input import validated
 from amo_portal.documents import check_document
 from amo_portal.exceptions import DomainError
 from claims.models import DocumentKind, Reclamation
-from claims.services.reclamations import MAX_REASON, file_reclamation, reclamations_visible_to
+from claims.selectors import reclamations_visible_to
+from claims.services.reclamations import MAX_REASON, file_reclamation
 from portal.api.views import InsuredApi
 
 ANAM_RECOURSE = ("Vous pouvez saisir l'Agence nationale de l'assurance maladie (ANAM), chargée par la loi 65-00 "

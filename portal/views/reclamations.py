@@ -13,12 +13,12 @@ from amo_portal.documents import check_document
 from amo_portal.exceptions import DomainError
 from amo_portal.money import ZERO, format_dh
 from claims.models import DocumentKind
+from claims.selectors import reclamations_visible_to
 from claims.services.reclamations import (
     CONTESTABLE,
     file_reclamation,
     line_is_contestable,
     reclamation_window,
-    reclamations_visible_to,
 )
 from portal import presenters
 from portal.forms.reclamations import ReclamationForm
