@@ -65,7 +65,7 @@ MESSAGES = [
     gettext_noop("Médicament inconnu de la liste des médicaments remboursables."),
     gettext_noop("Médicament non remboursable à la date des soins."),
     gettext_noop("Aucun prix de référence (PBR) en vigueur à la date des soins."),
-    gettext_noop("Acte soumis à entente préalable : numéro d'accord manquant."),
+    gettext_noop("Acte soumis à entente préalable : aucune entente accordée ne le couvre."),
     gettext_noop("Aucun taux de remboursement en vigueur à la date des soins."),
     gettext_noop("Dossier rejeté : aucune ligne n'est remboursée."),
     gettext_noop("Ligne rejetée lors du contrôle."),
