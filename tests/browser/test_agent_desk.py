@@ -69,9 +69,10 @@ def test_agent_finds_a_claim_adjusts_a_line_accepts_it_and_sees_the_new_shares(l
     assert page.locator("#line-1 .line-amo").inner_text() == "96,00\u00a0DH"
     assert page.locator("#total-amo").inner_text() == "148,80\u00a0DH"
 
-    # when: she accepts the claim
+    # when: she accepts the claim, which has no supporting document: from its own desk, by the
+    # button that says so (bulk acceptance leaves such claims to their desk)
     page.locator("#panel-accepter summary").click()
-    page.get_by_role("button", name="Accepter le dossier").click()
+    page.get_by_role("button", name="Accepter sans pièce justificative").click()
     # then it is liquidated with the new shares
     page.wait_for_selector(".messagelist .success")
     assert page.locator("#claim-status").inner_text() == "liquidé"
