@@ -13,17 +13,17 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from beneficiaries.admin import PeopleMatch, matching_people
 from claims.models import Claim, ClaimDocument, ClaimStatus, DocumentRequest, RejectionReason
-from claims.services import processing
+from claims.services import controls
 
 #: Claim numbers are "<MUTUELLE>-<year>-<8 digits>" (claims.services.intake).
 CLAIM_NUMBER = re.compile(r"^[A-Z]{2,8}-\d{4}-\d{1,10}$")
 
 #: The reasons the automatic controls give for sending a claim to an agent.
 REVIEW_REASONS = {
-    "seuil": processing.REVIEW_ABOVE_THRESHOLD,
-    "ligne_non_remboursable": processing.REVIEW_UNPAID_LINE,
-    "ald_sans_etm": processing.REVIEW_NO_ETM,
-    "sans_piece": processing.REVIEW_NO_DOCUMENT,
+    "seuil": controls.REVIEW_ABOVE_THRESHOLD,
+    "ligne_non_remboursable": controls.REVIEW_UNPAID_LINE,
+    "ald_sans_etm": controls.REVIEW_NO_ETM,
+    "sans_piece": controls.REVIEW_NO_DOCUMENT,
 }
 REVIEW_REASON_LABELS = {
     "seuil": "Au-dessus du seuil de contrôle",

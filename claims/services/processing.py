@@ -18,11 +18,7 @@ from approvals.rules import SessionLedger
 from approvals.services.decisions import consume_sessions
 from beneficiaries.models import Dependent, RightsMaintenance, StudyCertificate
 from claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatus, ClaimStatusChange
-from claims.services.controls import (  # noqa: F401 (the controls' review reasons, read by the admin's filter)
-    REVIEW_ABOVE_THRESHOLD,
-    REVIEW_NO_DOCUMENT,
-    REVIEW_NO_ETM,
-    REVIEW_UNPAID_LINE,
+from claims.services.controls import (
     ClaimFacts,
     Duplicates,
     InsuredFacts,

@@ -18,7 +18,8 @@ from rest_framework.test import APIClient
 
 from approvals.models import Accord, AccordConsumption, AccordKind, AccordStatus, ALDDeclination
 from claims.models import Claim, ClaimStatus
-from claims.services.processing import REVIEW_NO_ETM, liquidate_pending_claims
+from claims.services.controls import REVIEW_NO_ETM
+from claims.services.processing import liquidate_pending_claims
 from portal.services.tokens import issue_token
 from tariffs.models import LetterKey
 from tariffs.selectors import TariffBook
