@@ -40,11 +40,13 @@ class TableCounts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    removed: int = 0
     #: Natural keys met in this load, with their line: a key given twice is an error, not an update.
     seen: dict[tuple, int] = field(default_factory=dict, repr=False)
 
     def summary(self) -> str:
-        return f"{self.label} : créés {self.created}, modifiés {self.updated}, inchangés {self.unchanged}"
+        return (f"{self.label} : créés {self.created}, modifiés {self.updated}, inchangés {self.unchanged}"
+                + (f", retirés {self.removed}" if self.removed else ""))
 
 
 @dataclass(frozen=True)
@@ -256,9 +258,7 @@ def _claim_key(lookup: dict[str, Any], where: Where, counts: TableCounts) -> Non
 def upsert(model: type[M], *, lookup: dict[str, Any], values: dict[str, Any], where: Where,
            counts: TableCounts, existing: M | None = None, fetch: bool = True) -> M:
     """Create the row with natural key `lookup`, or bring it to `values`; an unchanged row is not written.
-
-    `existing`/`fetch=False` let a caller that preloaded the table skip the lookup query.
-    """
+    `existing`/`fetch=False` let a caller that preloaded the table skip the lookup query."""
     if lookup:
         _claim_key(lookup, where, counts)
     obj = model.objects.filter(**lookup).first() if fetch and existing is None else existing

@@ -42,7 +42,8 @@ def insured_with_tokens(count: int) -> list[str]:
             Insured(registration_number=f"BW{i:09d}", affiliation_number=f"MGPAP-B{i:07d}", cnie=f"BW{i:06d}",
                     first_name="Assuré", last_name=f"Banc{i}", birth_date=date(1975, 1, 1), sex="M",
                     status="actif", status_since=date(2010, 1, 1), affiliated_on=date(2010, 1, 1), mutuelle=mgpap,
-                    fund=cnops, rib=(f"011780{i:016d}" + rib_key(f"011780{i:016d}")), email=f"bench{i}@example.ma",
+                    regime_id=mgpap.regime_id, fund=cnops,
+                    rib=(f"011780{i:016d}" + rib_key(f"011780{i:016d}")), email=f"bench{i}@example.ma",
                     user=user)
             for i, user in enumerate(users)])
         keys = [secrets.token_hex(20) for _ in users]

@@ -84,7 +84,7 @@ class TransferForm(forms.Form):
 @admin.register(Insured)
 class InsuredAdmin(ScopedAdmin):
     list_display = ["registration_number", "last_name", "first_name", "cnie", "mutuelle", "status", "city", "claims"]
-    list_filter = ["mutuelle", "status", "fund"]
+    list_filter = ["mutuelle", "status", "fund", "regime"]
     search_fields = ["registration_number"]  # shows the search box; matching_people does the search
     list_select_related = ["mutuelle"]
     # the RIB changes only from the insured person's space, where every change is recorded (RibChange)
@@ -94,7 +94,7 @@ class InsuredAdmin(ScopedAdmin):
     actions = ["transfer_selected"]
     fieldsets = [
         ("Carte d'immatriculation", {"fields": ["registration_number", "affiliation_number", "cnie",
-                                                "card_issued_on", "mutuelle", "fund"]}),
+                                                "card_issued_on", "mutuelle", "fund", "regime"]}),
         ("Identité", {"fields": [("last_name", "first_name"), ("last_name_ar", "first_name_ar"), "birth_date",
                                  "sex"]}),
         ("Situation", {"fields": ["status", "status_since", "affiliated_on", "administration"]}),

@@ -6,7 +6,7 @@ from django.db.models import Q
 from amo_portal.models import TimeStampedModel
 from amo_portal.rib import rib_last_digits
 from beneficiaries.validators import validate_cnie, validate_rib
-from mutuelles.models import AMOFund, Mutuelle
+from mutuelles.models import AMOFund, Mutuelle, Regime
 
 
 class Sex(models.TextChoices):
@@ -48,8 +48,13 @@ class Insured(TimeStampedModel):
     city = models.CharField("ville", max_length=100, blank=True)
     mutuelle = models.ForeignKey(Mutuelle, verbose_name="mutuelle", related_name="insured_persons",
                                  on_delete=models.PROTECT)
-    fund = models.ForeignKey(AMOFund, verbose_name="organisme", related_name="insured_persons",
+    #: The organisme that holds the person's registration (immatriculation); who pays the AMO share
+    #: of a claim is the régime's payer (mutuelles.selectors.payer_on), not this.
+    fund = models.ForeignKey(AMOFund, verbose_name="organisme d'immatriculation", related_name="insured_persons",
                              on_delete=models.PROTECT)
+    #: The régime whose values and rules apply to the person's care (domain.md §8.2).
+    regime = models.ForeignKey(Regime, verbose_name="régime AMO", related_name="insured_persons",
+                               on_delete=models.PROTECT)
     card_issued_on = models.DateField("carte d'immatriculation délivrée le", null=True, blank=True)
     user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name="compte en ligne", null=True, blank=True,
                                 related_name="insured", on_delete=models.SET_NULL)

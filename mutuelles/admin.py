@@ -5,7 +5,16 @@ from django.db.models import Exists, OuterRef
 
 from amo_portal.admin import ReadOnlyAdminMixin
 from mutuelles.admin_scope import ScopedWritesMixin, register_scope
-from mutuelles.models import AMOFund, ComplementaryRate, Mutuelle, MutuelleFundLink, PayerAccountChange, User
+from mutuelles.models import (
+    AMOFund,
+    ComplementaryRate,
+    Mutuelle,
+    MutuelleFundLink,
+    PayerAccountChange,
+    Regime,
+    RegimePayer,
+    User,
+)
 from mutuelles.payer_accounts import account_changes_visible_to
 from mutuelles.payer_accounts_admin import PayerAccountAdminMixin, PayerAccountChangeAdmin
 from mutuelles.selectors import funds_visible_to, mutuelles_visible_to
@@ -61,6 +70,26 @@ class MutuelleFundLinkAdmin(ReferenceDataAdmin):
     list_display = ["mutuelle", "fund", "footing", "valid_from", "valid_to"]
     list_filter = ["fund", "footing"]
     list_select_related = ["mutuelle", "fund"]
+
+
+class RegimePayerInline(ScopedWritesMixin, admin.TabularInline):
+    model = RegimePayer
+    extra = 0
+    fields = ["fund", "valid_from", "valid_to", "source"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Regime)
+class RegimeAdmin(ReferenceDataAdmin):
+    """The régimes and, inline, which organisme pays each one's AMO share over time."""
+
+    list_display = ["code", "name_fr", "source"]
+    search_fields = ["code", "name_fr"]
+    inlines = [RegimePayerInline]
 
 
 @admin.register(User)

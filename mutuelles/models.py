@@ -27,6 +27,53 @@ class AMOFund(TimeStampedModel):
         return self.code
 
 
+class Regime(TimeStampedModel):
+    """A régime of the AMO (the public sector's, the private sector's salaried workers'): the rules
+    and values its insured persons are liquidated under (letter-key values, rates, deadlines,
+    eligibility limits), whoever manages it. Law 54-23 moves the public sector's management from
+    the CNOPS to the CNSS while the insured keep their rights (domain.md §8.2): the régime stays,
+    the payer changes (RegimePayer)."""
+
+    code = models.CharField("code", max_length=16, unique=True)
+    name_fr = models.CharField("nom", max_length=200)
+    name_ar = models.CharField("nom en arabe", max_length=200, blank=True)
+    source = models.CharField("source", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "régime AMO"
+        verbose_name_plural = "régimes AMO"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class RegimePayer(DatedModel):
+    """Which organisme pays the AMO share of a régime over a period: the CNOPS for the public
+    sector until the switch-over to the CNSS (law 54-23, date not known: reference data)."""
+
+    regime = models.ForeignKey(Regime, verbose_name="régime", related_name="payers", on_delete=models.PROTECT)
+    fund = models.ForeignKey(AMOFund, verbose_name="organisme payeur", related_name="regimes_paid",
+                             on_delete=models.PROTECT)
+
+    overlap_key = ("regime",)
+
+    class Meta:
+        verbose_name = "organisme payeur d'un régime"
+        verbose_name_plural = "organismes payeurs des régimes"
+        ordering = ["regime__code", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(name="regimepayer_unique_start", fields=["regime", "valid_from"]),
+            models.CheckConstraint(
+                name="regimepayer_period_ordered",
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.regime} → {self.fund} ({self.valid_from})"
+
+
 class Mutuelle(TimeStampedModel):
     """A mutuelle: receives, controls and liquidates the ambulatory claims of its members."""
 
@@ -41,6 +88,10 @@ class Mutuelle(TimeStampedModel):
     review_threshold = money_field(verbose_name="seuil de contrôle manuel (DH)", default=0)
     #: Above this amount a superviseur must confirm an agent's acceptance (four eyes).
     four_eyes_threshold = money_field(verbose_name="seuil du double contrôle (DH)", default=5000)
+    #: The régime of its members (the public sector's for the CNOPS's mutuelles): the simulator's
+    #: values, and the régime given to a person registered with it.
+    regime = models.ForeignKey(Regime, verbose_name="régime de ses adhérents", related_name="mutuelles",
+                               on_delete=models.PROTECT)
 
     class Meta:
         verbose_name = "mutuelle"

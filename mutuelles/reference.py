@@ -16,7 +16,8 @@ from amo_portal.reference_files import (
     upsert,
     upsert_dated,
 )
-from mutuelles.models import AMOFund, ComplementaryRate, Mutuelle, MutuelleFundLink
+from amo_portal.reference_withdrawal import remove_unlisted
+from mutuelles.models import AMOFund, ComplementaryRate, Mutuelle, MutuelleFundLink, Regime, RegimePayer
 
 
 def load_organismes(*, data_dir: Path) -> TableCounts:
@@ -28,15 +29,37 @@ def load_organismes(*, data_dir: Path) -> TableCounts:
     return counts
 
 
+def load_regimes(*, data_dir: Path) -> list[TableCounts]:
+    """The régimes and the dated payer of each one's AMO share (domain.md §8.2)."""
+    counts, payer_counts = TableCounts(table_label(Regime)), TableCounts(table_label(RegimePayer))
+    funds = {f.code: f for f in AMOFund.objects.all()}
+    payers = []
+    for rec in read_yaml(data_file(data_dir, "mutuelles", "regimes.yaml"), base=data_dir, section="regimes"):
+        regime = upsert(Regime, lookup={"code": rec.text("code")}, where=rec.where, counts=counts, values={
+            "name_fr": rec.text("name_fr"), "name_ar": rec.text("name_ar", required=False),
+            "source": rec.text("source", required=False),
+        })
+        for payer in rec.children("payers"):
+            payers.append((payer.where, {"regime": regime, "valid_from": payer.day("valid_from")}, {
+                "fund": payer.pick("fund", funds, "organisme"), "valid_to": payer.day("valid_to", required=False),
+                "source": payer.text("source", required=False),
+            }))
+    upsert_dated(RegimePayer, payers, payer_counts)
+    remove_unlisted(RegimePayer, payer_counts, key=("regime", "valid_from"))
+    return [counts, payer_counts]
+
+
 def load_mutuelles(*, data_dir: Path) -> list[TableCounts]:
     """The mutuelles, their review thresholds and their dated links to a fund (domain.md §0)."""
     counts = TableCounts(table_label(Mutuelle))
     link_counts = TableCounts(table_label(MutuelleFundLink))
     funds = {f.code: f for f in AMOFund.objects.all()}
+    regimes = {r.code: r for r in Regime.objects.all()}
     links = []
     for rec in read_yaml(data_file(data_dir, "mutuelles", "mutuelles.yaml"), base=data_dir, section="mutuelles"):
         mutuelle = upsert(Mutuelle, lookup={"code": rec.text("code")}, where=rec.where, counts=counts, values={
             "name_fr": rec.text("name_fr"), "name_ar": rec.text("name_ar", required=False),
+            "regime": rec.pick("regime", regimes, "régime"),
             "review_threshold": rec.decimal("review_threshold"),
             "four_eyes_threshold": rec.decimal("four_eyes_threshold"),
         })
@@ -68,6 +91,7 @@ def load_complementary_rates(*, data_dir: Path) -> TableCounts:
 
 @transaction.atomic
 def load_mutuelle_reference(*, data_dir: Path) -> list[TableCounts]:
-    """Organismes, mutuelles, fund links and complementary rates, in dependency order."""
+    """Organismes, régimes and their payers, mutuelles, fund links and complementary rates, in dependency order."""
     organismes = load_organismes(data_dir=data_dir)
-    return [organismes, *load_mutuelles(data_dir=data_dir), load_complementary_rates(data_dir=data_dir)]
+    return [organismes, *load_regimes(data_dir=data_dir), *load_mutuelles(data_dir=data_dir),
+            load_complementary_rates(data_dir=data_dir)]

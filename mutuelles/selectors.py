@@ -4,7 +4,7 @@ from datetime import date
 from django.db.models import QuerySet
 
 from amo_portal.scoping import scoped_to
-from mutuelles.models import AMOFund, Mutuelle, MutuelleFundLink
+from mutuelles.models import AMOFund, Mutuelle, RegimePayer
 
 
 def mutuelles_visible_to(*, user) -> QuerySet[Mutuelle]:
@@ -18,8 +18,9 @@ def funds_visible_to(*, user) -> QuerySet[AMOFund]:
     return scoped_to(AMOFund.objects.all(), user=user, fund="pk", mutuelle="mutuelle_links__mutuelle_id").distinct()
 
 
-def fund_on(*, mutuelle_id: int, on: date) -> int | None:
-    """The organisme a mutuelle worked for on a date (the payer of the AMO share of care given that
-    day), or None if no link was in force."""
-    return (MutuelleFundLink.objects.in_force(on).filter(mutuelle_id=mutuelle_id)
+def payer_on(*, regime_id: int, on: date) -> int | None:
+    """The organisme that pays the AMO share of a régime on a date (mutuelles.RegimePayer), or None
+    if no payer is in force. The one answer to "who pays": filing, the simulator and the bordereau
+    builder ask it (on the filing day, then on the day the claim enters a bordereau)."""
+    return (RegimePayer.objects.in_force(on).filter(regime_id=regime_id)
             .values_list("fund_id", flat=True).first())

@@ -59,7 +59,7 @@ def build_all_batches_task(self) -> int:
     """Open a bordereau for every (mutuelle, organisme) pair with payable claims, and resume the
     jobs left unfinished (a worker lost, a message lost); returns how many pairs had claims."""
     try:
-        pairs = building.payer_pairs_with_payable_claims()
+        pairs = building.payer_pairs_with_payable_claims(by=system_user())
         for mutuelle_id, fund_id in pairs:
             building.start_bordereau(mutuelle=Mutuelle.objects.get(pk=mutuelle_id),
                                      fund=AMOFund.objects.get(pk=fund_id), by=system_user())

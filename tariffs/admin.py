@@ -23,9 +23,9 @@ class LetterKeyAdmin(ReferenceDataAdmin):
 
 @admin.register(LetterKeyValue)
 class LetterKeyValueAdmin(ReferenceDataAdmin):
-    list_display = ["key", "fund", "value", "valid_from", "valid_to", "source"]
-    list_filter = ["fund", "key"]
-    list_select_related = ["key", "fund"]
+    list_display = ["key", "regime", "value", "valid_from", "valid_to", "source"]
+    list_filter = ["regime", "key"]
+    list_select_related = ["key", "regime"]
 
 
 class MedicinePriceInline(ScopedWritesMixin, admin.TabularInline):
@@ -56,18 +56,18 @@ class MedicinePriceAdmin(ReferenceDataAdmin):
 
 @admin.register(AMORate)
 class AMORateAdmin(ReferenceDataAdmin):
-    list_display = ["fund", "group", "ald_linked", "rate", "valid_from", "valid_to", "source"]
-    list_filter = ["fund", "group", "ald_linked"]
+    list_display = ["regime", "group", "ald_linked", "rate", "valid_from", "valid_to", "source"]
+    list_filter = ["regime", "group", "ald_linked"]
 
 
 @admin.register(FilingDeadlineRule)
 class FilingDeadlineRuleAdmin(ReferenceDataAdmin):
-    list_display = ["fund", "filer", "days", "valid_from", "valid_to"]
+    list_display = ["regime", "filer", "days", "valid_from", "valid_to"]
 
 
 @admin.register(DeadlineSuspension)
 class DeadlineSuspensionAdmin(ReferenceDataAdmin):
-    list_display = ["fund", "first_day", "last_day", "reason"]
+    list_display = ["regime", "first_day", "last_day", "reason"]
 
 
 @admin.register(ALDCondition)

@@ -1,14 +1,17 @@
 """Reference tariffs: letter keys (TNR), medicines (PPV/PBR), AMO rates, filing deadlines, ALD list.
 
-Every value is dated (valid_from inclusive, valid_to exclusive) and per organisme; rows are
-loaded from tariffs/data by `manage.py load_reference_data`, never written in code.
+Every value is dated (valid_from inclusive, valid_to exclusive) and per régime, not per paying
+organisme: law 54-23 moves the public sector's AMO from the CNOPS to the CNSS while the insured keep
+their rights, so the values follow the régime and the payer is another dated fact
+(mutuelles.RegimePayer). Rows are loaded from tariffs/data by `manage.py load_reference_data`,
+never written in code.
 """
 from django.db import models
 from django.db.models import Q
 
 from amo_portal.models import DatedModel, TimeStampedModel
 from amo_portal.money import money_field
-from mutuelles.models import AMOFund, PrestationGroup
+from mutuelles.models import PrestationGroup, Regime
 
 
 class LetterKey(TimeStampedModel):
@@ -34,25 +37,25 @@ class LetterKey(TimeStampedModel):
 
 
 class LetterKeyValue(DatedModel):
-    """The value in dirhams of one unit of a letter key, for one organisme, over a period."""
+    """The value in dirhams of one unit of a letter key, in one régime, over a period."""
 
     key = models.ForeignKey(LetterKey, verbose_name="lettre clé", related_name="values", on_delete=models.PROTECT)
-    fund = models.ForeignKey(AMOFund, verbose_name="organisme", related_name="key_values", on_delete=models.PROTECT)
+    regime = models.ForeignKey(Regime, verbose_name="régime", related_name="key_values", on_delete=models.PROTECT)
     value = money_field(verbose_name="valeur (DH)")
 
-    overlap_key = ("key", "fund")
+    overlap_key = ("key", "regime")
 
     class Meta:
         verbose_name = "valeur de lettre clé"
         verbose_name_plural = "valeurs des lettres clés (TNR)"
-        ordering = ["key__code", "fund__code", "valid_from"]
+        ordering = ["key__code", "regime__code", "valid_from"]
         constraints = [
             models.CheckConstraint(name="letterkeyvalue_value_positive", condition=Q(value__gt=0)),
-            models.UniqueConstraint(name="letterkeyvalue_unique_start", fields=["key", "fund", "valid_from"]),
+            models.UniqueConstraint(name="letterkeyvalue_unique_start", fields=["key", "regime", "valid_from"]),
         ]
 
     def __str__(self) -> str:
-        return f"{self.key} = {self.value} DH ({self.fund}, {self.valid_from})"
+        return f"{self.key} = {self.value} DH ({self.regime}, {self.valid_from})"
 
 
 class Medicine(TimeStampedModel):
@@ -104,26 +107,27 @@ class MedicinePrice(DatedModel):
 
 
 class AMORate(DatedModel):
-    """The AMO share of a prestation group for one organisme (décret 2-05-736, domain.md §1.1, §1.3)."""
+    """The AMO share of a prestation group in one régime (décret 2-05-736, domain.md §1.1, §1.3)."""
 
-    fund = models.ForeignKey(AMOFund, verbose_name="organisme", related_name="rates", on_delete=models.PROTECT)
+    regime = models.ForeignKey(Regime, verbose_name="régime", related_name="rates", on_delete=models.PROTECT)
     group = models.CharField("groupe de prestations", max_length=32, choices=PrestationGroup.choices)
     ald_linked = models.BooleanField("lignes liées à une ALD couverte par une ETM", default=False)
     rate = models.DecimalField("taux", max_digits=5, decimal_places=4)
 
-    overlap_key = ("fund", "group", "ald_linked")
+    overlap_key = ("regime", "group", "ald_linked")
 
     class Meta:
         verbose_name = "taux AMO"
         verbose_name_plural = "taux AMO"
-        ordering = ["fund__code", "group", "ald_linked", "valid_from"]
+        ordering = ["regime__code", "group", "ald_linked", "valid_from"]
         constraints = [
             models.CheckConstraint(name="amorate_rate_0_1", condition=Q(rate__gte=0) & Q(rate__lte=1)),
-            models.UniqueConstraint(name="amorate_unique_start", fields=["fund", "group", "ald_linked", "valid_from"]),
+            models.UniqueConstraint(name="amorate_unique_start",
+                                    fields=["regime", "group", "ald_linked", "valid_from"]),
         ]
 
     def __str__(self) -> str:
-        return f"{self.fund} {self.get_group_display()} {self.rate} ({self.valid_from})"
+        return f"{self.regime} {self.get_group_display()} {self.rate} ({self.valid_from})"
 
 
 class FilingDeadlineRule(DatedModel):
@@ -135,11 +139,11 @@ class FilingDeadlineRule(DatedModel):
         #: Days after the decision on a claim during which the insured person may contest it.
         RECLAMATION = "reclamation", "réclamation de l'assuré contre une décision"
 
-    fund = models.ForeignKey(AMOFund, verbose_name="organisme", related_name="deadline_rules", on_delete=models.PROTECT)
+    regime = models.ForeignKey(Regime, verbose_name="régime", related_name="deadline_rules", on_delete=models.PROTECT)
     filer = models.CharField("déposant", max_length=16, choices=Filer.choices, default=Filer.INSURED)
     days = models.PositiveSmallIntegerField("délai (jours)")
 
-    overlap_key = ("fund", "filer")
+    overlap_key = ("regime", "filer")
 
     class Meta:
         verbose_name = "délai de dépôt"
@@ -149,14 +153,14 @@ class FilingDeadlineRule(DatedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.fund} {self.days} jours ({self.valid_from})"
+        return f"{self.regime} {self.days} jours ({self.valid_from})"
 
 
 class DeadlineSuspension(TimeStampedModel):
     """A period during which filing deadlines stop counting (e.g. 24 March – 27 July 2020)."""
 
-    fund = models.ForeignKey(AMOFund, verbose_name="organisme", related_name="deadline_suspensions",
-                             on_delete=models.PROTECT)
+    regime = models.ForeignKey(Regime, verbose_name="régime", related_name="deadline_suspensions",
+                               on_delete=models.PROTECT)
     first_day = models.DateField("premier jour suspendu")
     last_day = models.DateField("dernier jour suspendu")
     reason = models.CharField("motif", max_length=200)
@@ -167,7 +171,7 @@ class DeadlineSuspension(TimeStampedModel):
         verbose_name_plural = "suspensions des délais"
         constraints = [
             models.CheckConstraint(name="deadlinesuspension_ordered", condition=Q(last_day__gte=models.F("first_day"))),
-            models.UniqueConstraint(name="deadlinesuspension_unique", fields=["fund", "first_day"]),
+            models.UniqueConstraint(name="deadlinesuspension_unique", fields=["regime", "first_day"]),
         ]
 
     def __str__(self) -> str:

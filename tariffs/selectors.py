@@ -137,28 +137,29 @@ class TariffBook:
         book = cls()
         for k in LetterKey.objects.all():
             book.keys[k.code.upper()] = KeyInfo(k.code, k.group, k.is_consultation, k.requires_prior_approval)
-        for v in LetterKeyValue.objects.select_related("key", "fund"):
-            ref = f"TNR {v.fund.code} {v.key.code} = {v.value} DH du {v.valid_from:%d/%m/%Y}"
-            book.key_values[(v.key.code.upper(), v.fund_id)].add(Dated(v.valid_from, v.valid_to, (v.value,), ref))
+        for v in LetterKeyValue.objects.select_related("key", "regime"):
+            ref = f"TNR {v.regime.code} {v.key.code} = {v.value} DH du {v.valid_from:%d/%m/%Y}"
+            book.key_values[(v.key.code.upper(), v.regime_id)].add(Dated(v.valid_from, v.valid_to, (v.value,), ref))
         for m in Medicine.objects.all():
             book.medicines[m.code] = MedicineInfo(m.code, m.name, m.is_generic, m.reimbursable_from, m.reimbursable_to)
         for p in MedicinePrice.objects.select_related("medicine"):
             ref = f"PBR {p.pbr} DH (PPV {p.ppv} DH) du {p.valid_from:%d/%m/%Y}"
             book.medicine_prices[p.medicine.code].add(Dated(p.valid_from, p.valid_to, (p.ppv, p.pbr), ref))
-        for r in AMORate.objects.select_related("fund"):
-            ref = f"taux AMO {r.fund.code} du {r.valid_from:%d/%m/%Y}"
-            book.amo_rates[(r.fund_id, r.group, r.ald_linked)].add(Dated(r.valid_from, r.valid_to, (r.rate,), ref))
+        for r in AMORate.objects.select_related("regime"):
+            ref = f"taux AMO {r.regime.code} du {r.valid_from:%d/%m/%Y}"
+            book.amo_rates[(r.regime_id, r.group, r.ald_linked)].add(Dated(r.valid_from, r.valid_to, (r.rate,), ref))
         for c in ComplementaryRate.objects.select_related("mutuelle"):
             ref = f"régime complémentaire {c.mutuelle.code} du {c.valid_from:%d/%m/%Y}"
             book.complementary[(c.mutuelle_id, c.group, c.ald_linked)].add(
                 Dated(c.valid_from, c.valid_to, (c.rate, c.flat_per_consultation), ref)
             )
         for d in FilingDeadlineRule.objects.all():
-            book.deadline_rules[(d.fund_id, d.filer)].add(Dated(d.valid_from, d.valid_to, (d.days,), f"{d.days} jours"))
+            book.deadline_rules[(d.regime_id, d.filer)].add(
+                Dated(d.valid_from, d.valid_to, (d.days,), f"{d.days} jours"))
         suspensions: dict[int, list[Suspension]] = defaultdict(list)
         for s in DeadlineSuspension.objects.all():
-            suspensions[s.fund_id].append(Suspension(s.first_day, s.last_day))
-        book.suspensions = {fund: tuple(rows) for fund, rows in suspensions.items()}
+            suspensions[s.regime_id].append(Suspension(s.first_day, s.last_day))
+        book.suspensions = {regime: tuple(rows) for regime, rows in suspensions.items()}
         for table in (book.key_values, book.medicine_prices, book.amo_rates, book.complementary, book.deadline_rules):
             for timeline in table.values():
                 timeline.freeze()
@@ -168,8 +169,8 @@ class TariffBook:
     def key(self, code: str) -> KeyInfo | None:
         return self.keys.get(code.upper())
 
-    def key_value(self, *, code: str, fund_id: int, on: date) -> Dated | None:
-        timeline = self.key_values.get((code.upper(), fund_id))
+    def key_value(self, *, code: str, regime_id: int, on: date) -> Dated | None:
+        timeline = self.key_values.get((code.upper(), regime_id))
         return timeline.at(on) if timeline else None
 
     def medicine(self, code: str) -> MedicineInfo | None:
@@ -179,20 +180,20 @@ class TariffBook:
         timeline = self.medicine_prices.get(code)
         return timeline.at(on) if timeline else None
 
-    def amo_rate(self, *, fund_id: int, group: str, ald_linked: bool, on: date) -> Dated | None:
-        timeline = self.amo_rates.get((fund_id, group, ald_linked))
+    def amo_rate(self, *, regime_id: int, group: str, ald_linked: bool, on: date) -> Dated | None:
+        timeline = self.amo_rates.get((regime_id, group, ald_linked))
         return timeline.at(on) if timeline else None
 
     def complementary_rate(self, *, mutuelle_id: int, group: str, ald_linked: bool, on: date) -> Dated | None:
         timeline = self.complementary.get((mutuelle_id, group, ald_linked))
         return timeline.at(on) if timeline else None
 
-    def deadline_days(self, *, fund_id: int, filer: str, on: date) -> Dated | None:
-        timeline = self.deadline_rules.get((fund_id, filer))
+    def deadline_days(self, *, regime_id: int, filer: str, on: date) -> Dated | None:
+        timeline = self.deadline_rules.get((regime_id, filer))
         return timeline.at(on) if timeline else None
 
-    def suspensions_for(self, fund_id: int) -> tuple[Suspension, ...]:
-        return self.suspensions.get(fund_id, ())
+    def suspensions_for(self, regime_id: int) -> tuple[Suspension, ...]:
+        return self.suspensions.get(regime_id, ())
 
 
 def medicines_search(*, text: str = "") -> QuerySet[Medicine]:

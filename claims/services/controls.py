@@ -51,7 +51,8 @@ class ClaimFacts:
     insured_id: int
     dependent_id: int | None
     mutuelle_id: int
-    fund_id: int
+    #: The régime of the insured person: its values and rules apply (not the payer's).
+    regime_id: int
     care_date: date
     treatment_end_date: date | None
     filed_on: date
@@ -149,11 +150,11 @@ def control_and_price(claim: ClaimFacts, book: TariffBook, duplicates: Duplicate
     """
     decision = etm_decision(claim)
     etm_valid = bool(decision and decision.covered)
-    rule = book.deadline_days(fund_id=claim.fund_id, filer=FilingDeadlineRule.Filer.INSURED, on=claim.care_date)
+    rule = book.deadline_days(regime_id=claim.regime_id, filer=FilingDeadlineRule.Filer.INSURED, on=claim.care_date)
     rejection = (
         deadline_reason(care_date=claim.care_date, treatment_end_date=claim.treatment_end_date,
                         filed_on=claim.filed_on, days=rule.value[0] if rule else None,
-                        suspensions=book.suspensions_for(claim.fund_id))
+                        suspensions=book.suspensions_for(claim.regime_id))
         or entitlement_reason(beneficiary_entitlement(insured=claim.insured, dependent=claim.dependent,
                                                       on=claim.care_date))
         or duplicates.earlier(claim)
@@ -164,7 +165,7 @@ def control_and_price(claim: ClaimFacts, book: TariffBook, duplicates: Duplicate
         ledger = ledger if ledger is not None else SessionLedger()
         # no accord loaded (most claims): no entente, without building the decision for nothing
         decide = prior_approval(beneficiary_accords(claim), claim.care_date, ledger) if claim.accords else None
-        ctx = ClaimContext(fund_id=claim.fund_id, mutuelle_id=claim.mutuelle_id, care_date=claim.care_date,
+        ctx = ClaimContext(regime_id=claim.regime_id, mutuelle_id=claim.mutuelle_id, care_date=claim.care_date,
                            etm_valid=etm_valid, prior_approval=decide)
         keys: list[int | None] = list(claim.line_ids) or [None] * len(claim.lines)
         priced = [price_line(line, ctx, book, key) for line, key in zip(claim.lines, keys, strict=True)]

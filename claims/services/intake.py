@@ -21,6 +21,7 @@ from claims.queueing import send_after_commit
 from claims.services.checks import duplicate_key
 from claims.services.pricing import LineInput, parse_cotation
 from claims.workflow import creation_change
+from mutuelles.selectors import payer_on
 from tariffs.models import Medicine
 
 MAX_LINES = 50
@@ -90,6 +91,11 @@ def _validate_ald(draft: ClaimDraft, errors: dict) -> None:
         errors["ald_code"] = gettext(MSG_ALD_CODE_REQUIRED)
     if not draft.etm_accord_number.strip():
         errors["etm_accord_number"] = gettext(MSG_ETM_NUMBER_REQUIRED)
+
+
+#: No organisme pays the régime on the filing day: the reference data lacks its payer (regimes.yaml).
+MSG_NO_PAYER = ("Aucun organisme AMO ne paie le régime de l'assuré à la date du dépôt : le dossier ne peut "
+                "pas être déposé aujourd'hui. Contactez votre mutuelle.")
 
 
 def validate_draft(draft: ClaimDraft, *, filed_on: date) -> None:
@@ -193,8 +199,11 @@ def filing_rows(draft: ClaimDraft, *, by, filed_on: date, key: str | None,
                 print_: str) -> tuple[Claim, ClaimStatusChange, list[ClaimLine]]:
     """The rows a filing writes, unsaved: the claim "déposé", its first audit row and its lines."""
     insured = draft.insured
+    payer_id = payer_on(regime_id=insured.regime_id, on=filed_on)
+    if payer_id is None:
+        raise ValidationError({"beneficiary": MSG_NO_PAYER})
     claim = Claim(
-        insured=insured, dependent=draft.dependent, mutuelle_id=insured.mutuelle_id, fund_id=insured.fund_id,
+        insured=insured, dependent=draft.dependent, mutuelle_id=insured.mutuelle_id, fund_id=payer_id,
         status=ClaimStatus.SUBMITTED, submitted_at=timezone.now(), care_date=draft.care_date,
         treatment_end_date=draft.treatment_end_date,
         filed_on=filed_on, prescriber_inpe=draft.prescriber_inpe, provider_inpe=draft.provider_inpe,

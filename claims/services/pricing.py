@@ -88,7 +88,7 @@ PriorApproval = Callable[[int | None, str, int], AccordDecision]
 
 @dataclass(frozen=True)
 class ClaimContext:
-    fund_id: int
+    regime_id: int  # the insured person's régime: its letter-key values and rates
     mutuelle_id: int
     care_date: date
     etm_valid: bool  # an ETM accord covers the care date
@@ -108,7 +108,7 @@ def _unpaid(line: LineInput, code: str, key: str = "", coefficient: Decimal = De
 
 
 def _rates(book: TariffBook, ctx: ClaimContext, group: str, ald: bool):
-    amo = book.amo_rate(fund_id=ctx.fund_id, group=group, ald_linked=ald, on=ctx.care_date)
+    amo = book.amo_rate(regime_id=ctx.regime_id, group=group, ald_linked=ald, on=ctx.care_date)
     comp = book.complementary_rate(mutuelle_id=ctx.mutuelle_id, group=group, ald_linked=ald, on=ctx.care_date)
     return amo, comp
 
@@ -163,7 +163,7 @@ def price_act(line: LineInput, ctx: ClaimContext, book: TariffBook, line_key: in
         if refused is not None:
             unpaid = _unpaid(line, LineReason.PRIOR_APPROVAL_MISSING, key.code, cotation.coefficient)
             return unpaid._replace(explanation=f"{unpaid.explanation} {refused}".strip())
-    value = book.key_value(code=key.code, fund_id=ctx.fund_id, on=ctx.care_date)
+    value = book.key_value(code=key.code, regime_id=ctx.regime_id, on=ctx.care_date)
     if value is None:
         return _unpaid(line, LineReason.NO_TARIFF, key.code, cotation.coefficient)
     ald, ald_note = _ald(line, ctx)

@@ -31,7 +31,7 @@ from claims.workflow import CHANGE_COLUMNS, transition_many
 from tariffs.selectors import TariffBook
 
 #: What the controls read of a claim (and of its insured person, for the rights at the care date).
-CLAIM_COLUMNS = ("pk", "number", "status", "version", "insured_id", "dependent_id", "mutuelle_id", "fund_id",
+CLAIM_COLUMNS = ("pk", "number", "status", "version", "insured_id", "dependent_id", "mutuelle_id", "insured__regime_id",
                  "care_date", "treatment_end_date", "filed_on", "is_ald", "ald_code", "etm_accord_number",
                  "duplicate_key", "liquidation_count", "mutuelle__review_threshold")
 INSURED_COLUMNS = ("insured__affiliated_on", "insured__status", "insured__status_since")

@@ -88,17 +88,18 @@ def contested_change(claim: Claim) -> ClaimStatusChange | None:
 
 
 def reclamation_window(claim: Claim, *, book: TariffBook | None = None) -> Window | None:
-    """The window of the claim's latest decision (dated rule "réclamation" of its organisme,
+    """The window of the claim's latest decision (dated rule "réclamation" of the insured person's régime,
     tariffs/data/filing_deadlines.yaml; suspended days do not count), or None with no decision."""
     change = contested_change(claim)
     if change is None:
         return None
     decided_on = timezone.localdate(change.changed_at)
     book = book or TariffBook.current()
-    rule = book.deadline_days(fund_id=claim.fund_id, filer=FilingDeadlineRule.Filer.RECLAMATION, on=decided_on)
+    regime_id = claim.insured.regime_id
+    rule = book.deadline_days(regime_id=regime_id, filer=FilingDeadlineRule.Filer.RECLAMATION, on=decided_on)
     if rule is None:
         return Window(decided_on, None)
-    deadline = filing_deadline(start=decided_on, days=rule.value[0], suspensions=book.suspensions_for(claim.fund_id))
+    deadline = filing_deadline(start=decided_on, days=rule.value[0], suspensions=book.suspensions_for(regime_id))
     return Window(decided_on, deadline)
 
 

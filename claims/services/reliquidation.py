@@ -13,7 +13,7 @@ def claim_facts(claim: Claim) -> ClaimFacts:
         raise ValueError(f"dossier {claim.pk} non déposé : il n'a rien à liquider de nouveau")
     facts = ClaimFacts(
         pk=claim.pk, number=claim.number, status=claim.status, version=claim.version, insured_id=claim.insured_id,
-        dependent_id=claim.dependent_id, mutuelle_id=claim.mutuelle_id, fund_id=claim.fund_id,
+        dependent_id=claim.dependent_id, mutuelle_id=claim.mutuelle_id, regime_id=claim.insured.regime_id,
         care_date=claim.care_date, treatment_end_date=claim.treatment_end_date, filed_on=claim.filed_on,
         is_ald=claim.is_ald, ald_code=claim.ald_code, etm_accord_number=claim.etm_accord_number,
         duplicate_key=claim.duplicate_key, liquidation_count=claim.liquidation_count,

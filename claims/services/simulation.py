@@ -11,12 +11,12 @@ from claims.services.checks import Reason, deadline_reason, entitlement_reason
 from claims.services.liquidation import Totals, add_up
 from claims.services.pricing import ClaimContext, LineInput, PricedLine, parse_cotation, price_line, rejected_line
 from mutuelles.models import Mutuelle
-from mutuelles.selectors import fund_on
+from mutuelles.selectors import payer_on
 from tariffs.models import FilingDeadlineRule
 from tariffs.selectors import TariffBook
 
 MSG_UNKNOWN_MUTUELLE = "Mutuelle inconnue."
-MSG_NO_FUND = "Cette mutuelle n'était rattachée à aucun organisme AMO à la date des soins."
+MSG_NO_PAYER = "Aucun organisme AMO ne paie ce régime à la date du dépôt."
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,9 @@ class SimulationResult:
     lines: list[PricedLine]
     totals: Totals
     etm: AccordDecision | None = None  # the ETM decision of an ALD claim (approvals.rules.decide_ald)
+    #: The organisme that would pay the AMO share if the claim were filed on the filing date (the
+    #: régime's payer that day; mutuelles.selectors.payer_on, as the filing does).
+    payer_id: int | None = None
 
 
 def _entitlement(beneficiary: SimulatedBeneficiary, on: date) -> Entitlement:
@@ -97,32 +100,34 @@ def _entitlement(beneficiary: SimulatedBeneficiary, on: date) -> Entitlement:
 
 def simulate(*, mutuelle: Mutuelle, care_date: date, treatment_end_date: date | None, filing_date: date,
              beneficiary: SimulatedBeneficiary, etm: SimulatedETM | None, lines: list[LineInput],
-             book: TariffBook | None = None, on_file: AccordsOnFile | None = None) -> SimulationResult:
+             book: TariffBook | None = None, on_file: AccordsOnFile | None = None,
+             regime_id: int | None = None) -> SimulationResult:
     """What the claim would be paid, line by line, with the reasons for any refusal. The accords
     are decided by approvals.rules as in the liquidation: from `on_file` (the register, for the
-    preview of a claim) or, for the public simulator, from the ETM and entente numbers typed."""
+    preview of a claim) or, for the public simulator, from the ETM and entente numbers typed.
+    The values are those of `regime_id` (the insured person's régime, for a preview), by default the
+    régime of the mutuelle's members."""
     book = book or TariffBook.load()
     on_file = on_file or AccordsOnFile.typed(etm, lines, care_date)
-    fund_id = fund_on(mutuelle_id=mutuelle.pk, on=care_date)
-    reasons: list[Reason] = []
-    if fund_id is None:
-        reasons.append(Reason("organisme_inconnu", MSG_NO_FUND))
-    else:
-        rule = book.deadline_days(fund_id=fund_id, filer=FilingDeadlineRule.Filer.INSURED, on=care_date)
-        late = deadline_reason(care_date=care_date, treatment_end_date=treatment_end_date, filed_on=filing_date,
-                               days=rule.value[0] if rule else None, suspensions=book.suspensions_for(fund_id))
-        if late:
-            reasons.append(late)
+    regime_id = regime_id or mutuelle.regime_id  # its values, whoever pays
+    payer_id = payer_on(regime_id=regime_id, on=filing_date)
+    reasons: list[Reason] = [] if payer_id else [Reason("organisme_inconnu", MSG_NO_PAYER)]
+    rule = book.deadline_days(regime_id=regime_id, filer=FilingDeadlineRule.Filer.INSURED, on=care_date)
+    late = deadline_reason(care_date=care_date, treatment_end_date=treatment_end_date, filed_on=filing_date,
+                           days=rule.value[0] if rule else None, suspensions=book.suspensions_for(regime_id))
+    if late:
+        reasons.append(late)
     not_entitled = entitlement_reason(_entitlement(beneficiary, care_date))
     if not_entitled:
         reasons.append(not_entitled)
     decision = on_file.etm(care_date)
-    if reasons or fund_id is None:  # no organisme is a reason already
+    if reasons:
         priced = [rejected_line(line) for line in lines]
     else:
-        ctx = ClaimContext(fund_id=fund_id, mutuelle_id=mutuelle.pk, care_date=care_date,
+        ctx = ClaimContext(regime_id=regime_id, mutuelle_id=mutuelle.pk, care_date=care_date,
                            etm_valid=bool(decision and decision.covered),
                            prior_approval=on_file.prior_approval(care_date))
         priced = [price_line(line, ctx, book) for line in lines]
     totals = add_up([(line.amount_paid, p.amounts) for line, p in zip(lines, priced, strict=True)])
-    return SimulationResult(admissible=not reasons, reasons=reasons, lines=priced, totals=totals, etm=decision)
+    return SimulationResult(admissible=not reasons, reasons=reasons, lines=priced, totals=totals, etm=decision,
+                            payer_id=payer_id)

@@ -19,6 +19,7 @@ from payments.exceptions import NothingToPay
 from payments.lock_objects import close_bordereau_for_building, share_bordereau_for_building
 from payments.models import Bordereau, BordereauStatus, LineState
 from payments.services.bordereau_lines import take_chunk
+from payments.services.payers import move_to_current_payers
 from payments.workflow import record_creation, transition_bordereau
 
 #: Claims locked and written per transaction: the fixed costs of a chunk (statements, commit)
@@ -120,8 +121,10 @@ def close_bordereau(*, bordereau_id: int, limit: int = CHUNK) -> None:
                                            "period_end", "built_at", "progress_step"])
 
 
-def payer_pairs_with_payable_claims() -> list[tuple[int, int]]:
-    """(mutuelle id, organisme id) of every pair that has liquidated or transfer-rejected claims."""
+def payer_pairs_with_payable_claims(*, by=None) -> list[tuple[int, int]]:
+    """(mutuelle id, organisme id) of every pair that has liquidated or transfer-rejected claims, once
+    those claims went to their régime's payer of today (payments.services.payers)."""
+    move_to_current_payers(on=timezone.localdate(), by=by)
     return sorted(set(
         Claim.objects.filter(status__in=PAYABLE_STATUSES)
         .values_list("mutuelle_id", "fund_id").distinct()
@@ -130,6 +133,7 @@ def payer_pairs_with_payable_claims() -> list[tuple[int, int]]:
 
 def request_bordereau(*, mutuelle: Mutuelle, fund: AMOFund, by) -> Bordereau:
     """Constitution on demand (an officer's or a superviseur's request): open or join, then build in a worker."""
+    move_to_current_payers(on=timezone.localdate(), by=by)
     payable = Claim.objects.filter(mutuelle=mutuelle, fund=fund,
                                    status__in=PAYABLE_STATUSES)
     if not payable.exists():

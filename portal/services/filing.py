@@ -115,12 +115,12 @@ def preview_claim(*, user, insured: Insured, data: ClaimInput) -> Preview:
     result = simulate(mutuelle=insured.mutuelle, care_date=draft.care_date,
                       treatment_end_date=draft.treatment_end_date, filing_date=today,
                       beneficiary=_simulated_beneficiary(draft), etm=None, lines=draft.lines,
-                      on_file=_accords_on_file(draft))
+                      on_file=_accords_on_file(draft), regime_id=insured.regime_id)
     entitlement = beneficiary_entitlement(insured=insured, dependent=draft.dependent, on=draft.care_date)
     if not entitlement.entitled and result.admissible:
         priced = [rejected_line(line) for line in draft.lines]
         result = SimulationResult(admissible=False, reasons=result.reasons, lines=priced,
                                   totals=add_up([(line.amount_paid, p.amounts)
                                                  for line, p in zip(draft.lines, priced, strict=True)]),
-                                  etm=result.etm)
+                                  etm=result.etm, payer_id=result.payer_id)
     return Preview(result=result, entitlement=entitlement)

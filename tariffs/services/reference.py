@@ -39,7 +39,8 @@ from amo_portal.reference_files import (
     upsert,
     upsert_dated,
 )
-from mutuelles.models import AMOFund
+from amo_portal.reference_withdrawal import remove_unlisted
+from mutuelles.models import Regime
 from tariffs.models import (
     ALDCondition,
     AMORate,
@@ -71,8 +72,8 @@ def _max_length(field_name: str) -> int:
 _PRESENTATION_MAX = _max_length("presentation")
 
 
-def _funds() -> dict[str, AMOFund]:
-    return {f.code: f for f in AMOFund.objects.all()}
+def _regimes() -> dict[str, Regime]:
+    return {r.code: r for r in Regime.objects.all()}
 
 
 def load_letter_keys(*, data_dir: Path) -> TableCounts:
@@ -89,35 +90,38 @@ def load_letter_keys(*, data_dir: Path) -> TableCounts:
 
 
 def load_letter_key_values(*, data_dir: Path) -> TableCounts:
-    """Value of each key per organisme and period: 2006 grid, CNSS revision of 2020 (domain.md §2.1-§2.2)."""
+    """Value of each key per régime and period: 2006 grid, private sector's revision of 2020 (domain.md §2.1-§2.2,
+    §8.2). A row the file no longer lists is withdrawn."""
     counts = TableCounts(table_label(LetterKeyValue))
-    keys, funds = {k.code: k for k in LetterKey.objects.all()}, _funds()
+    keys, regimes = {k.code: k for k in LetterKey.objects.all()}, _regimes()
     path = data_file(data_dir, "tariffs", "letter_key_values.csv")
     rows = [(rec.where, {
-        "key": rec.pick("key", keys, "lettre clé"), "fund": rec.pick("fund", funds, "organisme"),
+        "key": rec.pick("key", keys, "lettre clé"), "regime": rec.pick("regime", regimes, "régime"),
         "valid_from": rec.day("valid_from"),
     }, {
         "value": rec.decimal("value"), "valid_to": rec.day("valid_to", required=False),
         "source": rec.text("source", required=False),
-    }) for rec in read_csv(path, base=data_dir, required=("key", "fund", "value", "valid_from", "valid_to"))]
+    }) for rec in read_csv(path, base=data_dir, required=("key", "regime", "value", "valid_from", "valid_to"))]
     upsert_dated(LetterKeyValue, rows, counts)
+    remove_unlisted(LetterKeyValue, counts, key=("key", "regime", "valid_from"))
     return counts
 
 
 def load_amo_rates(*, data_dir: Path) -> TableCounts:
-    """AMO share per organisme, prestation group and ALD status (décret 2-05-736, domain.md §1.1, §1.3)."""
+    """AMO share per régime, prestation group and ALD status (décret 2-05-736, domain.md §1.1, §1.3)."""
     counts = TableCounts(table_label(AMORate))
-    funds = _funds()
+    regimes = _regimes()
     path = data_file(data_dir, "tariffs", "amo_rates.csv")
-    required = ("fund", "group", "ald_linked", "rate", "valid_from", "valid_to")
+    required = ("regime", "group", "ald_linked", "rate", "valid_from", "valid_to")
     rows = [(rec.where, {
-        "fund": rec.pick("fund", funds, "organisme"), "group": rec.text("group"),
+        "regime": rec.pick("regime", regimes, "régime"), "group": rec.text("group"),
         "ald_linked": rec.flag("ald_linked"), "valid_from": rec.day("valid_from"),
     }, {
         "rate": rec.decimal("rate"), "valid_to": rec.day("valid_to", required=False),
         "source": rec.text("source", required=False),
     }) for rec in read_csv(path, base=data_dir, required=required)]
     upsert_dated(AMORate, rows, counts)
+    remove_unlisted(AMORate, counts, key=("regime", "group", "ald_linked", "valid_from"))
     return counts
 
 
@@ -125,19 +129,22 @@ def load_filing_deadlines(*, data_dir: Path) -> list[TableCounts]:
     """Filing deadlines (60 days assuré, 90 days tiers payant) and their suspensions (domain.md §3.1)."""
     rule_counts = TableCounts(table_label(FilingDeadlineRule))
     suspension_counts = TableCounts(table_label(DeadlineSuspension))
-    funds, path = _funds(), data_file(data_dir, "tariffs", "filing_deadlines.yaml")
+    regimes, path = _regimes(), data_file(data_dir, "tariffs", "filing_deadlines.yaml")
     rows = [(rec.where, {
-        "fund": rec.pick("fund", funds, "organisme"), "filer": rec.text("filer"), "valid_from": rec.day("valid_from"),
+        "regime": rec.pick("regime", regimes, "régime"), "filer": rec.text("filer"),
+        "valid_from": rec.day("valid_from"),
     }, {
         "days": rec.integer("days"), "valid_to": rec.day("valid_to", required=False),
         "source": rec.text("source", required=False),
     }) for rec in read_yaml(path, base=data_dir, section="rules")]
     upsert_dated(FilingDeadlineRule, rows, rule_counts)
+    remove_unlisted(FilingDeadlineRule, rule_counts, key=("regime", "filer", "valid_from"))
     for rec in read_yaml(path, base=data_dir, section="suspensions"):
         upsert(DeadlineSuspension, where=rec.where, counts=suspension_counts,
-               lookup={"fund": rec.pick("fund", funds, "organisme"), "first_day": rec.day("first_day")},
+               lookup={"regime": rec.pick("regime", regimes, "régime"), "first_day": rec.day("first_day")},
                values={"last_day": rec.day("last_day"), "reason": rec.text("reason"),
                        "source": rec.text("source", required=False)})
+    remove_unlisted(DeadlineSuspension, suspension_counts, key=("regime", "first_day"))
     return [rule_counts, suspension_counts]
 
 

@@ -36,6 +36,7 @@ class InsuredFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda o: f"{o.cnie.lower()}@example.ma")
     mutuelle = factory.LazyFunction(lambda: Mutuelle.objects.get(code="MGPAP"))
     fund = factory.LazyFunction(lambda: AMOFund.objects.get(code="CNOPS"))
+    regime = factory.LazyAttribute(lambda o: o.mutuelle.regime)
 
 
 class DependentFactory(factory.django.DjangoModelFactory):

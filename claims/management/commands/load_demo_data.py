@@ -131,7 +131,8 @@ class Command(BaseCommand):
             registration_number=f"CN{n:09d}", affiliation_number=f"{mutuelle}-{n:07d}", cnie=cnie,
             first_name=first, last_name=last, first_name_ar=first_ar, last_name_ar=last_ar, birth_date=born,
             sex=sex, status=extra.pop("status", "actif"), status_since=extra.pop("status_since", date(2010, 1, 1)),
-            affiliated_on=date(2010, 1, 1), mutuelle=Mutuelle.objects.get(code=mutuelle),
+            affiliated_on=date(2010, 1, 1), mutuelle=(member_of := Mutuelle.objects.get(code=mutuelle)),
+            regime_id=member_of.regime_id,
             fund=AMOFund.objects.get(code="CNOPS"), rib=demo_rib("011", n), email=f"{cnie.lower()}@example.ma",
             phone="0661000000", city="Rabat", card_issued_on=date(2015, 3, 1), **extra,
         )
