@@ -22,7 +22,7 @@ from tests.factories.beneficiaries import (
     valid_rib,
 )
 from tests.factories.claims import with_document
-from tests.factories.mutuelles import PASSWORD, StaffFactory
+from tests.factories.mutuelles import PASSWORD, StaffFactory, regime_paid_by
 
 _SEEDS = itertools.count(500)
 
@@ -39,7 +39,7 @@ class Side:
 
     # --- people ----------------------------------------------------------------------------------
     def person(self, **kwargs):
-        return InsuredFactory(mutuelle=self.mutuelle, fund=self.fund, **kwargs)
+        return InsuredFactory(mutuelle=self.mutuelle, fund=self.fund, regime=regime_paid_by(self.fund), **kwargs)
 
     @cached_property
     def insured(self):
@@ -227,6 +227,7 @@ def object_of(side: Side, label: str):
         "payments.PaymentReconciliation": lambda: PaymentReconciliation.objects.get(pk=side.claim.pk),
         # shared by every mutuelle: reference data and the sign-in logs
         "claims.RejectionReason": lambda: RejectionReason.objects.order_by("pk").first(),
+        "mutuelles.Regime": lambda: regime_paid_by(side.fund),
         "auth.Group": lambda: Group.objects.order_by("pk").first(),
         "axes.AccessAttempt": lambda: side.failed_login and AccessAttempt.objects.order_by("pk").first(),
         "axes.AccessFailureLog": lambda: _failure_log(side),

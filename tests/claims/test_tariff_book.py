@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from mutuelles.models import AMOFund
+from mutuelles.models import Regime
 from tariffs.models import LetterKey, LetterKeyValue
 from tariffs.selectors import TariffBook
 
@@ -12,14 +12,14 @@ pytestmark = pytest.mark.django_db
 
 
 def cs_value(book: TariffBook) -> Decimal:
-    fund = AMOFund.objects.get(code="CNOPS")
-    return book.key_value(code="Cs", fund_id=fund.pk, on=date(2025, 6, 1)).value[0]
+    regime = Regime.objects.get(code="AMO-PUBLIC")
+    return book.key_value(code="Cs", regime_id=regime.pk, on=date(2025, 6, 1)).value[0]
 
 
 def test_a_changed_tariff_reaches_the_current_book():
     # given
     before = TariffBook.current()
-    value = LetterKeyValue.objects.get(key__code="Cs", fund__code="CNOPS", valid_to__isnull=True)
+    value = LetterKeyValue.objects.get(key__code="Cs", regime__code="AMO-PUBLIC", valid_to__isnull=True)
     # when
     LetterKeyValue.objects.filter(pk=value.pk).update(value=Decimal("175.00"))
     after = TariffBook.current()

@@ -105,12 +105,13 @@ def test_filing_an_act_only_claim_reads_nothing_but_the_token(api, member):
     # when
     with CaptureQueriesContext(connection) as queries:
         response = api.post("/api/v1/dossiers/", claim_payload(), format="json")
-    # then: the token, the count of the day's claims (the daily quota), then the claim, the number
-    # that contains its id, its audit row and its lines, the same on both databases. No lookup of the key.
+    # then: the token, the count of the day's claims (the daily quota), the payer of the person's
+    # régime on the filing day, then the claim, the number that contains its id, its audit row and its
+    # lines, the same on both databases. No lookup of the key.
     assert response.status_code == 201
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
     statements = [s for s in statements if s not in ("SAVEPOINT", "RELEASE")]  # the test's own transaction
-    assert statements == ["SELECT", "SELECT", "INSERT", "UPDATE", "INSERT", "INSERT"]
+    assert statements == ["SELECT", "SELECT", "SELECT", "INSERT", "UPDATE", "INSERT", "INSERT"]
     claim = Claim.objects.get(pk=response.json()["id"])
     assert claim.number == response.json()["number"] == claim_number(
         mutuelle_code=member.mutuelle.code, filed_on=claim.filed_on, claim_id=claim.pk)

@@ -13,7 +13,7 @@ from django.db.models import Max
 
 from approvals.models import ALDDeclination, DecisionDeadline
 from claims.models import RejectionReason
-from mutuelles.models import AMOFund, ComplementaryRate, Mutuelle, MutuelleFundLink
+from mutuelles.models import AMOFund, ComplementaryRate, Mutuelle, MutuelleFundLink, Regime, RegimePayer
 from tariffs.models import (
     ALDCondition,
     AMORate,
@@ -25,8 +25,8 @@ from tariffs.models import (
     MedicinePrice,
 )
 
-TABLES = [AMOFund, Mutuelle, MutuelleFundLink, ComplementaryRate, LetterKey, LetterKeyValue, AMORate,
-          FilingDeadlineRule, DeadlineSuspension, ALDCondition, ALDDeclination, DecisionDeadline, Medicine,
+TABLES = [AMOFund, Regime, RegimePayer, Mutuelle, MutuelleFundLink, ComplementaryRate, LetterKey, LetterKeyValue,
+          AMORate, FilingDeadlineRule, DeadlineSuspension, ALDCondition, ALDDeclination, DecisionDeadline, Medicine,
           MedicinePrice, RejectionReason]
 
 OFFICIAL_HEADER = ("CODE;NOM;DCI1;DOSAGE1;UNITE_DOSAGE1;FORME;PRESENTATION;PPV;PH;PRIX_BR;"
@@ -36,7 +36,7 @@ OFFICIAL_HEADER = ("CODE;NOM;DCI1;DOSAGE1;UNITE_DOSAGE1;FORME;PRESENTATION;PPV;P
 #: Deletion order: dependants first (PROTECT foreign keys).
 DELETION_ORDER = [MedicinePrice, Medicine, LetterKeyValue, LetterKey, AMORate, FilingDeadlineRule, DeadlineSuspension,
                   ALDDeclination, DecisionDeadline, ALDCondition, ComplementaryRate, MutuelleFundLink,
-                  RejectionReason, Mutuelle,
+                  RejectionReason, Mutuelle, RegimePayer, Regime,
                   AMOFund]
 
 
@@ -70,7 +70,7 @@ def last_updates() -> dict[str, dict]:
 
 
 def copy_data_dir(tmp_path: Path) -> Path:
-    for app in ("mutuelles", "tariffs", "claims"):
+    for app in ("mutuelles", "tariffs", "claims", "approvals"):
         shutil.copytree(Path(settings.BASE_DIR) / app / "data", tmp_path / app / "data")
     return tmp_path
 
@@ -80,8 +80,8 @@ def write_official(path: Path, *rows: str) -> Path:
     return path
 
 
-def value_in_force(key: str, fund: str, on: date) -> Decimal:
-    return LetterKeyValue.objects.in_force(on).get(key__code=key, fund__code=fund).value
+def value_in_force(key: str, regime: str, on: date) -> Decimal:
+    return LetterKeyValue.objects.in_force(on).get(key__code=key, regime__code=regime).value
 
 
 def mgpap_medicines_rate(on: date) -> Decimal:
@@ -95,14 +95,19 @@ def test_first_load_creates_every_reference_table(empty_reference_tables):
     output = load()
     # then
     assert AMOFund.objects.count() == 2
+    assert Regime.objects.count() == RegimePayer.objects.count() == 2
     assert Mutuelle.objects.count() == 9
+    assert set(Mutuelle.objects.values_list("regime__code", flat=True)) == {"AMO-PUBLIC"}
     assert MutuelleFundLink.objects.count() == 9
     assert ComplementaryRate.objects.count() == 39
     assert LetterKey.objects.count() == 15
-    assert LetterKeyValue.objects.count() == 32
-    assert AMORate.objects.count() == 16
-    assert FilingDeadlineRule.objects.count() == 6  # to file (insured, third party), réclamation
-    assert DeadlineSuspension.objects.count() == 2
+    # the private sector's régime keeps only its sourced values: C and Cs, before and after 2020
+    assert LetterKeyValue.objects.count() == 19
+    assert LetterKeyValue.objects.filter(regime__code="AMO-PRIVE").count() == 4
+    assert AMORate.objects.count() == 8
+    assert not AMORate.objects.filter(regime__code="AMO-PRIVE").exists()
+    assert FilingDeadlineRule.objects.count() == 4  # public: insured, third party, réclamation; private: insured
+    assert DeadlineSuspension.objects.count() == 1
     assert ALDCondition.objects.count() == 41
     assert Medicine.objects.count() == MedicinePrice.objects.count() == 65
     assert RejectionReason.objects.filter(automatic=True).count() == 14
@@ -113,11 +118,12 @@ def test_first_load_creates_every_reference_table(empty_reference_tables):
 def test_values_in_force_follow_the_dates_of_the_files():
     # given
     load()
-    # when / then: 2006 grid for CNOPS, 2020 revision for CNSS only (domain.md §2.1-§2.2)
-    assert value_in_force("Cs", "CNOPS", date(2024, 5, 1)) == Decimal("150.00")
-    assert value_in_force("Cs", "CNSS", date(2021, 1, 1)) == Decimal("250.00")
-    assert value_in_force("C", "CNSS", date(2020, 1, 12)) == Decimal("80.00")
-    assert value_in_force("B", "CNSS", date(2021, 1, 1)) == Decimal("1.10")
+    # when / then: 2006 grid for the public sector, 2020 revision for the private sector only
+    # (domain.md §2.1-§2.2, §8.2), whoever pays
+    assert value_in_force("Cs", "AMO-PUBLIC", date(2024, 5, 1)) == Decimal("150.00")
+    assert value_in_force("Cs", "AMO-PRIVE", date(2021, 1, 1)) == Decimal("250.00")
+    assert value_in_force("C", "AMO-PRIVE", date(2020, 1, 12)) == Decimal("80.00")
+    assert not LetterKeyValue.objects.filter(key__code="B", regime__code="AMO-PRIVE").exists()
     # MGPAP medicines 16 % until 2025, 20 % from 1 January 2026 (domain.md §1.4)
     assert mgpap_medicines_rate(date(2025, 12, 31)) == Decimal("0.16")
     assert mgpap_medicines_rate(date(2026, 1, 1)) == Decimal("0.20")
@@ -158,20 +164,20 @@ def test_second_load_changes_nothing_and_says_unchanged():
     assert last_updates() == stamps
     assert "créés 0, modifiés 0" in output
     assert all("créés 0, modifiés 0, inchangés" in line for line in output.strip().splitlines())
-    assert "Valeurs des lettres clés (TNR) : créés 0, modifiés 0, inchangés 32" in output
+    assert "Valeurs des lettres clés (TNR) : créés 0, modifiés 0, inchangés 19" in output
 
 
 def test_overlapping_period_is_refused_with_file_and_line_and_nothing_is_written(empty_reference_tables, tmp_path):
-    # given empty reference tables and a Cs value overlapping the open 2006 row, on line 34
+    # given empty reference tables and a Cs value overlapping the open 2006 row, on line 21
     data_dir = copy_data_dir(tmp_path)
     with (data_dir / "tariffs/data/letter_key_values.csv").open("a", encoding="utf-8") as fh:
-        fh.write("Cs,CNOPS,200.00,2020-01-01,,essai\n")
+        fh.write("Cs,AMO-PUBLIC,200.00,2020-01-01,,essai\n")
     # when
     with pytest.raises(CommandError) as error:
         load(data_dir=data_dir)
     # then
     message = str(error.value)
-    assert "tariffs/data/letter_key_values.csv, ligne 34" in message
+    assert "tariffs/data/letter_key_values.csv, ligne 21" in message
     assert "champ « valid_from »" in message
     assert "chevauche" in message
     assert all(count == 0 for count, _ in snapshot().values())  # organismes and mutuelles rolled back too
@@ -238,3 +244,20 @@ def test_new_official_prices_close_the_open_price_at_the_given_date(tmp_path):
                                                                  Decimal("80.00"))
     assert MedicinePrice.objects.filter(medicine__code="6118000170028").count() == 1
     assert "Prix des médicaments : créés 1, modifiés 1, inchangés 1" in output
+
+
+@pytest.mark.django_db
+def test_a_value_no_longer_in_its_file_is_withdrawn_at_the_next_load(tmp_path):
+    # given: the files loaded, then the private sector's 2020 C value taken out of its file
+    data_dir = copy_data_dir(tmp_path)
+    load(data_dir=data_dir)
+    path = data_dir / "tariffs/data/letter_key_values.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(line for line in lines if not line.startswith("C,AMO-PRIVE,150.00")), encoding="utf-8")
+    # when
+    output = load(data_dir=data_dir)
+    # then
+    assert "Valeurs des lettres clés (TNR) : créés 0, modifiés 0, inchangés 18, retirés 1" in output
+    withdrawn = LetterKeyValue.objects.filter(key__code="C", regime__code="AMO-PRIVE", valid_from=date(2020, 1, 13))
+    assert not withdrawn.exists()
+    assert value_in_force("C", "AMO-PUBLIC", date(2021, 1, 1)) == Decimal("80.00")

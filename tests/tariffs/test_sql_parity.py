@@ -41,7 +41,7 @@ WRITES = {
         rate=D(n % 100) / 100),
     "deadline": lambda n: FilingDeadlineRule.objects.filter(pk=_first(FilingDeadlineRule).pk).update(days=n % 90 + 1),
     "suspension added": lambda n: DeadlineSuspension.objects.create(
-        fund_id=_first(FilingDeadlineRule).fund_id, first_day=date(2030, 1, 1 + n % 28),
+        regime_id=_first(FilingDeadlineRule).regime_id, first_day=date(2030, 1, 1 + n % 28),
         last_day=date(2030, 2, 1), reason="essai"),
     "suspension removed": lambda n: DeadlineSuspension.objects.filter(
         pk=getattr(DeadlineSuspension.objects.order_by("-pk").first(), "pk", None)).delete(),
