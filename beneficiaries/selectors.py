@@ -1,8 +1,12 @@
 """Read side of the registry, scoped by who asks: an agent sees only their mutuelle's people."""
+from datetime import date
+
 from django.db.models import QuerySet
 
 from amo_portal.scoping import scoped_to
 from beneficiaries.models import Dependent, Insured
+from mutuelles.models import AMOFund
+from mutuelles.selectors import payer_on
 
 
 def insured_visible_to(*, user) -> QuerySet[Insured]:
@@ -13,3 +17,10 @@ def insured_visible_to(*, user) -> QuerySet[Insured]:
 def dependents_visible_to(*, user) -> QuerySet[Dependent]:
     return Dependent.objects.filter(insured__in=insured_visible_to(user=user))
 
+
+
+def payer_of(insured: Insured, *, on: date) -> AMOFund | None:
+    """The organisme that pays the AMO share of the insured person's care on a date: their
+    régime's payer (mutuelles.RegimePayer), which the portal shows as their "organisme AMO"."""
+    payer_id = payer_on(regime_id=insured.regime_id, on=on)
+    return None if payer_id is None else AMOFund.objects.get(pk=payer_id)

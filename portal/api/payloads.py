@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from amo_portal.money import to_centimes
+from beneficiaries.selectors import payer_of
 from claims.services.expected_payment import expected_payment_for
 from claims.services.pricing import REASON_MESSAGES
 from payments.models import Payer
@@ -29,11 +30,18 @@ def token_info(token, *, current: int | None) -> dict:
 
 
 def me(insured) -> dict:
+    """The insured person's card; "fund" is the organisme that pays their AMO share today (their
+    régime's payer), "regime" the régime whose values apply to their care."""
     fields = ("registration_number", "affiliation_number", "cnie", "first_name", "last_name", "first_name_ar",
               "last_name_ar", "birth_date", "sex", "status", "affiliated_on", "card_issued_on", "email", "phone",
               "address", "city", "rib_last_digits")
     return {**{name: getattr(insured, name) for name in fields}, "mutuelle": organisation(insured.mutuelle),
-            "fund": organisation(insured.fund)}
+            "regime": organisation(insured.regime), "fund": _payer(insured)}
+
+
+def _payer(insured) -> dict | None:
+    payer = payer_of(insured, on=timezone.localdate())
+    return organisation(payer) if payer else None
 
 
 def dependent(person) -> dict:

@@ -159,7 +159,9 @@ class MeSerializer(PersonSerializer):
     affiliated_on = serializers.DateField()
     card_issued_on = serializers.DateField(allow_null=True)
     mutuelle = OrganisationSerializer()
-    fund = OrganisationSerializer()
+    regime = OrganisationSerializer(help_text="Le régime AMO dont les tarifs et les taux s'appliquent.")
+    fund = OrganisationSerializer(allow_null=True, help_text="L'organisme qui paie la part AMO aujourd'hui "
+                                                             "(le payeur du régime).")
     email = serializers.CharField()
     phone = serializers.CharField()
     address = serializers.CharField()

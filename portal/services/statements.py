@@ -24,9 +24,11 @@ from reportlab.platypus.flowables import KeepTogether
 
 from amo_portal.money import ZERO, format_rate
 from beneficiaries.models import Insured
+from beneficiaries.selectors import payer_of
 from claims.models import Claim, ClaimStatus, LineKind
 from claims.reason_texts import reason_label
 from claims.services.explanations import claim_reasons, decisions_by_claim
+from mutuelles.models import AMOFund
 from payments.bank_reasons import bank_reason_text
 from payments.models import Payer
 from payments.selectors import PaymentAttempt, ShareOutcome, SharePayment
@@ -53,13 +55,16 @@ def _organisation_name(organisation, *, rtl: bool) -> str:
     return organisation.name_ar if rtl and organisation.name_ar else organisation.name_fr
 
 
-def _identity_block(writer: PdfWriter, insured: Insured) -> Table:
+def _identity_block(writer: PdfWriter, insured: Insured, payer: AMOFund | None) -> Table:
+    """Who the person is; `payer` is the organisme that pays the AMO share (the claim's, or the
+    régime's on the attestation's date)."""
     rows = [
         [writer.p(_("Assuré(e)")), writer.p(person_name(insured, rtl=writer.rtl))],
         [writer.p(_("N° d'immatriculation AMO")), writer.p(insured.registration_number)],
         [writer.p(_("N° d'affiliation")), writer.p(f"{insured.affiliation_number} ({insured.mutuelle.code})")],
         [writer.p(_("Mutuelle")), writer.p(_organisation_name(insured.mutuelle, rtl=writer.rtl))],
-        [writer.p(_("Organisme AMO")), writer.p(_organisation_name(insured.fund, rtl=writer.rtl))],
+        [writer.p(_("Régime")), writer.p(_organisation_name(insured.regime, rtl=writer.rtl))],
+        [writer.p(_("Organisme AMO")), writer.p(_organisation_name(payer, rtl=writer.rtl) if payer else "—")],
     ]
     return writer.grid(rows, [55 * mm, 125 * mm], header=False)
 
@@ -95,7 +100,7 @@ def claim_statement_pdf(*, claim: Claim, history: Sequence[PaymentAttempt] = (),
         story: list = [writer.p(_("Décompte de remboursement"), writer.title),
                        writer.p(_("Dossier n° %(number)s — %(mutuelle)s") % {"number": claim.number,
                                                                              "mutuelle": mutuelle}),
-                       Spacer(1, 4 * mm), _identity_block(writer, claim.insured)]
+                       Spacer(1, 4 * mm), _identity_block(writer, claim.insured, claim.fund)]
         story += [Spacer(1, 3 * mm), _claim_facts(writer, claim)]
         story += [writer.p(_("Détail par ligne"), writer.heading), _lines_table(writer, claim)]
         story += _explanations(writer, claim)
@@ -254,7 +259,7 @@ def rights_attestation_pdf(*, insured: Insured, rights: list, on: date, language
         doc = writer.document(buffer, _("Attestation de droits %(number)s") % {"number": insured.registration_number})
         story: list = [writer.p(_("Attestation de droits à l'Assurance Maladie Obligatoire"), writer.title),
                        writer.p(_("Situation au %(day)s") % {"day": _day(on)}), Spacer(1, 4 * mm),
-                       _identity_block(writer, insured)]
+                       _identity_block(writer, insured, payer_of(insured, on=on))]
         headers = (_("Bénéficiaire"), _("Lien"), _("Né(e) le"), _("Droits"), _("Jusqu'au"))
         rows: list[list] = [[writer.p(h, writer.cell) for h in headers]]
         for row in rights:

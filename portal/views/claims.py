@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from amo_portal.exceptions import DomainError
+from beneficiaries.selectors import payer_of
 from claims.models import ClaimStatus
 from portal import corrections, forms, presenters, selectors
 from portal.forms.claims import LINES_PREFIX
@@ -28,7 +29,7 @@ def dashboard(request):
     today = timezone.localdate()
     claims = list(selectors.own_claims(user=request.user, insured=insured)[:5])
     context = {
-        "insured": insured, "today": today,
+        "insured": insured, "today": today, "payer": payer_of(insured, on=today),
         "rights": selectors.family_rights(insured=insured, on=today),
         "accords": selectors.etm_accords_of(insured=insured),
         "claims": presenters.claim_rows(claims, selectors.payments_of(claim_ids=[c.pk for c in claims])),
