@@ -25,7 +25,9 @@ from beneficiaries.admin_base import (  # noqa: F401 — the claims admin import
     matching_people,
     warn_if_truncated,
 )
+from beneficiaries.admin_deaths import DeathActionsMixin
 from beneficiaries.models import (
+    DeathEvent,
     Dependent,
     Insured,
     InsuredTransfer,
@@ -49,6 +51,17 @@ class DependentInline(ScopedWritesMixin, admin.TabularInline):
     fields = ["relationship", "first_name", "last_name", "birth_date", "married", "disabled", "registered_on",
               "ended_on"]
     show_change_link = True
+
+
+class DeathEventInline(ReadOnlyAdminMixin, ScopedWritesMixin, admin.TabularInline):
+    """The audit of a death and its consequences, read-only: written by the death actions only."""
+
+    model = DeathEvent
+    fk_name = "insured"
+    extra = 0
+    fields = ["created_at", "kind", "effective_on", "survivor", "details", "recorded_by"]
+    readonly_fields = fields
+    can_delete = False
 
 
 class TransferInline(ReadOnlyAdminMixin, ScopedWritesMixin, admin.TabularInline):
@@ -82,7 +95,7 @@ class TransferForm(forms.Form):
 
 
 @admin.register(Insured)
-class InsuredAdmin(ScopedAdmin):
+class InsuredAdmin(DeathActionsMixin, ScopedAdmin):
     list_display = ["registration_number", "last_name", "first_name", "cnie", "mutuelle", "status", "city", "claims"]
     list_filter = ["mutuelle", "status", "fund", "regime"]
     search_fields = ["registration_number"]  # shows the search box; matching_people does the search
@@ -90,8 +103,8 @@ class InsuredAdmin(ScopedAdmin):
     # the RIB changes only from the insured person's space, where every change is recorded (RibChange)
     readonly_fields = ["user", "rib", "created_at", "updated_at"]
     raw_id_fields = ["user"]
-    inlines = [DependentInline, TransferInline]
-    actions = ["transfer_selected"]
+    inlines = [DependentInline, TransferInline, DeathEventInline]
+    actions = ["transfer_selected", "record_death_action", "affiliate_survivor_action", "close_dependants_action"]
     fieldsets = [
         ("Carte d'immatriculation", {"fields": ["registration_number", "affiliation_number", "cnie",
                                                 "card_issued_on", "mutuelle", "fund", "regime"]}),

@@ -23,6 +23,8 @@ class InsuredStatus(models.TextChoices):
     ACTIVE = "actif", "actif"
     RETIRED = "retraite", "retraité"
     STRUCK_OFF = "radie", "radié"
+    #: status_since is the date of death (beneficiaries.services.deaths records it).
+    DECEASED = "decede", "décédé"
 
 
 class Insured(TimeStampedModel):
@@ -81,6 +83,7 @@ class Insured(TimeStampedModel):
         ]
         permissions = [
             ("transfer_insured", "Peut transférer un assuré vers une autre mutuelle ou un autre organisme"),
+            ("record_death", "Peut enregistrer le décès d'un assuré et ses suites pour les ayants droit"),
         ]
 
     def __str__(self) -> str:
@@ -178,6 +181,39 @@ class RightsMaintenance(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Maintien {self.decision_number}"
+
+
+
+class DeathEvent(TimeStampedModel):
+    """What was recorded about an insured person's death and its consequences: who, when (created_at),
+    what, and the date it takes effect. Written only by beneficiaries.services.deaths."""
+
+    class Kind(models.TextChoices):
+        DEATH = "deces", "décès de l'assuré"
+        SURVIVOR_AFFILIATED = "conjoint_affilie", "conjoint survivant affilié en propre"
+        DEPENDANTS_CLOSED = "droits_fermes", "droits des ayants droit fermés"
+
+    insured = models.ForeignKey(Insured, verbose_name="assuré décédé", related_name="death_events",
+                                on_delete=models.PROTECT)
+    kind = models.CharField("événement", max_length=20, choices=Kind.choices)
+    effective_on = models.DateField("date d'effet")
+    survivor = models.ForeignKey(Insured, verbose_name="conjoint survivant", related_name="+", null=True, blank=True,
+                                 on_delete=models.PROTECT)
+    details = models.TextField("détail")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="enregistré par", related_name="+",
+                                    on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = "suite d'un décès"
+        verbose_name_plural = "suites des décès"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(name="deathevent_kind_known", condition=Q(kind__in=["deces", "conjoint_affilie",
+                                                                                      "droits_fermes"])),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.effective_on:%d/%m/%Y})"
 
 
 class RibChange(TimeStampedModel):

@@ -27,6 +27,7 @@ from claims.services.bulk_acceptance import needs_document_confirmation
 from claims.services.review import REJECTABLE, four_eyes_required
 from mutuelles.models import StaffRole
 from tariffs.models import ALDCondition
+from tariffs.selectors import TariffBook
 
 #: How many earlier claims of the beneficiary and possible duplicates the desk lists.
 RELATED_LIMIT = 10
@@ -115,7 +116,9 @@ def _next_in_queue(claim: Claim, visible) -> Claim | None:
 
 
 def _rights(claim: Claim):
-    entitlement = beneficiary_entitlement(insured=claim.insured, dependent=claim.dependent, on=claim.care_date)
+    limits = TariffBook.current().eligibility_limits(regime_id=claim.insured.regime_id, on=claim.care_date)
+    entitlement = beneficiary_entitlement(insured=claim.insured, dependent=claim.dependent, on=claim.care_date,
+                                          limits=limits)
     accords = list(ETMAccord.objects.filter(insured_id=claim.insured_id, dependent_id=claim.dependent_id)
                    .select_related("ald").order_by("-valid_from"))
     ald = ALDCondition.objects.filter(code=claim.ald_code).first() if claim.ald_code else None

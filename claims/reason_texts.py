@@ -17,6 +17,7 @@ REASON_LABELS = {
     "beneficiaire_non_couvert": _("Bénéficiaire non couvert à la date des soins (âge, statut d'étudiant ou "
                                   "inscription)"),
     "droits_fermes": _("Droits fermés ou assuré non encore affilié à la date des soins"),
+    "assure_decede": _("Soins postérieurs au décès de l'assuré (ou à la fin des droits de ses ayants droit)"),
     "doublon": _("Dossier déjà déposé (mêmes soins pour le même bénéficiaire)"),
     "doublon_piece": _("Pièce justificative déjà présentée dans un autre dossier"),
     "cotation_inconnue": _("Cotation inconnue : la lettre clé n'existe pas dans la nomenclature"),
@@ -67,6 +68,9 @@ FIX_TEXTS = {
                                   "le dossier ; si elle est la bonne, mettez à jour sa situation auprès de votre "
                                   "mutuelle (certificat de scolarité, inscription)."),
     "droits_fermes": _("Vos droits n'étaient pas ouverts à la date des soins : contactez votre mutuelle."),
+    "assure_decede": _("Les droits ouverts par l'assuré décédé ne couvrent pas ces soins. Le conjoint survivant "
+                       "titulaire d'une pension de réversion doit être affilié en propre, et les enfants déclarés "
+                       "sous son affiliation : adressez-vous à votre mutuelle."),
     "doublon": _("Ces soins ont déjà été déposés : suivez le premier dossier, inutile de les déposer de nouveau."),
     "doublon_piece": _("Joignez l'original de la pièce propre à ces soins."),
     "cotation_inconnue": _("Recopiez la cotation telle qu'elle figure sur la feuille de soins (par exemple « B 60 » "

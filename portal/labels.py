@@ -41,7 +41,8 @@ DOCUMENT_KIND_LABELS = {
     DocumentKind.OTHER: _("autre pièce"),
 }
 
-INSURED_STATUS_LABELS = {"actif": _("actif"), "retraite": _("retraité"), "radie": _("radié")}
+INSURED_STATUS_LABELS = {"actif": _("actif"), "retraite": _("retraité"), "radie": _("radié"),
+                         "decede": _("décédé")}
 
 #: French constants of the other apps that reach the insured person as they are: listed here so
 #: that the catalogue has them, and translated with gettext(message) when displayed.

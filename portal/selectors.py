@@ -16,6 +16,7 @@ from beneficiaries.selectors import insured_visible_to
 from beneficiaries.services.entitlement import Entitlement, beneficiary_entitlement
 from claims.models import Claim, ClaimDocument, ClaimStatus, ClaimStatusChange, DocumentRequest
 from claims.selectors import claims_visible_to
+from tariffs.selectors import TariffBook
 
 #: Statuses whose liquidation is final enough to print a statement (décompte).
 STATEMENT_STATUSES = frozenset({ClaimStatus.LIQUIDATED, ClaimStatus.IN_BATCH, ClaimStatus.PAID,
@@ -62,11 +63,12 @@ def _announced(entitlement: Entitlement, on: date) -> bool:
 
 def family_rights(*, insured: Insured, on: date) -> list[BeneficiaryRights]:
     """Rights on `on` of the insured person and of each dependant (loi 65-00 art. 5, domain.md §3.2)."""
-    holder = beneficiary_entitlement(insured=insured, dependent=None, on=on)
+    limits = TariffBook.current().eligibility_limits(regime_id=insured.regime_id, on=on)
+    holder = beneficiary_entitlement(insured=insured, dependent=None, on=on, limits=limits)
     rows = [BeneficiaryRights(None, insured.full_name, "assure", insured.birth_date, holder)]
     for dependent in family_members(insured=insured):
         dependent.insured = insured  # the holder's rights are checked first; avoid a query per dependant
-        entitlement = beneficiary_entitlement(insured=insured, dependent=dependent, on=on)
+        entitlement = beneficiary_entitlement(insured=insured, dependent=dependent, on=on, limits=limits)
         rows.append(BeneficiaryRights(dependent, dependent.full_name, dependent.relationship, dependent.birth_date,
                                       entitlement, _announced(entitlement, on)))
     return rows

@@ -192,3 +192,6 @@ class ALDCondition(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"ALD {self.code} – {self.label}"
+
+
+from tariffs.models_eligibility import EligibilityRule  # noqa: E402, F401 — kept apart to keep files small

@@ -19,6 +19,7 @@ from mutuelles.models import ComplementaryRate
 from tariffs.models import (
     AMORate,
     DeadlineSuspension,
+    EligibilityRule,
     FilingDeadlineRule,
     LetterKey,
     LetterKeyValue,
@@ -87,7 +88,17 @@ class KeyInfo:
 
 #: Tables whose content the book holds; any write to them must reach the workers' books.
 BOOK_MODELS = (LetterKey, LetterKeyValue, Medicine, MedicinePrice, AMORate, ComplementaryRate, FilingDeadlineRule,
-               DeadlineSuspension)
+               DeadlineSuspension, EligibilityRule)
+
+
+@dataclass(frozen=True)
+class EligibilityLimits:
+    """The rights rules of one régime on one date (tariffs.models_eligibility), as the pure rules of
+    beneficiaries.services.entitlement read them; None where no row is in force."""
+
+    child_age: int | None
+    student_age: int | None
+    dependents_days_after_death: int | None
 
 
 def reference_version() -> tuple | None:
@@ -131,6 +142,7 @@ class TariffBook:
         self.complementary: dict[tuple[int, str, bool], _Timeline] = defaultdict(_Timeline)
         self.deadline_rules: dict[tuple[int, str], _Timeline] = defaultdict(_Timeline)
         self.suspensions: dict[int, tuple[Suspension, ...]] = {}
+        self.eligibility_rules: dict[tuple[int, str], _Timeline] = defaultdict(_Timeline)
 
     @classmethod
     def load(cls) -> TariffBook:
@@ -160,7 +172,11 @@ class TariffBook:
         for s in DeadlineSuspension.objects.all():
             suspensions[s.regime_id].append(Suspension(s.first_day, s.last_day))
         book.suspensions = {regime: tuple(rows) for regime, rows in suspensions.items()}
-        for table in (book.key_values, book.medicine_prices, book.amo_rates, book.complementary, book.deadline_rules):
+        for e in EligibilityRule.objects.all():
+            book.eligibility_rules[(e.regime_id, e.rule)].add(
+                Dated(e.valid_from, e.valid_to, (e.value,), f"{e.get_rule_display()} = {e.value}"))
+        for table in (book.key_values, book.medicine_prices, book.amo_rates, book.complementary, book.deadline_rules,
+                      book.eligibility_rules):
             for timeline in table.values():
                 timeline.freeze()
         return book
@@ -195,6 +211,21 @@ class TariffBook:
     def suspensions_for(self, regime_id: int) -> tuple[Suspension, ...]:
         return self.suspensions.get(regime_id, ())
 
+    def eligibility(self, *, regime_id: int, rule: str, on: date) -> Dated | None:
+        """The rights rule `rule` (EligibilityRule.Rule) of the régime in force on `on`."""
+        timeline = self.eligibility_rules.get((regime_id, rule))
+        return timeline.at(on) if timeline else None
+
+    def eligibility_limits(self, *, regime_id: int, on: date) -> EligibilityLimits:
+        """Every rights rule of the régime on `on`, for beneficiaries.services.entitlement."""
+        def value(rule: str) -> int | None:
+            row = self.eligibility(regime_id=regime_id, rule=rule, on=on)
+            return row.value[0] if row else None
+
+        return EligibilityLimits(child_age=value(EligibilityRule.Rule.CHILD_AGE_LIMIT),
+                                 student_age=value(EligibilityRule.Rule.STUDENT_AGE_LIMIT),
+                                 dependents_days_after_death=value(EligibilityRule.Rule.DEPENDENTS_DAYS_AFTER_DEATH))
+
 
 def medicines_search(*, text: str = "") -> QuerySet[Medicine]:
     """The medicine list, searchable by name, DCI or code, with current prices prefetched."""
@@ -215,4 +246,5 @@ def medicine_price_on(*, medicine: Medicine, on: date) -> MedicinePrice | None:
     return None
 
 
-__all__ = ["Dated", "KeyInfo", "MedicineInfo", "TariffBook", "medicines_search", "medicine_price_on"]
+__all__ = ["Dated", "EligibilityLimits", "KeyInfo", "MedicineInfo", "TariffBook", "medicines_search",
+           "medicine_price_on"]

@@ -1,29 +1,39 @@
 """Who is entitled to AMO benefits on a date, and why not (loi 65-00 art. 5-6, domain.md §3.2-§3.3).
 
 The rules are pure functions of plain facts, so that the simulator (which has no registry
-row) and real claims use the very same code.
+row) and real claims use the very same code. The numbers they apply (age limits, the dependants'
+days after the insured person's death) are dated data of the beneficiary's régime
+(tariffs.models_eligibility), which every caller takes from the TariffBook for the care date:
+`book.eligibility_limits(regime_id=..., on=...)`.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Protocol
 
 from amo_portal.periods import covers
 from beneficiaries.models import Dependent, InsuredStatus, Relationship
-
-#: Age limits, in completed years, for a dependent child (loi 65-00 art. 5).
-CHILD_AGE_LIMIT = 21
-STUDENT_AGE_LIMIT = 26
+from tariffs.selectors import EligibilityLimits
 
 MSG_OPEN = "Droits ouverts."
 MSG_NOT_YET_AFFILIATED = "L'assuré n'était pas encore affilié à cette date."
 MSG_STRUCK_OFF = "Les droits de l'assuré sont fermés (radiation)."
+MSG_DECEASED = "L'assuré est décédé le {death:%d/%m/%Y} : ses droits ont pris fin après cette date."
+MSG_DECEASED_DEPENDANTS = ("L'assuré est décédé le {death:%d/%m/%Y} : les droits de ses ayants droit ont couru "
+                           "jusqu'au {last:%d/%m/%Y} inclus ({days} jours après le décès).")
+MSG_OPEN_AFTER_DEATH = ("Droits maintenus après le décès de l'assuré le {death:%d/%m/%Y}, jusqu'au {last:%d/%m/%Y} "
+                        "inclus.")
 MSG_NOT_YET_DEPENDENT = "La personne n'était pas encore déclarée comme ayant droit à cette date."
 MSG_DEPENDENT_ENDED = "La personne n'est plus ayant droit à cette date."
 MSG_SPOUSE_COVERED_ELSEWHERE = "Le conjoint est couvert par un autre régime."
-MSG_CHILD_OVER_21 = "L'enfant a dépassé 21 ans et n'a pas de certificat d'études supérieures valable à cette date."
-MSG_CHILD_MARRIED = "L'enfant de plus de 21 ans est marié : la prolongation pour études ne s'applique pas."
-MSG_CHILD_OVER_26 = "L'enfant a dépassé 26 ans sans maintien des droits pour handicap."
+MSG_CHILD_OVER_LIMIT = ("L'enfant a dépassé {limit} ans et n'a pas de certificat d'études supérieures valable à "
+                        "cette date.")
+MSG_CHILD_MARRIED = "L'enfant de plus de {limit} ans est marié : la prolongation pour études ne s'applique pas."
+MSG_CHILD_OVER_STUDENT_LIMIT = "L'enfant a dépassé {limit} ans sans maintien des droits pour handicap."
+MSG_NO_AGE_RULE = "Aucune limite d'âge des ayants droit n'est définie pour ce régime à la date des soins."
 MSG_NOT_BORN = "La date des soins précède la date de naissance."
+
+#: The code of a refusal because the insured person died before the care date.
+CODE_DECEASED = "assure_decede"
 
 
 @dataclass(frozen=True)
@@ -31,7 +41,7 @@ class Entitlement:
     entitled: bool
     code: str
     message: str
-    #: The last day of entitlement when the rule that applies has a known end (age limits).
+    #: The last day of entitlement when the rule that applies has a known end (age limits, death).
     ends_on: date | None = None
 
 
@@ -44,25 +54,28 @@ def birthday(born: date, years: int) -> date:
 
 
 def child_entitlement(*, birth_date: date, on: date, married: bool, studying: bool,
-                      disabled_maintained: bool) -> Entitlement:
-    """A child is covered up to 21 completed years, 26 if unmarried and studying, and without
-    limit when disabled under a maintien des droits. Entitled until the eve of the 22nd (or 27th)
-    birthday."""
+                      disabled_maintained: bool, limits: EligibilityLimits) -> Entitlement:
+    """A child is covered up to `limits.child_age` completed years (21, loi 65-00 art. 5), up to
+    `limits.student_age` (26; 30 under law 54-23) if unmarried and studying, and without limit when
+    disabled under a maintien des droits. Entitled until the eve of the birthday after the limit."""
     if on < birth_date:
         return Entitlement(False, "non_ne", MSG_NOT_BORN)
     if disabled_maintained:
         return Entitlement(True, "handicap_maintien", "Droits maintenus (enfant en situation de handicap).")
-    end_child = birthday(birth_date, CHILD_AGE_LIMIT + 1) - timedelta(days=1)
+    if limits.child_age is None or limits.student_age is None:
+        return Entitlement(False, "regle_absente", MSG_NO_AGE_RULE)
+    end_child = birthday(birth_date, limits.child_age + 1) - timedelta(days=1)
     if on <= end_child:
         return Entitlement(True, "ouvert", MSG_OPEN, ends_on=end_child)
-    end_student = birthday(birth_date, STUDENT_AGE_LIMIT + 1) - timedelta(days=1)
+    end_student = birthday(birth_date, limits.student_age + 1) - timedelta(days=1)
     if on > end_student:
-        return Entitlement(False, "age_depasse_26", MSG_CHILD_OVER_26)
+        return Entitlement(False, f"age_depasse_{limits.student_age}",
+                           MSG_CHILD_OVER_STUDENT_LIMIT.format(limit=limits.student_age))
     if married:
-        return Entitlement(False, "enfant_marie", MSG_CHILD_MARRIED)
+        return Entitlement(False, "enfant_marie", MSG_CHILD_MARRIED.format(limit=limits.child_age))
     if studying:
         return Entitlement(True, "etudiant", "Droits prolongés (études supérieures).", ends_on=end_student)
-    return Entitlement(False, "age_depasse_21", MSG_CHILD_OVER_21)
+    return Entitlement(False, f"age_depasse_{limits.child_age}", MSG_CHILD_OVER_LIMIT.format(limit=limits.child_age))
 
 
 class InsuredRights(Protocol):
@@ -78,12 +91,32 @@ class InsuredRights(Protocol):
 
 
 def insured_entitlement(insured: InsuredRights, *, on: date) -> Entitlement:
-    """Rights of the insured person: affiliated on the date and not struck off (domain.md §3.3)."""
+    """Own rights of the insured person: affiliated on the date and neither struck off nor deceased
+    (domain.md §3.3). A deceased person's `status_since` is the date of death: care given on the
+    day of death is covered, care from the next day is refused."""
     if on < insured.affiliated_on:
         return Entitlement(False, "non_affilie", MSG_NOT_YET_AFFILIATED)
     if insured.status == InsuredStatus.STRUCK_OFF and on >= insured.status_since:
         return Entitlement(False, "droits_fermes", MSG_STRUCK_OFF)
+    if insured.status == InsuredStatus.DECEASED and on > insured.status_since:
+        return Entitlement(False, CODE_DECEASED, MSG_DECEASED.format(death=insured.status_since))
     return Entitlement(True, "ouvert", MSG_OPEN)
+
+
+def holder_entitlement(insured: InsuredRights, *, on: date, limits: EligibilityLimits) -> Entitlement:
+    """The insured person's rights as their dependants hold them. After the insured person's death
+    the dependants keep their rights `limits.dependents_days_after_death` days, the last one
+    included (DOMAIN-UNCERTAIN: domain.md §3.2, no public text; none when the régime has no rule)."""
+    if insured.status != InsuredStatus.DECEASED or on < insured.affiliated_on:
+        return insured_entitlement(insured, on=on)
+    death = insured.status_since
+    days = limits.dependents_days_after_death or 0
+    last = death + timedelta(days=days)
+    if on <= death:
+        return Entitlement(True, "ouvert", MSG_OPEN, ends_on=last)
+    if on <= last:
+        return Entitlement(True, "ouvert", MSG_OPEN_AFTER_DEATH.format(death=death, last=last), ends_on=last)
+    return Entitlement(False, CODE_DECEASED, MSG_DECEASED_DEPENDANTS.format(death=death, last=last, days=days))
 
 
 def _certificate_valid(dependent: Dependent, on: date) -> bool:
@@ -97,15 +130,12 @@ def _maintenance_valid(dependent: Dependent, on: date) -> bool:
     )
 
 
-def dependent_entitlement(dependent: Dependent, *, on: date) -> Entitlement:
+def dependent_entitlement(dependent: Dependent, *, on: date, limits: EligibilityLimits) -> Entitlement:
     """Rights of an ayant droit: the insured person's rights, then the dependant's own rules."""
-    holder = insured_entitlement(dependent.insured, on=on)
-    if not holder.entitled:
-        return holder
-    return dependent_own_entitlement(dependent, on=on)
+    return beneficiary_entitlement(insured=dependent.insured, dependent=dependent, on=on, limits=limits)
 
 
-def dependent_own_entitlement(dependent: Dependent, *, on: date) -> Entitlement:
+def dependent_own_entitlement(dependent: Dependent, *, on: date, limits: EligibilityLimits) -> Entitlement:
     """The dependant's own rules, once the insured person's rights are known to be open."""
     if on < dependent.registered_on:
         return Entitlement(False, "non_declare", MSG_NOT_YET_DEPENDENT)
@@ -121,13 +151,23 @@ def dependent_own_entitlement(dependent: Dependent, *, on: date) -> Entitlement:
         married=dependent.married,
         studying=_certificate_valid(dependent, on),
         disabled_maintained=dependent.disabled and _maintenance_valid(dependent, on),
+        limits=limits,
     )
 
 
-def beneficiary_entitlement(*, insured: InsuredRights, dependent: Dependent | None, on: date) -> Entitlement:
+def beneficiary_entitlement(*, insured: InsuredRights, dependent: Dependent | None, on: date,
+                            limits: EligibilityLimits) -> Entitlement:
     """Rights of the person who received the care: the insured person or one of their dependants
-    (who must be `insured`'s own: the callers check it)."""
-    holder = insured_entitlement(insured, on=on)
-    if dependent is None or not holder.entitled:
+    (who must be `insured`'s own: the callers check it). `limits` are the rights rules of the
+    insured person's régime on `on`."""
+    if dependent is None:
+        return insured_entitlement(insured, on=on)
+    holder = holder_entitlement(insured, on=on, limits=limits)
+    if not holder.entitled:
         return holder
-    return dependent_own_entitlement(dependent, on=on)
+    own = dependent_own_entitlement(dependent, on=on, limits=limits)
+    if not own.entitled or holder.ends_on is None:
+        return own
+    ends_on = min(holder.ends_on, own.ends_on) if own.ends_on else holder.ends_on
+    message = holder.message if holder.message != MSG_OPEN and own.message == MSG_OPEN else own.message
+    return replace(own, ends_on=ends_on, message=message)

@@ -14,6 +14,7 @@ class ClaimReason:
     DUPLICATE = "doublon"
     DUPLICATE_DOCUMENT = "doublon_piece"
     NO_DEADLINE_RULE = "delai_inconnu"
+    INSURED_DECEASED = "assure_decede"
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ def entitlement_reason(entitlement: Entitlement) -> Reason | None:
         return None
     if entitlement.code in {"droits_fermes", "non_affilie"}:
         return Reason(ClaimReason.RIGHTS_CLOSED, entitlement.message)
+    if entitlement.code == ClaimReason.INSURED_DECEASED:
+        return Reason(ClaimReason.INSURED_DECEASED, entitlement.message)
     return Reason(ClaimReason.NOT_ENTITLED, entitlement.message)
 
 

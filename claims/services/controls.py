@@ -155,8 +155,9 @@ def control_and_price(claim: ClaimFacts, book: TariffBook, duplicates: Duplicate
         deadline_reason(care_date=claim.care_date, treatment_end_date=claim.treatment_end_date,
                         filed_on=claim.filed_on, days=rule.value[0] if rule else None,
                         suspensions=book.suspensions_for(claim.regime_id))
-        or entitlement_reason(beneficiary_entitlement(insured=claim.insured, dependent=claim.dependent,
-                                                      on=claim.care_date))
+        or entitlement_reason(beneficiary_entitlement(
+            insured=claim.insured, dependent=claim.dependent, on=claim.care_date,
+            limits=book.eligibility_limits(regime_id=claim.regime_id, on=claim.care_date)))
         or duplicates.earlier(claim)
     )
     if rejection is not None:

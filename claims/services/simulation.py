@@ -13,7 +13,7 @@ from claims.services.pricing import ClaimContext, LineInput, PricedLine, parse_c
 from mutuelles.models import Mutuelle
 from mutuelles.selectors import payer_on
 from tariffs.models import FilingDeadlineRule
-from tariffs.selectors import TariffBook
+from tariffs.selectors import EligibilityLimits, TariffBook
 
 MSG_UNKNOWN_MUTUELLE = "Mutuelle inconnue."
 MSG_NO_PAYER = "Aucun organisme AMO ne paie ce régime à la date du dépôt."
@@ -89,12 +89,13 @@ class SimulationResult:
     payer_id: int | None = None
 
 
-def _entitlement(beneficiary: SimulatedBeneficiary, on: date) -> Entitlement:
+def _entitlement(beneficiary: SimulatedBeneficiary, on: date, limits: EligibilityLimits) -> Entitlement:
     if beneficiary.relationship == "enfant":
         # A disabled child past the limits is covered only under a maintien des droits,
         # which the visitor is assumed to hold when they tick "handicap".
         return child_entitlement(birth_date=beneficiary.birth_date, on=on, married=beneficiary.married,
-                                 studying=beneficiary.student, disabled_maintained=beneficiary.disabled)
+                                 studying=beneficiary.student, disabled_maintained=beneficiary.disabled,
+                                 limits=limits)
     return Entitlement(True, "ouvert", "Droits ouverts.")
 
 
@@ -117,7 +118,8 @@ def simulate(*, mutuelle: Mutuelle, care_date: date, treatment_end_date: date | 
                            days=rule.value[0] if rule else None, suspensions=book.suspensions_for(regime_id))
     if late:
         reasons.append(late)
-    not_entitled = entitlement_reason(_entitlement(beneficiary, care_date))
+    limits = book.eligibility_limits(regime_id=regime_id, on=care_date)
+    not_entitled = entitlement_reason(_entitlement(beneficiary, care_date, limits))
     if not_entitled:
         reasons.append(not_entitled)
     decision = on_file.etm(care_date)

@@ -19,11 +19,13 @@ from beneficiaries.models import Dependent, Insured
 from beneficiaries.selectors import dependents_visible_to
 from beneficiaries.services.entitlement import Entitlement, beneficiary_entitlement
 from claims.models import Claim
+from claims.services.checks import entitlement_reason
 from claims.services.intake import ClaimContent, ClaimDraft, submit_claim, validate_draft
 from claims.services.liquidation import add_up
 from claims.services.pricing import LineInput, rejected_line
 from claims.services.simulation import AccordsOnFile, SimulatedBeneficiary, SimulationResult, simulate
 from portal.services.quotas import check_document_quota, check_filing_quota
+from tariffs.selectors import TariffBook
 
 MSG_UNKNOWN_BENEFICIARY = gettext_noop("Choisissez l'assuré ou l'un de ses ayants droit.")
 
@@ -112,14 +114,18 @@ def preview_claim(*, user, insured: Insured, data: ClaimInput) -> Preview:
     draft = draft_from_input(user=user, insured=insured, data=data)
     today = timezone.localdate()
     validate_draft(draft, filed_on=today)
+    book = TariffBook.current()
     result = simulate(mutuelle=insured.mutuelle, care_date=draft.care_date,
                       treatment_end_date=draft.treatment_end_date, filing_date=today,
                       beneficiary=_simulated_beneficiary(draft), etm=None, lines=draft.lines,
-                      on_file=_accords_on_file(draft), regime_id=insured.regime_id)
-    entitlement = beneficiary_entitlement(insured=insured, dependent=draft.dependent, on=draft.care_date)
+                      on_file=_accords_on_file(draft), regime_id=insured.regime_id, book=book)
+    entitlement = beneficiary_entitlement(insured=insured, dependent=draft.dependent, on=draft.care_date,
+                                          limits=book.eligibility_limits(regime_id=insured.regime_id,
+                                                                         on=draft.care_date))
     if not entitlement.entitled and result.admissible:
         priced = [rejected_line(line) for line in draft.lines]
-        result = SimulationResult(admissible=False, reasons=result.reasons, lines=priced,
+        reasons = [*result.reasons, entitlement_reason(entitlement)]
+        result = SimulationResult(admissible=False, reasons=reasons, lines=priced,
                                   totals=add_up([(line.amount_paid, p.amounts)
                                                  for line, p in zip(draft.lines, priced, strict=True)]),
                                   etm=result.etm, payer_id=result.payer_id)

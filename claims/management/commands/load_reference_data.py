@@ -12,6 +12,7 @@ from amo_portal.reference_files import ReferenceDataError
 from approvals.reference import load_approvals_reference
 from claims.services.reference import load_rejection_reasons
 from mutuelles.reference import load_mutuelle_reference
+from tariffs.services.eligibility_reference import load_eligibility_rules
 from tariffs.services.reference import load_tariff_reference
 
 
@@ -51,6 +52,7 @@ class Command(BaseCommand):
                 tables = [
                     *load_mutuelle_reference(data_dir=data_dir),
                     *load_tariff_reference(data_dir=data_dir, medicines_path=medicines, prices_from=prices_from),
+                    load_eligibility_rules(data_dir=data_dir),
                     *load_approvals_reference(data_dir=data_dir),
                     *load_rejection_reasons(data_dir=data_dir),
                 ]
