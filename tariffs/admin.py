@@ -7,6 +7,7 @@ from tariffs.models import (
     ALDCondition,
     AMORate,
     DeadlineSuspension,
+    EligibilityRule,
     FilingDeadlineRule,
     LetterKey,
     LetterKeyValue,
@@ -74,3 +75,10 @@ class DeadlineSuspensionAdmin(ReferenceDataAdmin):
 class ALDConditionAdmin(ReferenceDataAdmin):
     list_display = ["code", "label"]
     search_fields = ["code", "label"]
+
+
+@admin.register(EligibilityRule)
+class EligibilityRuleAdmin(ReferenceDataAdmin):
+    list_display = ["regime", "rule", "value", "valid_from", "valid_to", "source"]
+    list_filter = ["regime", "rule"]
+    list_select_related = ["regime"]

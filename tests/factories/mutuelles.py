@@ -62,12 +62,12 @@ def enrol_second_factor(user) -> tuple:
 
 def regime_paid_by(fund):
     """The régime whose AMO share `fund` pays: the public sector's for the CNOPS; for another
-    organisme, a régime of the tests with the public sector's values (letter keys, rates, deadlines),
+    organisme, a régime of the tests with the public sector's values (letter keys, rates, deadlines, rights),
     paid by it, so that its members' claims are liquidated as usual and paid by that organisme."""
     from datetime import date
 
     from mutuelles.models import Regime, RegimePayer
-    from tariffs.models import AMORate, DeadlineSuspension, FilingDeadlineRule, LetterKeyValue
+    from tariffs.models import AMORate, DeadlineSuspension, EligibilityRule, FilingDeadlineRule, LetterKeyValue
 
     public = Regime.objects.get(code="AMO-PUBLIC")
     if public.payers.filter(fund=fund).exists():
@@ -75,7 +75,7 @@ def regime_paid_by(fund):
     regime, created = Regime.objects.get_or_create(code=f"ESSAI-{fund.code}", defaults={"name_fr": "régime d'essai"})
     if created:
         RegimePayer.objects.create(regime=regime, fund=fund, valid_from=date(2005, 9, 1))
-        for model in (LetterKeyValue, AMORate, FilingDeadlineRule, DeadlineSuspension):
+        for model in (LetterKeyValue, AMORate, FilingDeadlineRule, DeadlineSuspension, EligibilityRule):
             for row in model.objects.filter(regime=public):
                 row.pk, row.regime = None, regime
                 row.save()

@@ -18,6 +18,7 @@ from tariffs.models import (
     ALDCondition,
     AMORate,
     DeadlineSuspension,
+    EligibilityRule,
     FilingDeadlineRule,
     LetterKey,
     LetterKeyValue,
@@ -26,18 +27,17 @@ from tariffs.models import (
 )
 
 TABLES = [AMOFund, Regime, RegimePayer, Mutuelle, MutuelleFundLink, ComplementaryRate, LetterKey, LetterKeyValue,
-          AMORate, FilingDeadlineRule, DeadlineSuspension, ALDCondition, ALDDeclination, DecisionDeadline, Medicine,
-          MedicinePrice, RejectionReason]
+          AMORate, EligibilityRule, FilingDeadlineRule, DeadlineSuspension, ALDCondition, ALDDeclination,
+          DecisionDeadline, Medicine, MedicinePrice, RejectionReason]
 
 OFFICIAL_HEADER = ("CODE;NOM;DCI1;DOSAGE1;UNITE_DOSAGE1;FORME;PRESENTATION;PPV;PH;PRIX_BR;"
                    "PRINCEPS_GENERIQUE;TAUX_REMBOURSEMENT")
 
 
 #: Deletion order: dependants first (PROTECT foreign keys).
-DELETION_ORDER = [MedicinePrice, Medicine, LetterKeyValue, LetterKey, AMORate, FilingDeadlineRule, DeadlineSuspension,
-                  ALDDeclination, DecisionDeadline, ALDCondition, ComplementaryRate, MutuelleFundLink,
-                  RejectionReason, Mutuelle, RegimePayer, Regime,
-                  AMOFund]
+DELETION_ORDER = [MedicinePrice, Medicine, LetterKeyValue, LetterKey, AMORate, EligibilityRule, FilingDeadlineRule,
+                  DeadlineSuspension, ALDDeclination, DecisionDeadline, ALDCondition, ComplementaryRate,
+                  MutuelleFundLink, RejectionReason, Mutuelle, RegimePayer, Regime, AMOFund]
 
 
 @pytest.fixture
@@ -108,6 +108,7 @@ def test_first_load_creates_every_reference_table(empty_reference_tables):
     assert not AMORate.objects.filter(regime__code="AMO-PRIVE").exists()
     assert FilingDeadlineRule.objects.count() == 4  # public: insured, third party, réclamation; private: insured
     assert DeadlineSuspension.objects.count() == 1
+    assert EligibilityRule.objects.count() == 6  # 21, 26 and the days after a death, per régime
     assert ALDCondition.objects.count() == 41
     assert Medicine.objects.count() == MedicinePrice.objects.count() == 65
     assert RejectionReason.objects.filter(automatic=True).count() == 14
