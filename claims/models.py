@@ -163,6 +163,11 @@ class ClaimLine(TimeStampedModel):
     medicine_code = models.CharField("code médicament", max_length=32, blank=True)
     quantity = models.PositiveIntegerField("quantité", default=1)
     amount_paid = money_field(verbose_name="montant payé")
+    #: The day this act was done or this medicine delivered (a laboratory or a pharmacy often comes
+    #: days after the consultation): its tariffs, prices and filing deadline are those of that day.
+    #: Filled at filing (the claim's date when the line gives none); never before the claim's care
+    #: date, which stays the first act's.
+    care_date = models.DateField("date des soins de la ligne")
     ald_linked = models.BooleanField("lié à l'ALD", default=False)
     prior_approval_number = models.CharField("n° d'entente préalable", max_length=32, blank=True)
 

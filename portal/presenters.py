@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from claims.models import ClaimStatus
 from claims.reason_texts import reason_label
+from claims.services.intake import line_date_error
 from claims.services.pricing import REASON_MESSAGES
 from payments.bank_reasons import bank_reason_text
 from payments.models import Payer
@@ -94,14 +95,30 @@ def _filled_lines(lines) -> list[tuple[int, forms.LineForm]]:
 
 
 def cross_check(form, lines) -> bool:
-    """Rules across the claim and its rows: a row linked to an ALD needs an ALD claim."""
+    """Rules across the claim and its rows: a row's own date lies between the claim's date and
+    today; a row linked to an ALD needs an ALD claim."""
+    ok = _line_dates_check(form, lines)
     if form.cleaned_data.get("is_ald"):
-        return True
-    ok = True
+        return ok
     for _index, line_form in _filled_lines(lines):
         if line_form.cleaned_data.get("ald_linked"):
             line_form.add_error("ald_linked", _("Une ligne liée à une ALD suppose un dossier ALD (code ALD et n° "
                                                 "d'accord ETM)."))
+            ok = False
+    return ok
+
+
+def _line_dates_check(form, lines) -> bool:
+    care = form.cleaned_data.get("care_date")
+    if care is None:
+        return True
+    ok = True
+    for _index, line_form in _filled_lines(lines):
+        error = line_date_error(line_form.cleaned_data.get("care_date"), care_date=care,
+                                treatment_end_date=form.cleaned_data.get("treatment_end_date"),
+                                filed_on=timezone.localdate())
+        if error:
+            line_form.add_error("care_date", _(error))
             ok = False
     return ok
 
@@ -118,7 +135,8 @@ def claim_input(form, lines, documents) -> ClaimInput:
         lines=[LineData(kind=f.cleaned_data["kind"], amount_paid=f.cleaned_data["amount_paid"],
                         quantity=f.cleaned_data.get("quantity") or 1, cotation=f.cleaned_data.get("cotation", ""),
                         medicine_code=f.cleaned_data.get("medicine_code", ""),
-                        ald_linked=f.cleaned_data.get("ald_linked", False))
+                        ald_linked=f.cleaned_data.get("ald_linked", False),
+                        care_date=f.cleaned_data.get("care_date"))
                for _, f in _filled_lines(lines)],
         documents=list(documents),
     )
@@ -131,7 +149,8 @@ def input_print(data: ClaimInput) -> str:
         "e": data.treatment_end_date.isoformat() if data.treatment_end_date else None,
         "i": [data.prescriber_inpe, data.provider_inpe, data.care_sheet_number],
         "a": [data.is_ald, data.ald_code, data.etm_accord_number],
-        "l": [[l.kind, l.cotation, l.medicine_code, l.quantity, str(l.amount_paid), l.ald_linked] for l in data.lines],
+        "l": [[l.kind, l.cotation, l.medicine_code, l.quantity, str(l.amount_paid), l.ald_linked,
+               l.care_date.isoformat() if l.care_date else None] for l in data.lines],
         "f": [[kind, doc.sha256] for kind, doc in data.documents],
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

@@ -33,6 +33,9 @@ class LineReason:
     NO_RATE = "taux_absent"
     CLAIM_REJECTED = "dossier_rejete"
     REJECTED_BY_AGENT = "rejet_agent"
+    #: The line alone was filed past the deadline counted from its own care date (the code of the
+    #: claim-level late-filing reason, claims.services.checks.ClaimReason.LATE).
+    LATE = "hors_delai"
 
 
 REASON_MESSAGES = {
@@ -45,6 +48,7 @@ REASON_MESSAGES = {
     LineReason.NO_RATE: "Aucun taux de remboursement en vigueur à la date des soins.",
     LineReason.CLAIM_REJECTED: "Dossier rejeté : aucune ligne n'est remboursée.",
     LineReason.REJECTED_BY_AGENT: "Ligne rejetée lors du contrôle.",
+    LineReason.LATE: "Ligne déposée hors délai : le délai de dépôt court depuis la date des soins de la ligne.",
 }
 
 
@@ -78,6 +82,13 @@ class LineInput(NamedTuple):
     ald_linked: bool = False
     prior_approval_number: str = ""
     rejected_reason_code: str = ""
+    #: The line's own date of care; None: the claim's (ClaimContext.care_date).
+    care_date: date | None = None
+
+
+def line_date(line: LineInput, ctx: "ClaimContext") -> date:
+    """The day the line's tariffs, prices and rates are read on: its own, else the claim's."""
+    return line.care_date or ctx.care_date
 
 
 #: The entente préalable decision for one line: (line key, act code, quantity) -> decision. The
@@ -107,9 +118,9 @@ def _unpaid(line: LineInput, code: str, key: str = "", coefficient: Decimal = De
     return PricedLine(unpaid_line(line.amount_paid), code, REASON_MESSAGES[code], key, coefficient)
 
 
-def _rates(book: TariffBook, ctx: ClaimContext, group: str, ald: bool):
-    amo = book.amo_rate(regime_id=ctx.regime_id, group=group, ald_linked=ald, on=ctx.care_date)
-    comp = book.complementary_rate(mutuelle_id=ctx.mutuelle_id, group=group, ald_linked=ald, on=ctx.care_date)
+def _rates(book: TariffBook, ctx: ClaimContext, group: str, ald: bool, on: date):
+    amo = book.amo_rate(regime_id=ctx.regime_id, group=group, ald_linked=ald, on=on)
+    comp = book.complementary_rate(mutuelle_id=ctx.mutuelle_id, group=group, ald_linked=ald, on=on)
     return amo, comp
 
 
@@ -163,11 +174,12 @@ def price_act(line: LineInput, ctx: ClaimContext, book: TariffBook, line_key: in
         if refused is not None:
             unpaid = _unpaid(line, LineReason.PRIOR_APPROVAL_MISSING, key.code, cotation.coefficient)
             return unpaid._replace(explanation=f"{unpaid.explanation} {refused}".strip())
-    value = book.key_value(code=key.code, regime_id=ctx.regime_id, on=ctx.care_date)
+    on = line_date(line, ctx)
+    value = book.key_value(code=key.code, regime_id=ctx.regime_id, on=on)
     if value is None:
         return _unpaid(line, LineReason.NO_TARIFF, key.code, cotation.coefficient)
     ald, ald_note = _ald(line, ctx)
-    amo, comp = _rates(book, ctx, key.group, ald)
+    amo, comp = _rates(book, ctx, key.group, ald, on)
     if amo is None:
         return _unpaid(line, LineReason.NO_RATE, key.code, cotation.coefficient)
     comp_rate, flat = (comp.value[0], comp.value[1]) if comp else (ZERO, ZERO)
@@ -187,13 +199,14 @@ def price_medicine(line: LineInput, ctx: ClaimContext, book: TariffBook) -> Pric
         return _unpaid(line, LineReason.UNKNOWN_MEDICINE)
     if line.rejected_reason_code:
         return _unpaid(line, LineReason.REJECTED_BY_AGENT)
-    if not medicine.reimbursable_on(ctx.care_date):
+    on = line_date(line, ctx)
+    if not medicine.reimbursable_on(on):
         return _unpaid(line, LineReason.NOT_REIMBURSABLE)
-    price = book.medicine_price(code=medicine.code, on=ctx.care_date)
+    price = book.medicine_price(code=medicine.code, on=on)
     if price is None:
         return _unpaid(line, LineReason.NO_PRICE)
     ald, ald_note = _ald(line, ctx)
-    amo, comp = _rates(book, ctx, PrestationGroup.MEDICINES, ald)
+    amo, comp = _rates(book, ctx, PrestationGroup.MEDICINES, ald, on)
     if amo is None:
         return _unpaid(line, LineReason.NO_RATE)
     comp_rate = comp.value[0] if comp else ZERO
@@ -216,3 +229,8 @@ def price_line(line: LineInput, ctx: ClaimContext, book: TariffBook, line_key: i
 def rejected_line(line: LineInput) -> PricedLine:
     """Every line of a rejected claim: nothing paid, the claim's reason explains why."""
     return _unpaid(line, LineReason.CLAIM_REJECTED)
+
+
+def late_line(line: LineInput, message: str) -> PricedLine:
+    """A line filed past its own deadline while others of the claim are on time: nothing paid on it."""
+    return PricedLine(unpaid_line(line.amount_paid), LineReason.LATE, f"Ligne refusée, seule. {message}")
