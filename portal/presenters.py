@@ -136,7 +136,8 @@ def claim_input(form, lines, documents) -> ClaimInput:
                         quantity=f.cleaned_data.get("quantity") or 1, cotation=f.cleaned_data.get("cotation", ""),
                         medicine_code=f.cleaned_data.get("medicine_code", ""),
                         ald_linked=f.cleaned_data.get("ald_linked", False),
-                        care_date=f.cleaned_data.get("care_date"))
+                        care_date=f.cleaned_data.get("care_date"),
+                        provider_sector=f.cleaned_data.get("provider_sector") or "prive")
                for _, f in _filled_lines(lines)],
         documents=list(documents),
     )
@@ -150,7 +151,7 @@ def input_print(data: ClaimInput) -> str:
         "i": [data.prescriber_inpe, data.provider_inpe, data.care_sheet_number],
         "a": [data.is_ald, data.ald_code, data.etm_accord_number],
         "l": [[l.kind, l.cotation, l.medicine_code, l.quantity, str(l.amount_paid), l.ald_linked,
-               l.care_date.isoformat() if l.care_date else None] for l in data.lines],
+               l.care_date.isoformat() if l.care_date else None, l.provider_sector] for l in data.lines],
         "f": [[kind, doc.sha256] for kind, doc in data.documents],
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

@@ -124,7 +124,8 @@ class TariffBook:
 
     def __init__(self) -> None:
         self.keys: dict[str, KeyInfo] = {}
-        self.key_values: dict[tuple[str, int], _Timeline] = defaultdict(_Timeline)
+        #: (code, régime, sector): the sector is "" for a value of both sectors.
+        self.key_values: dict[tuple[str, int, str], _Timeline] = defaultdict(_Timeline)
         self.medicines: dict[str, MedicineInfo] = {}
         self.medicine_prices: dict[str, _Timeline] = defaultdict(_Timeline)
         self.amo_rates: dict[tuple[int, str, bool], _Timeline] = defaultdict(_Timeline)
@@ -138,8 +139,10 @@ class TariffBook:
         for k in LetterKey.objects.all():
             book.keys[k.code.upper()] = KeyInfo(k.code, k.group, k.is_consultation, k.requires_prior_approval)
         for v in LetterKeyValue.objects.select_related("key", "regime"):
-            ref = f"TNR {v.regime.code} {v.key.code} = {v.value} DH du {v.valid_from:%d/%m/%Y}"
-            book.key_values[(v.key.code.upper(), v.regime_id)].add(Dated(v.valid_from, v.valid_to, (v.value,), ref))
+            sector = f" secteur {v.get_sector_display()}" if v.sector else ""
+            ref = f"TNR {v.regime.code}{sector} {v.key.code} = {v.value} DH du {v.valid_from:%d/%m/%Y}"
+            book.key_values[(v.key.code.upper(), v.regime_id, v.sector)].add(
+                Dated(v.valid_from, v.valid_to, (v.value,), ref))
         for m in Medicine.objects.all():
             book.medicines[m.code] = MedicineInfo(m.code, m.name, m.is_generic, m.reimbursable_from, m.reimbursable_to)
         for p in MedicinePrice.objects.select_related("medicine"):
@@ -169,9 +172,14 @@ class TariffBook:
     def key(self, code: str) -> KeyInfo | None:
         return self.keys.get(code.upper())
 
-    def key_value(self, *, code: str, regime_id: int, on: date) -> Dated | None:
-        timeline = self.key_values.get((code.upper(), regime_id))
-        return timeline.at(on) if timeline else None
+    def key_value(self, *, code: str, regime_id: int, on: date, sector: str = "") -> Dated | None:
+        """The value for the provider's sector when the grid has one, else the value of both sectors."""
+        for wanted in ((sector, "") if sector else ("",)):
+            timeline = self.key_values.get((code.upper(), regime_id, wanted))
+            found = timeline.at(on) if timeline else None
+            if found is not None:
+                return found
+        return None
 
     def medicine(self, code: str) -> MedicineInfo | None:
         return self.medicines.get(code)

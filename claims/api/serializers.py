@@ -31,6 +31,9 @@ class LineInputSerializer(serializers.Serializer):
     ald = serializers.BooleanField(default=False, label="lié à l'ALD")
     prior_approval_number = serializers.CharField(required=False, allow_blank=True, max_length=32, default="",
                                                   label="n° d'entente préalable")
+    provider_sector = serializers.ChoiceField(choices=[("prive", "privé"), ("public", "public")], default="prive",
+                                              label="secteur du prestataire",
+                                              help_text="Laboratoire, clinique… public ou privé (privé par défaut).")
     care_date = serializers.DateField(required=False, allow_null=True, default=None, label="date des soins de la ligne",
                                       help_text="Jour de l'acte ou de la délivrance ; par défaut, la date des soins "
                                                 "du dossier.")

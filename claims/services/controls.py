@@ -99,7 +99,8 @@ def line_input(line: ClaimLine) -> LineInput:
     return LineInput(kind=line.kind, amount_paid=line.amount_paid, quantity=line.quantity, cotation=line.cotation,
                      medicine_code=line.medicine_code, ald_linked=line.ald_linked,
                      prior_approval_number=line.prior_approval_number,
-                     rejected_reason_code=line.rejected_reason_code, care_date=line.care_date)
+                     rejected_reason_code=line.rejected_reason_code, care_date=line.care_date,
+                     provider_sector=line.provider_sector)
 
 
 def beneficiary_accords(claim: ClaimFacts) -> list[Accord]:

@@ -22,7 +22,7 @@ from claims.services.checks import duplicate_key
 from claims.services.pricing import LineInput, parse_cotation
 from claims.workflow import creation_change
 from mutuelles.selectors import payer_on
-from tariffs.models import Medicine
+from tariffs.models import Medicine, ProviderSector
 
 MAX_LINES = 50
 MAX_DOCUMENTS = 10
@@ -80,6 +80,8 @@ def _validate_line(index: int, line: LineInput, is_ald: bool) -> str | None:
         return "Le montant payé doit être positif, en dirhams avec au plus deux décimales."
     if line.amount_paid > MAX_AMOUNT:
         return "Le montant payé dépasse 1 000 000 DH : vérifiez la saisie."
+    if line.provider_sector not in ProviderSector.values:
+        return "Secteur du prestataire : « public » ou « prive »."
     if line.ald_linked and not is_ald:
         return "Une ligne liée à une ALD suppose un dossier ALD (code ALD et n° d'accord ETM)."
     return None
@@ -176,7 +178,8 @@ def fingerprint(draft: ClaimDraft) -> str:
 def _own_date(line: LineInput, draft: ClaimContent) -> list[str]:
     """A line's date in a fingerprint only when it is not the claim's: the prints of claims filed
     before lines had their own date stay the same."""
-    return [line.care_date.isoformat()] if line.care_date and line.care_date != draft.care_date else []
+    own = [line.care_date.isoformat()] if line.care_date and line.care_date != draft.care_date else []
+    return own + ([line.provider_sector] if line.provider_sector != ProviderSector.PRIVATE else [])
 
 
 def _existing_for_key(insured: Insured, key: str, print_: str) -> Claim | None:
@@ -262,7 +265,7 @@ def filing_rows(draft: ClaimDraft, *, by, filed_on: date, key: str | None,
     lines = [ClaimLine(claim=claim, position=i + 1, kind=l.kind, cotation=l.cotation.strip(),
                        medicine_id=medicines.get(l.medicine_code), medicine_code=l.medicine_code.strip(),
                        quantity=l.quantity, amount_paid=l.amount_paid, ald_linked=l.ald_linked,
-                       care_date=l.care_date or draft.care_date,
+                       care_date=l.care_date or draft.care_date, provider_sector=l.provider_sector,
                        prior_approval_number=l.prior_approval_number.strip())
              for i, l in enumerate(draft.lines)]
     return claim, creation_change(claim=claim, by=by, reason=MSG_FILED), lines

@@ -84,6 +84,8 @@ class LineInput(NamedTuple):
     rejected_reason_code: str = ""
     #: The line's own date of care; None: the claim's (ClaimContext.care_date).
     care_date: date | None = None
+    #: "prive" or "public" (tariffs.models.ProviderSector): keys valued per sector read this one.
+    provider_sector: str = "prive"
 
 
 def line_date(line: LineInput, ctx: "ClaimContext") -> date:
@@ -175,7 +177,7 @@ def price_act(line: LineInput, ctx: ClaimContext, book: TariffBook, line_key: in
             unpaid = _unpaid(line, LineReason.PRIOR_APPROVAL_MISSING, key.code, cotation.coefficient)
             return unpaid._replace(explanation=f"{unpaid.explanation} {refused}".strip())
     on = line_date(line, ctx)
-    value = book.key_value(code=key.code, regime_id=ctx.regime_id, on=on)
+    value = book.key_value(code=key.code, regime_id=ctx.regime_id, on=on, sector=line.provider_sector)
     if value is None:
         return _unpaid(line, LineReason.NO_TARIFF, key.code, cotation.coefficient)
     ald, ald_note = _ald(line, ctx)

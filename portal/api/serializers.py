@@ -240,6 +240,7 @@ class ClaimLineSerializer(serializers.Serializer):
     paid = serializers.CharField()
     ald = serializers.BooleanField()
     care_date = serializers.DateField(help_text="Date des soins de la ligne.")
+    provider_sector = serializers.CharField(help_text="Secteur du prestataire : prive ou public.")
     tariff = serializers.CharField(allow_null=True)
     base = serializers.CharField(allow_null=True)
     amo = serializers.CharField(allow_null=True)

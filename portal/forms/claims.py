@@ -83,6 +83,8 @@ class LineForm(forms.Form):
                                   widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     amount_paid = MoneyField(label=_("Montant payé (DH)"), required=False)
     ald_linked = forms.BooleanField(label=_("Lié à l'ALD"), required=False)
+    provider_sector = forms.ChoiceField(label=_("Prestataire (laboratoire, clinique…)"), required=False,
+                                        choices=[("prive", _("privé")), ("public", _("public"))], initial="prive")
     care_date = forms.DateField(label=_("Date des soins de la ligne (facultatif)"), required=False,
                                 widget=DateInput(),
                                 help_text=_("Jour de l'acte ou de l'achat, s'il diffère de la date des soins du "

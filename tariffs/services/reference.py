@@ -50,6 +50,7 @@ from tariffs.models import (
     LetterKeyValue,
     Medicine,
     MedicinePrice,
+    ProviderSector,
 )
 
 MEDICINE_COLUMNS = ("CODE", "NOM", "DCI1", "FORME", "PRESENTATION", "PPV", "PRIX_BR", "PRINCEPS_GENERIQUE",
@@ -89,21 +90,30 @@ def load_letter_keys(*, data_dir: Path) -> TableCounts:
     return counts
 
 
+def _sector(rec: Record) -> str:
+    """The optional `sector` column: public, prive, or empty for both sectors."""
+    sector = rec.text("sector", required=False)
+    if sector and sector not in ProviderSector.values:
+        raise rec.where.error("sector", f"secteur inconnu : « {sector} » (public, prive ou vide pour les deux).")
+    return sector
+
+
 def load_letter_key_values(*, data_dir: Path) -> TableCounts:
-    """Value of each key per régime and period: 2006 grid, private sector's revision of 2020 (domain.md §2.1-§2.2,
-    §8.2). A row the file no longer lists is withdrawn."""
+    """Value of each key per régime, provider sector (empty: both) and period: 2006 grid, private sector's
+    revision of 2020, public laboratories' B (domain.md §2.1-§2.2, §8.2-§8.3). A row the file no longer lists
+    is withdrawn."""
     counts = TableCounts(table_label(LetterKeyValue))
     keys, regimes = {k.code: k for k in LetterKey.objects.all()}, _regimes()
     path = data_file(data_dir, "tariffs", "letter_key_values.csv")
     rows = [(rec.where, {
         "key": rec.pick("key", keys, "lettre clé"), "regime": rec.pick("regime", regimes, "régime"),
-        "valid_from": rec.day("valid_from"),
+        "sector": _sector(rec), "valid_from": rec.day("valid_from"),
     }, {
         "value": rec.decimal("value"), "valid_to": rec.day("valid_to", required=False),
         "source": rec.text("source", required=False),
     }) for rec in read_csv(path, base=data_dir, required=("key", "regime", "value", "valid_from", "valid_to"))]
     upsert_dated(LetterKeyValue, rows, counts)
-    remove_unlisted(LetterKeyValue, counts, key=("key", "regime", "valid_from"))
+    remove_unlisted(LetterKeyValue, counts, key=("key", "regime", "sector", "valid_from"))
     return counts
 
 

@@ -127,3 +127,11 @@ def test_the_simulator_refuses_only_the_late_line():
     body = APIClient().post(SIM, payload, format="json").json()
     assert body["admissible"] is True
     assert [line["reason"] for line in body["lines"]] == ["hors_delai", ""]
+
+
+def test_a_public_laboratory_line_is_filed_and_liquidated_at_the_public_value(insured, file_and_process):
+    claim = file_and_process(insured=insured, care_date=date(2026, 2, 2),
+                             lines=[act("B 60", "66.00", provider_sector="public"), act("B 60", "66.00")])
+    public, private = claim.lines.order_by("position")
+    assert (public.provider_sector, public.tariff) == ("public", D("42.00"))
+    assert (private.provider_sector, private.tariff) == ("prive", D("66.00"))

@@ -54,3 +54,17 @@ def test_the_api_refuses_a_line_date_in_the_future_naming_the_line_and_field(api
     assert response.status_code == 400
     assert "Ligne 2 — La date des soins de la ligne" in str(response.json())
     assert not Claim.objects.filter(insured=member).exists()
+
+
+def test_the_api_and_the_form_take_the_providers_sector(api, member, member_client):
+    payload = claim_payload()
+    payload["lines"][1]["provider_sector"] = "public"
+    response = api.post("/api/v1/dossiers/", payload, format="json")
+    assert response.status_code == 201, response.json()
+    claim = Claim.objects.get(pk=response.json()["id"])
+    assert [line.provider_sector for line in claim.lines.order_by("position")] == ["prive", "public"]
+    assert 'name="lignes-0-provider_sector"' in member_client.get(NEW).content.decode()
+    public_lab = {"lignes-1-kind": "acte", "lignes-1-cotation": "B 60", "lignes-1-amount_paid": "66",
+                  "lignes-1-provider_sector": "public"}
+    preview = member_client.post(NEW, claim_form(**public_lab))
+    assert "secteur public" in preview.content.decode()
