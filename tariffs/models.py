@@ -26,6 +26,10 @@ class LetterKey(TimeStampedModel):
     # DOMAIN-UNCERTAIN: domain.md §3.4 — no official list of acts needing prior approval.
     requires_prior_approval = models.BooleanField("entente préalable requise", default=False)
     default_coefficient = models.DecimalField("coefficient par défaut", max_digits=8, decimal_places=2, default=1)
+    #: Valued per session (AMM, AMY, AMO: "par séance" in the 2006 grid): the value is that of one
+    #: session, a line's quantity is its number of sessions and its cotation carries no coefficient.
+    per_session = models.BooleanField("valorisée par séance", default=False)
+    max_sessions = models.PositiveSmallIntegerField("séances au plus par ligne", null=True, blank=True)
 
     class Meta:
         verbose_name = "lettre clé"

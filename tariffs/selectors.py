@@ -83,6 +83,8 @@ class KeyInfo:
     group: str
     is_consultation: bool
     requires_prior_approval: bool
+    per_session: bool = False
+    max_sessions: int | None = None
 
 
 #: Tables whose content the book holds; any write to them must reach the workers' books.
@@ -137,7 +139,8 @@ class TariffBook:
     def load(cls) -> TariffBook:
         book = cls()
         for k in LetterKey.objects.all():
-            book.keys[k.code.upper()] = KeyInfo(k.code, k.group, k.is_consultation, k.requires_prior_approval)
+            book.keys[k.code.upper()] = KeyInfo(k.code, k.group, k.is_consultation, k.requires_prior_approval,
+                                                k.per_session, k.max_sessions)
         for v in LetterKeyValue.objects.select_related("key", "regime"):
             sector = f" secteur {v.get_sector_display()}" if v.sector else ""
             ref = f"TNR {v.regime.code}{sector} {v.key.code} = {v.value} DH du {v.valid_from:%d/%m/%Y}"

@@ -15,7 +15,7 @@ from amo_portal.money import ZERO, format_dh, format_rate, to_centimes
 from approvals.rules import AccordDecision
 from claims.services.liquidation import LineAmounts, LineToLiquidate, liquidate_line, unpaid_line
 from mutuelles.models import PrestationGroup
-from tariffs.selectors import TariffBook
+from tariffs.selectors import KeyInfo, TariffBook
 
 _COTATION = re.compile(r"^\s*([A-Za-z]{1,8})\s*(\d{1,5}(?:[.,]\d{1,2})?)?\s*$")
 
@@ -36,6 +36,9 @@ class LineReason:
     #: The line alone was filed past the deadline counted from its own care date (the code of the
     #: claim-level late-filing reason, claims.services.checks.ClaimReason.LATE).
     LATE = "hors_delai"
+    #: A key valued per session (AMM, AMY, AMO) written with a coefficient, or more sessions on one
+    #: line than its key allows.
+    BAD_SESSIONS = "seances_invalides"
 
 
 REASON_MESSAGES = {
@@ -49,6 +52,8 @@ REASON_MESSAGES = {
     LineReason.CLAIM_REJECTED: "Dossier rejeté : aucune ligne n'est remboursée.",
     LineReason.REJECTED_BY_AGENT: "Ligne rejetée lors du contrôle.",
     LineReason.LATE: "Ligne déposée hors délai : le délai de dépôt court depuis la date des soins de la ligne.",
+    LineReason.BAD_SESSIONS: ("Acte valorisé par séance : écrivez la lettre clé seule (par exemple « AMM ») et le "
+                              "nombre de séances dans la quantité, sans dépasser le maximum par ligne."),
 }
 
 
@@ -152,8 +157,19 @@ def _ald(line: LineInput, ctx: ClaimContext) -> tuple[bool, str]:
 
 
 @lru_cache(maxsize=4096)
-def _act_head(code: str, coefficient: Decimal, quantity: int, ref: str) -> str:
+def _act_head(code: str, coefficient: Decimal, quantity: int, ref: str, per_session: bool = False) -> str:
+    if per_session:
+        return f"{code} × {quantity} séance{'s' if quantity > 1 else ''} ({ref})"
     return f"{code} × {coefficient.normalize():f} × {quantity} ({ref})"
+
+
+def _sessions_refused(key: KeyInfo, cotation: Cotation, quantity: int) -> bool:
+    """A key valued per session counts sessions in the quantity (letter_keys.csv): its cotation has
+    no coefficient of its own, and a line holds at most the key's maximum of sessions."""
+    if not key.per_session:
+        return False
+    too_many = key.max_sessions is not None and quantity > key.max_sessions
+    return cotation.coefficient != 1 or too_many
 
 
 def _entente_refused(line: LineInput, ctx: ClaimContext, code: str, line_key: int | None) -> str | None:
@@ -176,6 +192,8 @@ def price_act(line: LineInput, ctx: ClaimContext, book: TariffBook, line_key: in
         if refused is not None:
             unpaid = _unpaid(line, LineReason.PRIOR_APPROVAL_MISSING, key.code, cotation.coefficient)
             return unpaid._replace(explanation=f"{unpaid.explanation} {refused}".strip())
+    if _sessions_refused(key, cotation, line.quantity):
+        return _unpaid(line, LineReason.BAD_SESSIONS, key.code, cotation.coefficient)
     on = line_date(line, ctx)
     value = book.key_value(code=key.code, regime_id=ctx.regime_id, on=on, sector=line.provider_sector)
     if value is None:
@@ -188,7 +206,7 @@ def price_act(line: LineInput, ctx: ClaimContext, book: TariffBook, line_key: in
     flat = flat * line.quantity if key.is_consultation else ZERO
     tariff = to_centimes(value.value[0] * cotation.coefficient * line.quantity)
     amounts = liquidate_line(LineToLiquidate(line.amount_paid, tariff, amo.value[0], comp_rate, flat))
-    head = _act_head(key.code, cotation.coefficient, line.quantity, value.ref)
+    head = _act_head(key.code, cotation.coefficient, line.quantity, value.ref, key.per_session)
     comp_ref = comp.ref if comp else "pas de régime complémentaire"
     text = _explain(head, amounts, to_centimes(line.amount_paid), amo.value[0], amo.ref, comp_rate, flat, comp_ref,
                     ald_note)

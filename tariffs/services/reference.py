@@ -86,6 +86,8 @@ def load_letter_keys(*, data_dir: Path) -> TableCounts:
             "label": rec.text("label"), "group": rec.text("group"), "is_consultation": rec.flag("is_consultation"),
             "requires_prior_approval": rec.flag("requires_prior_approval"),
             "default_coefficient": rec.decimal("default_coefficient"),
+            "per_session": rec.flag("per_session") if rec.text("per_session", required=False) else False,
+            "max_sessions": rec.integer("max_sessions") if rec.text("max_sessions", required=False) else None,
         })
     return counts
 
