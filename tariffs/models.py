@@ -29,6 +29,9 @@ class LetterKey(TimeStampedModel):
     #: Valued per session (AMM, AMY, AMO: "par séance" in the 2006 grid): the value is that of one
     #: session, a line's quantity is its number of sessions and its cotation carries no coefficient.
     per_session = models.BooleanField("valorisée par séance", default=False)
+    #: The mutuelles' flat per consultation is also added on this key's lines (consultations, and
+    #: dental care: MGPAP 2026 "ainsi que pour les soins dentaires", domain.md §8.3).
+    takes_consultation_flat = models.BooleanField("ouvre droit au forfait par consultation", default=False)
     max_sessions = models.PositiveSmallIntegerField("séances au plus par ligne", null=True, blank=True)
 
     class Meta:

@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from amo_portal.periods import covers
-from mutuelles.models import ComplementaryRate
+from mutuelles.models import ActComplement, ComplementaryRate
 from tariffs.models import (
     AMORate,
     DeadlineSuspension,
@@ -85,11 +85,12 @@ class KeyInfo:
     requires_prior_approval: bool
     per_session: bool = False
     max_sessions: int | None = None
+    takes_consultation_flat: bool = False
 
 
 #: Tables whose content the book holds; any write to them must reach the workers' books.
 BOOK_MODELS = (LetterKey, LetterKeyValue, Medicine, MedicinePrice, AMORate, ComplementaryRate, FilingDeadlineRule,
-               DeadlineSuspension)
+               DeadlineSuspension, ActComplement)
 
 
 def reference_version() -> tuple | None:
@@ -132,6 +133,7 @@ class TariffBook:
         self.medicine_prices: dict[str, _Timeline] = defaultdict(_Timeline)
         self.amo_rates: dict[tuple[int, str, bool], _Timeline] = defaultdict(_Timeline)
         self.complementary: dict[tuple[int, str, bool], _Timeline] = defaultdict(_Timeline)
+        self.act_complements: dict[tuple[int, str], _Timeline] = defaultdict(_Timeline)
         self.deadline_rules: dict[tuple[int, str], _Timeline] = defaultdict(_Timeline)
         self.suspensions: dict[int, tuple[Suspension, ...]] = {}
 
@@ -140,7 +142,8 @@ class TariffBook:
         book = cls()
         for k in LetterKey.objects.all():
             book.keys[k.code.upper()] = KeyInfo(k.code, k.group, k.is_consultation, k.requires_prior_approval,
-                                                k.per_session, k.max_sessions)
+                                                k.per_session, k.max_sessions,
+                                                k.takes_consultation_flat or k.is_consultation)
         for v in LetterKeyValue.objects.select_related("key", "regime"):
             sector = f" secteur {v.get_sector_display()}" if v.sector else ""
             ref = f"TNR {v.regime.code}{sector} {v.key.code} = {v.value} DH du {v.valid_from:%d/%m/%Y}"
@@ -159,6 +162,10 @@ class TariffBook:
             book.complementary[(c.mutuelle_id, c.group, c.ald_linked)].add(
                 Dated(c.valid_from, c.valid_to, (c.rate, c.flat_per_consultation), ref)
             )
+        for a in ActComplement.objects.select_related("mutuelle"):
+            ref = f"complément {a.mutuelle.code} {a.label} {a.amount} DH par unité du {a.valid_from:%d/%m/%Y}"
+            book.act_complements[(a.mutuelle_id, a.act_code.upper())].add(
+                Dated(a.valid_from, a.valid_to, (a.amount,), ref))
         for d in FilingDeadlineRule.objects.all():
             book.deadline_rules[(d.regime_id, d.filer)].add(
                 Dated(d.valid_from, d.valid_to, (d.days,), f"{d.days} jours"))
@@ -166,7 +173,8 @@ class TariffBook:
         for s in DeadlineSuspension.objects.all():
             suspensions[s.regime_id].append(Suspension(s.first_day, s.last_day))
         book.suspensions = {regime: tuple(rows) for regime, rows in suspensions.items()}
-        for table in (book.key_values, book.medicine_prices, book.amo_rates, book.complementary, book.deadline_rules):
+        for table in (book.key_values, book.medicine_prices, book.amo_rates, book.complementary, book.deadline_rules,
+                      book.act_complements):
             for timeline in table.values():
                 timeline.freeze()
         return book
@@ -197,6 +205,11 @@ class TariffBook:
 
     def complementary_rate(self, *, mutuelle_id: int, group: str, ald_linked: bool, on: date) -> Dated | None:
         timeline = self.complementary.get((mutuelle_id, group, ald_linked))
+        return timeline.at(on) if timeline else None
+
+    def act_complement(self, *, mutuelle_id: int, code: str, on: date) -> Dated | None:
+        """The mutuelle's amount per unit of the act `code` in force on `on` (None: none)."""
+        timeline = self.act_complements.get((mutuelle_id, code.upper()))
         return timeline.at(on) if timeline else None
 
     def deadline_days(self, *, regime_id: int, filer: str, on: date) -> Dated | None:

@@ -15,7 +15,7 @@ from amo_portal.money import ZERO, format_dh, format_rate, to_centimes
 from approvals.rules import AccordDecision
 from claims.services.liquidation import LineAmounts, LineToLiquidate, liquidate_line, unpaid_line
 from mutuelles.models import PrestationGroup
-from tariffs.selectors import KeyInfo, TariffBook
+from tariffs.selectors import Dated, KeyInfo, TariffBook
 
 _COTATION = re.compile(r"^\s*([A-Za-z]{1,8})\s*(\d{1,5}(?:[.,]\d{1,2})?)?\s*$")
 
@@ -137,15 +137,49 @@ _dh = lru_cache(maxsize=65536)(format_dh)
 _rate = lru_cache(maxsize=1024)(format_rate)
 
 
+class Extras(NamedTuple):
+    """What the mutuelle adds on a line beyond its rate: the flat per consultation (consultations and,
+    where the key says so, dental care) and the dated per-act complement (tariffs.selectors.act_complement)."""
+
+    amount: Decimal = ZERO
+    text: str = ""  # " + forfait 10,00 DH + complément … 360,00 DH (ref)"
+
+
+_NO_EXTRAS = Extras()
+
+
+def _act_extras(key: KeyInfo, line: LineInput, ctx: ClaimContext, book: TariffBook, flat: Decimal,
+                on: date) -> Extras:
+    flat = flat * line.quantity if key.takes_consultation_flat else ZERO
+    amount, text = flat, f" + forfait {_dh(flat)}" if flat else ""
+    complement = book.act_complement(mutuelle_id=ctx.mutuelle_id, code=key.code, on=on)
+    if complement is not None:
+        per_unit = complement.value[0] * line.quantity
+        amount += per_unit
+        text += f" + {complement.ref} × {line.quantity} = {_dh(per_unit)}"
+    return Extras(amount, text)
+
+
 def _explain(head: str, amounts: LineAmounts, paid: Decimal, amo_rate, amo_ref: str,
-             comp_rate, flat: Decimal, comp_ref: str, ald_note: str) -> str:
-    flat_text = f" + forfait {_dh(flat)}" if flat else ""
+             comp_rate, extras: Extras, comp_ref: str, ald_note: str) -> str:
+    wanted = to_centimes(amounts.base * comp_rate) + to_centimes(extras.amount)
+    # the complementary share never exceeds what the person paid beyond the AMO share
+    cap = " (plafonnée à ce qui a été payé au-delà de la part AMO)" if amounts.complementary < wanted else ""
     return (
         f"{head} → tarif {_dh(amounts.tariff)} ; base = min(payé {_dh(paid)}, tarif) = "
         f"{_dh(amounts.base)} ; AMO {_rate(amo_rate)} ({amo_ref}) = {_dh(amounts.amo)} ; "
-        f"complémentaire {_rate(comp_rate)}{flat_text} ({comp_ref}) = {_dh(amounts.complementary)} ; "
+        f"complémentaire {_rate(comp_rate)} ({comp_ref}){extras.text} = {_dh(amounts.complementary)}{cap} ; "
         f"reste à charge {_dh(amounts.patient)}.{ald_note}"
     )
+
+
+#: No complementary rate for the mutuelle, group and date (e.g. a mutuelle whose rates no source
+#: gives): the line pays no complementary share, and says why, rather than failing.
+NO_COMPLEMENTARY_RATE = "aucun taux complémentaire connu pour cette mutuelle à cette date"
+
+
+def _comp_ref(comp: Dated | None) -> str:
+    return comp.ref if comp else NO_COMPLEMENTARY_RATE
 
 
 def _ald(line: LineInput, ctx: ClaimContext) -> tuple[bool, str]:
@@ -203,13 +237,12 @@ def price_act(line: LineInput, ctx: ClaimContext, book: TariffBook, line_key: in
     if amo is None:
         return _unpaid(line, LineReason.NO_RATE, key.code, cotation.coefficient)
     comp_rate, flat = (comp.value[0], comp.value[1]) if comp else (ZERO, ZERO)
-    flat = flat * line.quantity if key.is_consultation else ZERO
+    extras = _act_extras(key, line, ctx, book, flat, on)
     tariff = to_centimes(value.value[0] * cotation.coefficient * line.quantity)
-    amounts = liquidate_line(LineToLiquidate(line.amount_paid, tariff, amo.value[0], comp_rate, flat))
+    amounts = liquidate_line(LineToLiquidate(line.amount_paid, tariff, amo.value[0], comp_rate, extras.amount))
     head = _act_head(key.code, cotation.coefficient, line.quantity, value.ref, key.per_session)
-    comp_ref = comp.ref if comp else "pas de régime complémentaire"
-    text = _explain(head, amounts, to_centimes(line.amount_paid), amo.value[0], amo.ref, comp_rate, flat, comp_ref,
-                    ald_note)
+    text = _explain(head, amounts, to_centimes(line.amount_paid), amo.value[0], amo.ref, comp_rate, extras,
+                    _comp_ref(comp), ald_note)
     return PricedLine(amounts, LineReason.PAID, text, key.code, cotation.coefficient)
 
 
@@ -233,9 +266,8 @@ def price_medicine(line: LineInput, ctx: ClaimContext, book: TariffBook) -> Pric
     tariff = to_centimes(price.value[1] * line.quantity)
     amounts = liquidate_line(LineToLiquidate(line.amount_paid, tariff, amo.value[0], comp_rate))
     head = f"{medicine.name} × {line.quantity} ({price.ref})"
-    comp_ref = comp.ref if comp else "pas de régime complémentaire"
-    text = _explain(head, amounts, to_centimes(line.amount_paid), amo.value[0], amo.ref, comp_rate, ZERO, comp_ref,
-                    ald_note)
+    text = _explain(head, amounts, to_centimes(line.amount_paid), amo.value[0], amo.ref, comp_rate, _NO_EXTRAS,
+                    _comp_ref(comp), ald_note)
     return PricedLine(amounts, LineReason.PAID, text)
 
 
