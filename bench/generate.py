@@ -305,7 +305,7 @@ class _Generator:
                 "id": self._take_id(ClaimLine), "claim_id": pk, "position": i + 1, "kind": line.kind,
                 "cotation": line.cotation, "medicine_id": self.medicine_ids.get(line.medicine_code),
                 "medicine_code": line.medicine_code,
-                "quantity": line.quantity, "amount_paid": line.amount_paid,
+                "quantity": line.quantity, "amount_paid": line.amount_paid, "care_date": care_date,
             } for i, line in enumerate(lines)]
             if self.liquidate:
                 self.fill_liquidation(values, line_values, lines, person, care_date)
