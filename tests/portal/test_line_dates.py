@@ -68,3 +68,16 @@ def test_the_api_and_the_form_take_the_providers_sector(api, member, member_clie
                   "lignes-1-provider_sector": "public"}
     preview = member_client.post(NEW, claim_form(**public_lab))
     assert "secteur public" in preview.content.decode()
+
+
+def test_the_draft_keeps_each_lines_date_and_sector_and_gives_them_back(member_client, member):
+    from portal.models import ClaimDraft
+
+    care = timezone.localdate() - timedelta(days=3)
+    line_date = (care + timedelta(days=1)).isoformat()
+    member_client.post(NEW, claim_form(prescriber_inpe="", **{"lignes-1-care_date": line_date,
+                                                              "lignes-0-provider_sector": "public"}))
+    draft = ClaimDraft.objects.get(user=member.user)
+    assert (draft.fields["lignes-1-care_date"], draft.fields["lignes-0-provider_sector"]) == (line_date, "public")
+    page = member_client.get(NEW).content.decode()
+    assert f'value="{line_date}"' in page
