@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy
 
 from claims.models import ClaimStatus
 from claims.reason_texts import reason_label
-from claims.services.intake import line_date_error
 from claims.services.pricing import REASON_MESSAGES
 from payments.bank_reasons import bank_reason_text
 from payments.models import Payer
@@ -95,30 +94,15 @@ def _filled_lines(lines) -> list[tuple[int, forms.LineForm]]:
 
 
 def cross_check(form, lines) -> bool:
-    """Rules across the claim and its rows: a row's own date lies between the claim's date and
-    today; a row linked to an ALD needs an ALD claim."""
-    ok = _line_dates_check(form, lines)
+    """Rules across the claim and its rows: a row's own date (forms.check_line_dates); a row linked
+    to an ALD needs an ALD claim."""
+    ok = forms.check_line_dates(form, [f for _, f in _filled_lines(lines)])
     if form.cleaned_data.get("is_ald"):
         return ok
     for _index, line_form in _filled_lines(lines):
         if line_form.cleaned_data.get("ald_linked"):
             line_form.add_error("ald_linked", _("Une ligne liée à une ALD suppose un dossier ALD (code ALD et n° "
                                                 "d'accord ETM)."))
-            ok = False
-    return ok
-
-
-def _line_dates_check(form, lines) -> bool:
-    care = form.cleaned_data.get("care_date")
-    if care is None:
-        return True
-    ok = True
-    for _index, line_form in _filled_lines(lines):
-        error = line_date_error(line_form.cleaned_data.get("care_date"), care_date=care,
-                                treatment_end_date=form.cleaned_data.get("treatment_end_date"),
-                                filed_on=timezone.localdate())
-        if error:
-            line_form.add_error("care_date", _(error))
             ok = False
     return ok
 
