@@ -142,6 +142,7 @@ def _years_before(day: date, years: int, extra_days: int) -> date:
 class _Person:
     insured_id: int
     mutuelle_id: int
+    regime_id: int
     fund_id: int
     dependents: list[tuple[int, str, date]]  # (id, relationship, birth date)
 
@@ -151,7 +152,8 @@ class _Generator:
                  seed: int, liquidate: bool) -> None:
         from beneficiaries.models import Dependent, Insured
         from claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatus, ClaimStatusChange
-        from mutuelles.models import Mutuelle, MutuelleFundLink
+        from mutuelles.models import Mutuelle
+        from mutuelles.selectors import payer_on
         from mutuelles.services import system_user
         from tariffs.models import Medicine
         from tariffs.selectors import TariffBook
@@ -171,12 +173,12 @@ class _Generator:
         if missing:
             raise ValueError(f"mutuelles inconnues : {', '.join(sorted(missing))} (chargez les données de référence)")
         self.mutuelles = [found[c] for c in mutuelles]
-        self.fund_of = {}
+        self.fund_of = {}  # the payer of each mutuelle's members' régime today, as the filing asks it
         for m in self.mutuelles:
-            link = MutuelleFundLink.objects.in_force(self.today).filter(mutuelle=m).first()
-            if link is None:
-                raise ValueError(f"la mutuelle {m.code} n'est rattachée à aucun organisme aujourd'hui")
-            self.fund_of[m.pk] = link.fund_id
+            payer_id = payer_on(regime_id=m.regime_id, on=self.today)
+            if payer_id is None:
+                raise ValueError(f"le régime des adhérents de {m.code} n'a pas d'organisme payeur aujourd'hui")
+            self.fund_of[m.pk] = payer_id
         self.medicines = [code for code, info in self.book.medicines.items()
                           if info.reimbursable_on(self.today - timedelta(days=CARE_SPAN_DAYS + 60))
                           and info.reimbursable_on(self.today)
@@ -211,9 +213,9 @@ class _Generator:
                 "sex": rng.choice("MF"), "status": "actif", "status_since": affiliated, "affiliated_on": affiliated,
                 "administration": rng.choice(ADMINISTRATIONS), "rib": _rib(rng),
                 "email": f"assure{pk}@example.ma", "city": rng.choice(CITIES),
-                "mutuelle_id": mutuelle.pk, "fund_id": self.fund_of[mutuelle.pk],
+                "mutuelle_id": mutuelle.pk, "fund_id": self.fund_of[mutuelle.pk], "regime_id": mutuelle.regime_id,
             }))
-            person = _Person(pk, mutuelle.pk, self.fund_of[mutuelle.pk], [])
+            person = _Person(pk, mutuelle.pk, mutuelle.regime_id, self.fund_of[mutuelle.pk], [])
             if rng.random() < 0.35:
                 person.dependents.append(self._dependent(dependent_rows, person, last, "conjoint",
                                                          _years_before(self.today, rng.randint(25, 60), 30),
@@ -259,8 +261,8 @@ class _Generator:
             quantity = rng.choice(quantities)
             parsed = parse_cotation(cotation)
             value = Decimal("10.00")
-            for fund_id in set(self.fund_of.values()):
-                found = self.book.key_value(code=parsed.key, fund_id=fund_id, on=care_date)
+            for regime_id in {m.regime_id for m in self.mutuelles}:
+                found = self.book.key_value(code=parsed.key, regime_id=regime_id, on=care_date, sector="prive")
                 if found:
                     value = found.value[0]
                     break
@@ -305,7 +307,7 @@ class _Generator:
                 "id": self._take_id(ClaimLine), "claim_id": pk, "position": i + 1, "kind": line.kind,
                 "cotation": line.cotation, "medicine_id": self.medicine_ids.get(line.medicine_code),
                 "medicine_code": line.medicine_code,
-                "quantity": line.quantity, "amount_paid": line.amount_paid,
+                "quantity": line.quantity, "amount_paid": line.amount_paid, "care_date": care_date,
             } for i, line in enumerate(lines)]
             if self.liquidate:
                 self.fill_liquidation(values, line_values, lines, person, care_date)
@@ -333,7 +335,7 @@ class _Generator:
         from claims.services.liquidation import add_up
         from claims.services.pricing import ClaimContext, price_line
 
-        ctx = ClaimContext(fund_id=person.fund_id, mutuelle_id=person.mutuelle_id, care_date=care_date,
+        ctx = ClaimContext(regime_id=person.regime_id, mutuelle_id=person.mutuelle_id, care_date=care_date,
                            etm_valid=False)
         priced = [price_line(line, ctx, self.book) for line in lines]
         for row, p in zip(line_values, priced, strict=True):

@@ -40,7 +40,8 @@ class DurableFloorApi(APIView):
                 force_insert=True)
             ClaimLine.objects.bulk_create([
                 ClaimLine(claim=claim, position=i + 1, kind=line["kind"], cotation=line.get("cotation", ""),
-                          amount_paid=Decimal(line["paid"])) for i, line in enumerate(lines)])
+                          amount_paid=Decimal(line["paid"]), care_date=claim.care_date)
+                for i, line in enumerate(lines)])
         return Response({"id": claim.pk}, status=status.HTTP_201_CREATED)
 
 

@@ -9,7 +9,7 @@ from amo_portal.money import money_field
 from approvals.models import ETMAccord
 from beneficiaries.models import Dependent, Insured
 from mutuelles.models import AMOFund, Mutuelle
-from tariffs.models import Medicine
+from tariffs.models import Medicine, ProviderSector
 
 
 class ClaimStatus(models.TextChoices):
@@ -163,6 +163,15 @@ class ClaimLine(TimeStampedModel):
     medicine_code = models.CharField("code médicament", max_length=32, blank=True)
     quantity = models.PositiveIntegerField("quantité", default=1)
     amount_paid = money_field(verbose_name="montant payé")
+    #: The day this act was done or this medicine delivered (a laboratory or a pharmacy often comes
+    #: days after the consultation): its tariffs, prices and filing deadline are those of that day.
+    #: Filled at filing (the claim's date when the line gives none); never before the claim's care
+    #: date, which stays the first act's.
+    care_date = models.DateField("date des soins de la ligne")
+    #: Public or private provider (laboratory, clinic…): letter keys valued differently per sector
+    #: (B in a public laboratory, domain.md §8.3) are read for this one.
+    provider_sector = models.CharField("secteur du prestataire", max_length=8, choices=ProviderSector.choices,
+                                       default=ProviderSector.PRIVATE)
     ald_linked = models.BooleanField("lié à l'ALD", default=False)
     prior_approval_number = models.CharField("n° d'entente préalable", max_length=32, blank=True)
 
@@ -192,6 +201,8 @@ class ClaimLine(TimeStampedModel):
                     amount_paid__gte=F("amo_amount") + F("complementary_amount")),
             ),
             models.CheckConstraint(name="claimline_kind_known", condition=Q(kind__in=LineKind.values)),
+            models.CheckConstraint(name="claimline_sector_known",
+                                   condition=Q(provider_sector__in=ProviderSector.values)),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from tariffs.selectors import medicines_search
 
 #: The simulator offers this many line rows.
 ROWS = 6
-ROW_KEYS = ("kind", "cotation", "code", "quantity", "paid", "ald")
+ROW_KEYS = ("kind", "cotation", "code", "quantity", "paid", "ald", "care_date", "provider_sector")
 
 #: The page's fields, by the name of the error the API gives (nested names joined by "_").
 FIELD_LABELS = {
@@ -29,7 +29,9 @@ FIELD_LABELS = {
 #: The fields of a line, as its row shows them.
 LINE_LABELS = {"kind": gettext_lazy("nature"), "cotation": gettext_lazy("cotation"),
                "code": gettext_lazy("médicament"), "quantity": gettext_lazy("quantité"),
-               "paid": gettext_lazy("montant payé"), "ald": gettext_lazy("ALD")}
+               "paid": gettext_lazy("montant payé"), "ald": gettext_lazy("ALD"),
+               "care_date": gettext_lazy("date des soins de la ligne"),
+               "provider_sector": gettext_lazy("prestataire")}
 #: The element each field's error links to (the summary's links).
 FIELD_IDS = {"mutuelle": "sim-mutuelle", "care_date": "sim-care", "filing_date": "sim-filing",
              "beneficiary_relationship": "sim-rel", "beneficiary_birth_date": "sim-birth",
@@ -117,7 +119,9 @@ def build_payload(posted, filled: list[Row]) -> dict:
         code = resolve_medicine(row) if kind == "medicament" else row.values["code"]
         lines.append({"kind": kind, "cotation": row.values["cotation"], "code": code,
                       "quantity": row.values["quantity"] or 1,
-                      "paid": row.values["paid"].replace(",", ".").replace(" ", ""), "ald": bool(row.values["ald"])})
+                      "paid": row.values["paid"].replace(",", ".").replace(" ", ""), "ald": bool(row.values["ald"]),
+                      "care_date": row.values["care_date"] or None,
+                      "provider_sector": row.values["provider_sector"] or "prive"})
     return {
         "mutuelle": posted.get("mutuelle", ""), "care_date": posted.get("care_date", ""),
         "filing_date": opt("filing_date"), "treatment_end_date": opt("treatment_end_date"),

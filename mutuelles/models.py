@@ -289,3 +289,4 @@ class PayerAccountChange(TimeStampedModel):
     @property
     def payer(self) -> AMOFund | Mutuelle:
         return self.fund if self.fund_id else self.mutuelle
+from mutuelles.models_complements import ActComplement  # noqa: E402,F401  (the per-act complements)

@@ -86,6 +86,7 @@ def load_complementary_rates(*, data_dir: Path) -> TableCounts:
         "valid_to": rec.day("valid_to", required=False), "source": rec.text("source", required=False),
     }) for rec in read_csv(path, base=data_dir, required=required)]
     upsert_dated(ComplementaryRate, rows, counts)
+    remove_unlisted(ComplementaryRate, counts, key=("mutuelle", "group", "ald_linked", "valid_from"))
     return counts
 
 

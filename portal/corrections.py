@@ -34,7 +34,9 @@ def prefill(claim: Claim) -> tuple[dict, list[dict]]:
         "etm_accord_number": claim.etm_accord_number,
     }
     lines = [{"kind": line.kind, "cotation": line.cotation, "medicine_code": line.medicine_code,
-              "quantity": line.quantity, "amount_paid": line.amount_paid, "ald_linked": line.ald_linked}
+              "quantity": line.quantity, "amount_paid": line.amount_paid, "ald_linked": line.ald_linked,
+              "care_date": line.care_date if line.care_date != claim.care_date else None,
+              "provider_sector": line.provider_sector}
              for line in claim.lines.all()]
     return form, lines
 

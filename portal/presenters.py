@@ -94,10 +94,11 @@ def _filled_lines(lines) -> list[tuple[int, forms.LineForm]]:
 
 
 def cross_check(form, lines) -> bool:
-    """Rules across the claim and its rows: a row linked to an ALD needs an ALD claim."""
+    """Rules across the claim and its rows: a row's own date (forms.check_line_dates); a row linked
+    to an ALD needs an ALD claim."""
+    ok = forms.check_line_dates(form, [f for _, f in _filled_lines(lines)])
     if form.cleaned_data.get("is_ald"):
-        return True
-    ok = True
+        return ok
     for _index, line_form in _filled_lines(lines):
         if line_form.cleaned_data.get("ald_linked"):
             line_form.add_error("ald_linked", _("Une ligne liée à une ALD suppose un dossier ALD (code ALD et n° "
@@ -118,7 +119,9 @@ def claim_input(form, lines, documents) -> ClaimInput:
         lines=[LineData(kind=f.cleaned_data["kind"], amount_paid=f.cleaned_data["amount_paid"],
                         quantity=f.cleaned_data.get("quantity") or 1, cotation=f.cleaned_data.get("cotation", ""),
                         medicine_code=f.cleaned_data.get("medicine_code", ""),
-                        ald_linked=f.cleaned_data.get("ald_linked", False))
+                        ald_linked=f.cleaned_data.get("ald_linked", False),
+                        care_date=f.cleaned_data.get("care_date"),
+                        provider_sector=f.cleaned_data.get("provider_sector") or "prive")
                for _, f in _filled_lines(lines)],
         documents=list(documents),
     )
@@ -131,7 +134,8 @@ def input_print(data: ClaimInput) -> str:
         "e": data.treatment_end_date.isoformat() if data.treatment_end_date else None,
         "i": [data.prescriber_inpe, data.provider_inpe, data.care_sheet_number],
         "a": [data.is_ald, data.ald_code, data.etm_accord_number],
-        "l": [[l.kind, l.cotation, l.medicine_code, l.quantity, str(l.amount_paid), l.ald_linked] for l in data.lines],
+        "l": [[l.kind, l.cotation, l.medicine_code, l.quantity, str(l.amount_paid), l.ald_linked,
+               l.care_date.isoformat() if l.care_date else None, l.provider_sector] for l in data.lines],
         "f": [[kind, doc.sha256] for kind, doc in data.documents],
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

@@ -26,6 +26,13 @@ class LetterKey(TimeStampedModel):
     # DOMAIN-UNCERTAIN: domain.md §3.4 — no official list of acts needing prior approval.
     requires_prior_approval = models.BooleanField("entente préalable requise", default=False)
     default_coefficient = models.DecimalField("coefficient par défaut", max_digits=8, decimal_places=2, default=1)
+    #: Valued per session (AMM, AMY, AMO: "par séance" in the 2006 grid): the value is that of one
+    #: session, a line's quantity is its number of sessions and its cotation carries no coefficient.
+    per_session = models.BooleanField("valorisée par séance", default=False)
+    #: The mutuelles' flat per consultation is also added on this key's lines (consultations, and
+    #: dental care: MGPAP 2026 "ainsi que pour les soins dentaires", domain.md §8.3).
+    takes_consultation_flat = models.BooleanField("ouvre droit au forfait par consultation", default=False)
+    max_sessions = models.PositiveSmallIntegerField("séances au plus par ligne", null=True, blank=True)
 
     class Meta:
         verbose_name = "lettre clé"
@@ -36,14 +43,25 @@ class LetterKey(TimeStampedModel):
         return self.code
 
 
+class ProviderSector(models.TextChoices):
+    """Who provided the care: a public establishment (hospital, Institut Pasteur, public laboratory)
+    or a private one. Some keys are valued differently (B: domain.md §8.3)."""
+
+    PRIVATE = "prive", "privé"
+    PUBLIC = "public", "public"
+
+
 class LetterKeyValue(DatedModel):
-    """The value in dirhams of one unit of a letter key, in one régime, over a period."""
+    """The value in dirhams of one unit of a letter key, in one régime, over a period; for one
+    provider sector when the grid differs between them (empty: both sectors)."""
 
     key = models.ForeignKey(LetterKey, verbose_name="lettre clé", related_name="values", on_delete=models.PROTECT)
     regime = models.ForeignKey(Regime, verbose_name="régime", related_name="key_values", on_delete=models.PROTECT)
+    sector = models.CharField("secteur du prestataire", max_length=8, blank=True, default="",
+                              choices=ProviderSector.choices, help_text="Vide : les deux secteurs.")
     value = money_field(verbose_name="valeur (DH)")
 
-    overlap_key = ("key", "regime")
+    overlap_key = ("key", "regime", "sector")
 
     class Meta:
         verbose_name = "valeur de lettre clé"
@@ -51,11 +69,13 @@ class LetterKeyValue(DatedModel):
         ordering = ["key__code", "regime__code", "valid_from"]
         constraints = [
             models.CheckConstraint(name="letterkeyvalue_value_positive", condition=Q(value__gt=0)),
-            models.UniqueConstraint(name="letterkeyvalue_unique_start", fields=["key", "regime", "valid_from"]),
+            models.UniqueConstraint(name="letterkeyvalue_unique_start",
+                                    fields=["key", "regime", "sector", "valid_from"]),
         ]
 
     def __str__(self) -> str:
-        return f"{self.key} = {self.value} DH ({self.regime}, {self.valid_from})"
+        sector = f" {self.get_sector_display()}" if self.sector else ""
+        return f"{self.key} = {self.value} DH ({self.regime}{sector}, {self.valid_from})"
 
 
 class Medicine(TimeStampedModel):

@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from amo_portal.periods import covers
-from mutuelles.models import ComplementaryRate
+from mutuelles.models import ActComplement, ComplementaryRate
 from tariffs.models import (
     AMORate,
     DeadlineSuspension,
@@ -84,11 +84,14 @@ class KeyInfo:
     group: str
     is_consultation: bool
     requires_prior_approval: bool
+    per_session: bool = False
+    max_sessions: int | None = None
+    takes_consultation_flat: bool = False
 
 
 #: Tables whose content the book holds; any write to them must reach the workers' books.
 BOOK_MODELS = (LetterKey, LetterKeyValue, Medicine, MedicinePrice, AMORate, ComplementaryRate, FilingDeadlineRule,
-               DeadlineSuspension, EligibilityRule)
+               DeadlineSuspension, EligibilityRule, ActComplement)
 
 
 @dataclass(frozen=True)
@@ -135,11 +138,13 @@ class TariffBook:
 
     def __init__(self) -> None:
         self.keys: dict[str, KeyInfo] = {}
-        self.key_values: dict[tuple[str, int], _Timeline] = defaultdict(_Timeline)
+        #: (code, régime, sector): the sector is "" for a value of both sectors.
+        self.key_values: dict[tuple[str, int, str], _Timeline] = defaultdict(_Timeline)
         self.medicines: dict[str, MedicineInfo] = {}
         self.medicine_prices: dict[str, _Timeline] = defaultdict(_Timeline)
         self.amo_rates: dict[tuple[int, str, bool], _Timeline] = defaultdict(_Timeline)
         self.complementary: dict[tuple[int, str, bool], _Timeline] = defaultdict(_Timeline)
+        self.act_complements: dict[tuple[int, str], _Timeline] = defaultdict(_Timeline)
         self.deadline_rules: dict[tuple[int, str], _Timeline] = defaultdict(_Timeline)
         self.suspensions: dict[int, tuple[Suspension, ...]] = {}
         self.eligibility_rules: dict[tuple[int, str], _Timeline] = defaultdict(_Timeline)
@@ -148,10 +153,14 @@ class TariffBook:
     def load(cls) -> TariffBook:
         book = cls()
         for k in LetterKey.objects.all():
-            book.keys[k.code.upper()] = KeyInfo(k.code, k.group, k.is_consultation, k.requires_prior_approval)
+            book.keys[k.code.upper()] = KeyInfo(k.code, k.group, k.is_consultation, k.requires_prior_approval,
+                                                k.per_session, k.max_sessions,
+                                                k.takes_consultation_flat or k.is_consultation)
         for v in LetterKeyValue.objects.select_related("key", "regime"):
-            ref = f"TNR {v.regime.code} {v.key.code} = {v.value} DH du {v.valid_from:%d/%m/%Y}"
-            book.key_values[(v.key.code.upper(), v.regime_id)].add(Dated(v.valid_from, v.valid_to, (v.value,), ref))
+            sector = f" secteur {v.get_sector_display()}" if v.sector else ""
+            ref = f"TNR {v.regime.code}{sector} {v.key.code} = {v.value} DH du {v.valid_from:%d/%m/%Y}"
+            book.key_values[(v.key.code.upper(), v.regime_id, v.sector)].add(
+                Dated(v.valid_from, v.valid_to, (v.value,), ref))
         for m in Medicine.objects.all():
             book.medicines[m.code] = MedicineInfo(m.code, m.name, m.is_generic, m.reimbursable_from, m.reimbursable_to)
         for p in MedicinePrice.objects.select_related("medicine"):
@@ -165,6 +174,10 @@ class TariffBook:
             book.complementary[(c.mutuelle_id, c.group, c.ald_linked)].add(
                 Dated(c.valid_from, c.valid_to, (c.rate, c.flat_per_consultation), ref)
             )
+        for a in ActComplement.objects.select_related("mutuelle"):
+            ref = f"complément {a.mutuelle.code} {a.label} {a.amount} DH par unité du {a.valid_from:%d/%m/%Y}"
+            book.act_complements[(a.mutuelle_id, a.act_code.upper())].add(
+                Dated(a.valid_from, a.valid_to, (a.amount,), ref))
         for d in FilingDeadlineRule.objects.all():
             book.deadline_rules[(d.regime_id, d.filer)].add(
                 Dated(d.valid_from, d.valid_to, (d.days,), f"{d.days} jours"))
@@ -176,7 +189,7 @@ class TariffBook:
             book.eligibility_rules[(e.regime_id, e.rule)].add(
                 Dated(e.valid_from, e.valid_to, (e.value,), f"{e.get_rule_display()} = {e.value}"))
         for table in (book.key_values, book.medicine_prices, book.amo_rates, book.complementary, book.deadline_rules,
-                      book.eligibility_rules):
+                      book.act_complements, book.eligibility_rules):
             for timeline in table.values():
                 timeline.freeze()
         return book
@@ -185,9 +198,14 @@ class TariffBook:
     def key(self, code: str) -> KeyInfo | None:
         return self.keys.get(code.upper())
 
-    def key_value(self, *, code: str, regime_id: int, on: date) -> Dated | None:
-        timeline = self.key_values.get((code.upper(), regime_id))
-        return timeline.at(on) if timeline else None
+    def key_value(self, *, code: str, regime_id: int, on: date, sector: str = "") -> Dated | None:
+        """The value for the provider's sector when the grid has one, else the value of both sectors."""
+        for wanted in ((sector, "") if sector else ("",)):
+            timeline = self.key_values.get((code.upper(), regime_id, wanted))
+            found = timeline.at(on) if timeline else None
+            if found is not None:
+                return found
+        return None
 
     def medicine(self, code: str) -> MedicineInfo | None:
         return self.medicines.get(code)
@@ -202,6 +220,11 @@ class TariffBook:
 
     def complementary_rate(self, *, mutuelle_id: int, group: str, ald_linked: bool, on: date) -> Dated | None:
         timeline = self.complementary.get((mutuelle_id, group, ald_linked))
+        return timeline.at(on) if timeline else None
+
+    def act_complement(self, *, mutuelle_id: int, code: str, on: date) -> Dated | None:
+        """The mutuelle's amount per unit of the act `code` in force on `on` (None: none)."""
+        timeline = self.act_complements.get((mutuelle_id, code.upper()))
         return timeline.at(on) if timeline else None
 
     def deadline_days(self, *, regime_id: int, filer: str, on: date) -> Dated | None:

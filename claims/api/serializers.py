@@ -8,6 +8,7 @@ from rest_framework import serializers
 from amo_portal.money import AMOUNT_FIELD as MONEY
 from amo_portal.money import to_centimes
 from amo_portal.periods import before_amo
+from claims.services.intake import line_date_error
 
 #: How far ahead a simulated filing date may be.
 MAX_DAYS_AHEAD = 366
@@ -30,6 +31,12 @@ class LineInputSerializer(serializers.Serializer):
     ald = serializers.BooleanField(default=False, label="lié à l'ALD")
     prior_approval_number = serializers.CharField(required=False, allow_blank=True, max_length=32, default="",
                                                   label="n° d'entente préalable")
+    provider_sector = serializers.ChoiceField(choices=[("prive", "privé"), ("public", "public")], default="prive",
+                                              label="secteur du prestataire",
+                                              help_text="Laboratoire, clinique… public ou privé (privé par défaut).")
+    care_date = serializers.DateField(required=False, allow_null=True, default=None, label="date des soins de la ligne",
+                                      help_text="Jour de l'acte ou de la délivrance ; par défaut, la date des soins "
+                                                "du dossier.")
 
     def validate(self, attrs):
         if attrs["kind"] == "acte" and not attrs.get("cotation", "").strip():
@@ -93,6 +100,11 @@ class SimulationInputSerializer(serializers.Serializer):
         if end and not attrs["care_date"] <= end <= filing:
             raise serializers.ValidationError(
                 {"treatment_end_date": "La fin du traitement doit être entre la date des soins et le dépôt."})
+        line_errors = [{"care_date": message} if message else {} for message in (
+            line_date_error(line.get("care_date"), care_date=attrs["care_date"], treatment_end_date=end,
+                            filed_on=filing) for line in attrs["lines"])]
+        if any(line_errors):
+            raise serializers.ValidationError({"lines": line_errors})
         return attrs
 
 

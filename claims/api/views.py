@@ -49,7 +49,8 @@ def run_simulation(data: dict):
         etm=SimulatedETM(etm["valid_from"], etm.get("valid_to")) if etm else None,
         lines=[LineInput(kind=line["kind"], amount_paid=line["paid"], quantity=line["quantity"],
                          cotation=line.get("cotation", ""), medicine_code=line.get("code", "").strip(),
-                         ald_linked=line["ald"], prior_approval_number=line.get("prior_approval_number", ""))
+                         ald_linked=line["ald"], prior_approval_number=line.get("prior_approval_number", ""),
+                         care_date=line.get("care_date"), provider_sector=line.get("provider_sector", "prive"))
                for line in data["lines"]],
     )
 

@@ -18,7 +18,15 @@ from beneficiaries.services.entitlement import InsuredRights, beneficiary_entitl
 from claims.models import ClaimLine, ClaimStatus
 from claims.services.checks import ClaimReason, Reason, deadline_reason, entitlement_reason
 from claims.services.liquidation import Totals, add_up
-from claims.services.pricing import ClaimContext, LineInput, LineReason, PricedLine, price_line, rejected_line
+from claims.services.pricing import (
+    ClaimContext,
+    LineInput,
+    LineReason,
+    PricedLine,
+    late_line,
+    price_line,
+    rejected_line,
+)
 from tariffs.models import FilingDeadlineRule
 from tariffs.selectors import TariffBook
 
@@ -91,7 +99,8 @@ def line_input(line: ClaimLine) -> LineInput:
     return LineInput(kind=line.kind, amount_paid=line.amount_paid, quantity=line.quantity, cotation=line.cotation,
                      medicine_code=line.medicine_code, ald_linked=line.ald_linked,
                      prior_approval_number=line.prior_approval_number,
-                     rejected_reason_code=line.rejected_reason_code)
+                     rejected_reason_code=line.rejected_reason_code, care_date=line.care_date,
+                     provider_sector=line.provider_sector)
 
 
 def beneficiary_accords(claim: ClaimFacts) -> list[Accord]:
@@ -141,6 +150,38 @@ class Duplicates:
         return notes
 
 
+def filing_check(*, book: TariffBook, regime_id: int, care_date: date, treatment_end_date: date | None,
+                 filed_on: date, lines: list[LineInput]) -> tuple[Reason | None, list[Reason | None]]:
+    """The filing deadline, counted for each line from its own care date (or from the end of a
+    continuous treatment): (the claim's rejection, each line's late-filing reason).
+
+    A line filed too late is refused on its own, the others are paid; when every line is late the
+    claim is rejected as a whole, with the reason counted from its first act (claim.care_date). The
+    deadline rule is the one in force on the day counted from. Shared by the liquidation, the
+    simulator and the preview."""
+    reasons: dict[date, Reason | None] = {}
+
+    def reason(on: date) -> Reason | None:
+        if on not in reasons:
+            rule = book.deadline_days(regime_id=regime_id, filer=FilingDeadlineRule.Filer.INSURED, on=on)
+            reasons[on] = deadline_reason(care_date=on, treatment_end_date=treatment_end_date, filed_on=filed_on,
+                                          days=rule.value[0] if rule else None,
+                                          suspensions=book.suspensions_for(regime_id))
+        return reasons[on]
+
+    per_line = [reason(line.care_date or care_date) for line in lines]
+    if not lines or all(per_line):
+        return reason(care_date) or per_line[0], [None] * len(lines)
+    return None, per_line
+
+
+def price_lines(lines: list[LineInput], late: list[Reason | None], ctx: ClaimContext, book: TariffBook,
+                keys: list[int | None]) -> list[PricedLine]:
+    """Every line of an admissible claim: priced, or refused alone when filed past its own deadline."""
+    return [late_line(line, reason.message) if reason else price_line(line, ctx, book, key)
+            for line, reason, key in zip(lines, late, keys, strict=True)]
+
+
 def control_and_price(claim: ClaimFacts, book: TariffBook, duplicates: Duplicates,
                       ledger: SessionLedger | None = None) -> Outcome:
     """Run the claim-level controls, then price every line (or none, if the claim is rejected).
@@ -150,11 +191,11 @@ def control_and_price(claim: ClaimFacts, book: TariffBook, duplicates: Duplicate
     """
     decision = etm_decision(claim)
     etm_valid = bool(decision and decision.covered)
-    rule = book.deadline_days(regime_id=claim.regime_id, filer=FilingDeadlineRule.Filer.INSURED, on=claim.care_date)
+    late_claim, late_lines = filing_check(book=book, regime_id=claim.regime_id, care_date=claim.care_date,
+                                          treatment_end_date=claim.treatment_end_date, filed_on=claim.filed_on,
+                                          lines=claim.lines)
     rejection = (
-        deadline_reason(care_date=claim.care_date, treatment_end_date=claim.treatment_end_date,
-                        filed_on=claim.filed_on, days=rule.value[0] if rule else None,
-                        suspensions=book.suspensions_for(claim.regime_id))
+        late_claim
         or entitlement_reason(beneficiary_entitlement(
             insured=claim.insured, dependent=claim.dependent, on=claim.care_date,
             limits=book.eligibility_limits(regime_id=claim.regime_id, on=claim.care_date)))
@@ -169,7 +210,7 @@ def control_and_price(claim: ClaimFacts, book: TariffBook, duplicates: Duplicate
         ctx = ClaimContext(regime_id=claim.regime_id, mutuelle_id=claim.mutuelle_id, care_date=claim.care_date,
                            etm_valid=etm_valid, prior_approval=decide)
         keys: list[int | None] = list(claim.line_ids) or [None] * len(claim.lines)
-        priced = [price_line(line, ctx, book, key) for line, key in zip(claim.lines, keys, strict=True)]
+        priced = price_lines(claim.lines, late_lines, ctx, book, keys)
     totals = add_up([(line.amount_paid, p.amounts) for line, p in zip(claim.lines, priced, strict=True)])
     outcome = Outcome(rejection=rejection, priced=priced, totals=totals,
                       etm_accord=decision.accord if decision else None)
@@ -185,7 +226,9 @@ def review_reasons(claim: ClaimFacts, outcome: Outcome, etm_valid: bool) -> list
     threshold = claim.review_threshold
     if threshold > ZERO and outcome.totals.amo + outcome.totals.complementary >= threshold:
         reasons.append(REVIEW_ABOVE_THRESHOLD)
-    if any(p.reason_code and p.reason_code != LineReason.REJECTED_BY_AGENT for p in outcome.priced):
+    # a line refused by an agent, or alone for its late filing, is decided already
+    decided = {LineReason.REJECTED_BY_AGENT, LineReason.LATE}
+    if any(p.reason_code and p.reason_code not in decided for p in outcome.priced):
         reasons.append(REVIEW_UNPAID_LINE)
     if claim.is_ald and not etm_valid:
         reasons.append(REVIEW_NO_ETM)

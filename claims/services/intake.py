@@ -22,7 +22,7 @@ from claims.services.checks import duplicate_key
 from claims.services.pricing import LineInput, parse_cotation
 from claims.workflow import creation_change
 from mutuelles.selectors import payer_on
-from tariffs.models import Medicine
+from tariffs.models import Medicine, ProviderSector
 
 MAX_LINES = 50
 MAX_DOCUMENTS = 10
@@ -80,9 +80,43 @@ def _validate_line(index: int, line: LineInput, is_ald: bool) -> str | None:
         return "Le montant payé doit être positif, en dirhams avec au plus deux décimales."
     if line.amount_paid > MAX_AMOUNT:
         return "Le montant payé dépasse 1 000 000 DH : vérifiez la saisie."
+    if line.provider_sector not in ProviderSector.values:
+        return "Secteur du prestataire : « public » ou « prive »."
     if line.ald_linked and not is_ald:
         return "Une ligne liée à une ALD suppose un dossier ALD (code ALD et n° d'accord ETM)."
     return None
+
+
+def line_date_error(on: date | None, *, care_date: date, treatment_end_date: date | None,
+                    filed_on: date) -> str | None:
+    """A line's own care date lies between the claim's first act and the filing day (and not after
+    the end of a continuous treatment)."""
+    if on is None:
+        return None
+    head = f"La date des soins de la ligne ({on:%d/%m/%Y})"
+    if on > filed_on:
+        return f"{head} ne peut pas être postérieure à la date de dépôt."
+    if on < care_date:
+        return (f"{head} ne peut pas précéder la date des soins du dossier ({care_date:%d/%m/%Y}), "
+                "qui est celle du premier acte.")
+    if treatment_end_date is not None and on > treatment_end_date:
+        return f"{head} ne peut pas suivre la fin du traitement ({treatment_end_date:%d/%m/%Y})."
+    return None
+
+
+def _line_errors(draft: "ClaimDraft", filed_on: date) -> list[dict]:
+    errors = []
+    for index, line in enumerate(draft.lines):
+        found = {}
+        message = _validate_line(index, line, draft.is_ald)
+        if message:
+            found["line"] = message
+        date_error = line_date_error(line.care_date, care_date=draft.care_date,
+                                     treatment_end_date=draft.treatment_end_date, filed_on=filed_on)
+        if date_error:
+            found["care_date"] = f"Ligne {index + 1} — {date_error}"
+        errors.append(found)
+    return errors
 
 
 def _validate_ald(draft: ClaimDraft, errors: dict) -> None:
@@ -118,9 +152,9 @@ def validate_draft(draft: ClaimDraft, *, filed_on: date) -> None:
     elif len(draft.lines) > MAX_LINES:
         errors["lines"] = f"Un dossier compte au plus {MAX_LINES} lignes."
     else:
-        line_errors = [_validate_line(i, line, draft.is_ald) for i, line in enumerate(draft.lines)]
+        line_errors = _line_errors(draft, filed_on)
         if any(line_errors):
-            errors["lines"] = [{"line": e} if e else {} for e in line_errors]
+            errors["lines"] = line_errors
     if len(draft.documents) > MAX_DOCUMENTS:
         errors["documents"] = f"Joignez au plus {MAX_DOCUMENTS} pièces."
     if errors:
@@ -134,10 +168,18 @@ def fingerprint(draft: ClaimDraft) -> str:
         "end": draft.treatment_end_date.isoformat() if draft.treatment_end_date else None,
         "prescriber": draft.prescriber_inpe, "provider": draft.provider_inpe, "ald": draft.is_ald,
         "etm": draft.etm_accord_number, "lines": [[l.kind, l.cotation, l.medicine_code, l.quantity,
-                                                   str(l.amount_paid), l.ald_linked] for l in draft.lines],
+                                                   str(l.amount_paid), l.ald_linked, *_own_date(l, draft)]
+                                                  for l in draft.lines],
         "documents": [d.sha256 for _, d in draft.documents],
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _own_date(line: LineInput, draft: ClaimContent) -> list[str]:
+    """A line's date in a fingerprint only when it is not the claim's: the prints of claims filed
+    before lines had their own date stay the same."""
+    own = [line.care_date.isoformat()] if line.care_date and line.care_date != draft.care_date else []
+    return own + ([line.provider_sector] if line.provider_sector != ProviderSector.PRIVATE else [])
 
 
 def _existing_for_key(insured: Insured, key: str, print_: str) -> Claim | None:
@@ -214,7 +256,8 @@ def filing_rows(draft: ClaimDraft, *, by, filed_on: date, key: str | None,
         duplicate_key=duplicate_key(
             insured_id=insured.pk, dependent_id=draft.dependent.pk if draft.dependent else None,
             care_date=draft.care_date, prescriber_inpe=draft.prescriber_inpe,
-            lines=[(l.kind, l.cotation or l.medicine_code, l.quantity, str(l.amount_paid)) for l in draft.lines],
+            lines=[(l.kind, l.cotation or l.medicine_code, l.quantity, str(l.amount_paid), *_own_date(l, draft))
+                   for l in draft.lines],
         ),
     )
     codes = [l.medicine_code for l in draft.lines if l.kind == LineKind.MEDICINE and l.medicine_code]
@@ -222,6 +265,7 @@ def filing_rows(draft: ClaimDraft, *, by, filed_on: date, key: str | None,
     lines = [ClaimLine(claim=claim, position=i + 1, kind=l.kind, cotation=l.cotation.strip(),
                        medicine_id=medicines.get(l.medicine_code), medicine_code=l.medicine_code.strip(),
                        quantity=l.quantity, amount_paid=l.amount_paid, ald_linked=l.ald_linked,
+                       care_date=l.care_date or draft.care_date, provider_sector=l.provider_sector,
                        prior_approval_number=l.prior_approval_number.strip())
              for i, l in enumerate(draft.lines)]
     return claim, creation_change(claim=claim, by=by, reason=MSG_FILED), lines

@@ -15,7 +15,7 @@ from amo_portal.money import ZERO, format_dh, format_rate, to_centimes
 from approvals.rules import AccordDecision
 from claims.services.liquidation import LineAmounts, LineToLiquidate, liquidate_line, unpaid_line
 from mutuelles.models import PrestationGroup
-from tariffs.selectors import TariffBook
+from tariffs.selectors import Dated, KeyInfo, TariffBook
 
 _COTATION = re.compile(r"^\s*([A-Za-z]{1,8})\s*(\d{1,5}(?:[.,]\d{1,2})?)?\s*$")
 
@@ -33,6 +33,12 @@ class LineReason:
     NO_RATE = "taux_absent"
     CLAIM_REJECTED = "dossier_rejete"
     REJECTED_BY_AGENT = "rejet_agent"
+    #: The line alone was filed past the deadline counted from its own care date (the code of the
+    #: claim-level late-filing reason, claims.services.checks.ClaimReason.LATE).
+    LATE = "hors_delai"
+    #: A key valued per session (AMM, AMY, AMO) written with a coefficient, or more sessions on one
+    #: line than its key allows.
+    BAD_SESSIONS = "seances_invalides"
 
 
 REASON_MESSAGES = {
@@ -45,6 +51,9 @@ REASON_MESSAGES = {
     LineReason.NO_RATE: "Aucun taux de remboursement en vigueur à la date des soins.",
     LineReason.CLAIM_REJECTED: "Dossier rejeté : aucune ligne n'est remboursée.",
     LineReason.REJECTED_BY_AGENT: "Ligne rejetée lors du contrôle.",
+    LineReason.LATE: "Ligne déposée hors délai : le délai de dépôt court depuis la date des soins de la ligne.",
+    LineReason.BAD_SESSIONS: ("Acte valorisé par séance : écrivez la lettre clé seule (par exemple « AMM ») et le "
+                              "nombre de séances dans la quantité, sans dépasser le maximum par ligne."),
 }
 
 
@@ -78,6 +87,15 @@ class LineInput(NamedTuple):
     ald_linked: bool = False
     prior_approval_number: str = ""
     rejected_reason_code: str = ""
+    #: The line's own date of care; None: the claim's (ClaimContext.care_date).
+    care_date: date | None = None
+    #: "prive" or "public" (tariffs.models.ProviderSector): keys valued per sector read this one.
+    provider_sector: str = "prive"
+
+
+def line_date(line: LineInput, ctx: "ClaimContext") -> date:
+    """The day the line's tariffs, prices and rates are read on: its own, else the claim's."""
+    return line.care_date or ctx.care_date
 
 
 #: The entente préalable decision for one line: (line key, act code, quantity) -> decision. The
@@ -107,9 +125,9 @@ def _unpaid(line: LineInput, code: str, key: str = "", coefficient: Decimal = De
     return PricedLine(unpaid_line(line.amount_paid), code, REASON_MESSAGES[code], key, coefficient)
 
 
-def _rates(book: TariffBook, ctx: ClaimContext, group: str, ald: bool):
-    amo = book.amo_rate(regime_id=ctx.regime_id, group=group, ald_linked=ald, on=ctx.care_date)
-    comp = book.complementary_rate(mutuelle_id=ctx.mutuelle_id, group=group, ald_linked=ald, on=ctx.care_date)
+def _rates(book: TariffBook, ctx: ClaimContext, group: str, ald: bool, on: date):
+    amo = book.amo_rate(regime_id=ctx.regime_id, group=group, ald_linked=ald, on=on)
+    comp = book.complementary_rate(mutuelle_id=ctx.mutuelle_id, group=group, ald_linked=ald, on=on)
     return amo, comp
 
 
@@ -119,15 +137,49 @@ _dh = lru_cache(maxsize=65536)(format_dh)
 _rate = lru_cache(maxsize=1024)(format_rate)
 
 
+class Extras(NamedTuple):
+    """What the mutuelle adds on a line beyond its rate: the flat per consultation (consultations and,
+    where the key says so, dental care) and the dated per-act complement (tariffs.selectors.act_complement)."""
+
+    amount: Decimal = ZERO
+    text: str = ""  # " + forfait 10,00 DH + complément … 360,00 DH (ref)"
+
+
+_NO_EXTRAS = Extras()
+
+
+def _act_extras(key: KeyInfo, line: LineInput, ctx: ClaimContext, book: TariffBook, flat: Decimal,
+                on: date) -> Extras:
+    flat = flat * line.quantity if key.takes_consultation_flat else ZERO
+    amount, text = flat, f" + forfait {_dh(flat)}" if flat else ""
+    complement = book.act_complement(mutuelle_id=ctx.mutuelle_id, code=key.code, on=on)
+    if complement is not None:
+        per_unit = complement.value[0] * line.quantity
+        amount += per_unit
+        text += f" + {complement.ref} × {line.quantity} = {_dh(per_unit)}"
+    return Extras(amount, text)
+
+
 def _explain(head: str, amounts: LineAmounts, paid: Decimal, amo_rate, amo_ref: str,
-             comp_rate, flat: Decimal, comp_ref: str, ald_note: str) -> str:
-    flat_text = f" + forfait {_dh(flat)}" if flat else ""
+             comp_rate, extras: Extras, comp_ref: str, ald_note: str) -> str:
+    wanted = to_centimes(amounts.base * comp_rate) + to_centimes(extras.amount)
+    # the complementary share never exceeds what the person paid beyond the AMO share
+    cap = " (plafonnée à ce qui a été payé au-delà de la part AMO)" if amounts.complementary < wanted else ""
     return (
         f"{head} → tarif {_dh(amounts.tariff)} ; base = min(payé {_dh(paid)}, tarif) = "
         f"{_dh(amounts.base)} ; AMO {_rate(amo_rate)} ({amo_ref}) = {_dh(amounts.amo)} ; "
-        f"complémentaire {_rate(comp_rate)}{flat_text} ({comp_ref}) = {_dh(amounts.complementary)} ; "
+        f"complémentaire {_rate(comp_rate)} ({comp_ref}){extras.text} = {_dh(amounts.complementary)}{cap} ; "
         f"reste à charge {_dh(amounts.patient)}.{ald_note}"
     )
+
+
+#: No complementary rate for the mutuelle, group and date (e.g. a mutuelle whose rates no source
+#: gives): the line pays no complementary share, and says why, rather than failing.
+NO_COMPLEMENTARY_RATE = "aucun taux complémentaire connu pour cette mutuelle à cette date"
+
+
+def _comp_ref(comp: Dated | None) -> str:
+    return comp.ref if comp else NO_COMPLEMENTARY_RATE
 
 
 def _ald(line: LineInput, ctx: ClaimContext) -> tuple[bool, str]:
@@ -139,8 +191,19 @@ def _ald(line: LineInput, ctx: ClaimContext) -> tuple[bool, str]:
 
 
 @lru_cache(maxsize=4096)
-def _act_head(code: str, coefficient: Decimal, quantity: int, ref: str) -> str:
+def _act_head(code: str, coefficient: Decimal, quantity: int, ref: str, per_session: bool = False) -> str:
+    if per_session:
+        return f"{code} × {quantity} séance{'s' if quantity > 1 else ''} ({ref})"
     return f"{code} × {coefficient.normalize():f} × {quantity} ({ref})"
+
+
+def _sessions_refused(key: KeyInfo, cotation: Cotation, quantity: int) -> bool:
+    """A key valued per session counts sessions in the quantity (letter_keys.csv): its cotation has
+    no coefficient of its own, and a line holds at most the key's maximum of sessions."""
+    if not key.per_session:
+        return False
+    too_many = key.max_sessions is not None and quantity > key.max_sessions
+    return cotation.coefficient != 1 or too_many
 
 
 def _entente_refused(line: LineInput, ctx: ClaimContext, code: str, line_key: int | None) -> str | None:
@@ -163,21 +226,23 @@ def price_act(line: LineInput, ctx: ClaimContext, book: TariffBook, line_key: in
         if refused is not None:
             unpaid = _unpaid(line, LineReason.PRIOR_APPROVAL_MISSING, key.code, cotation.coefficient)
             return unpaid._replace(explanation=f"{unpaid.explanation} {refused}".strip())
-    value = book.key_value(code=key.code, regime_id=ctx.regime_id, on=ctx.care_date)
+    if _sessions_refused(key, cotation, line.quantity):
+        return _unpaid(line, LineReason.BAD_SESSIONS, key.code, cotation.coefficient)
+    on = line_date(line, ctx)
+    value = book.key_value(code=key.code, regime_id=ctx.regime_id, on=on, sector=line.provider_sector)
     if value is None:
         return _unpaid(line, LineReason.NO_TARIFF, key.code, cotation.coefficient)
     ald, ald_note = _ald(line, ctx)
-    amo, comp = _rates(book, ctx, key.group, ald)
+    amo, comp = _rates(book, ctx, key.group, ald, on)
     if amo is None:
         return _unpaid(line, LineReason.NO_RATE, key.code, cotation.coefficient)
     comp_rate, flat = (comp.value[0], comp.value[1]) if comp else (ZERO, ZERO)
-    flat = flat * line.quantity if key.is_consultation else ZERO
+    extras = _act_extras(key, line, ctx, book, flat, on)
     tariff = to_centimes(value.value[0] * cotation.coefficient * line.quantity)
-    amounts = liquidate_line(LineToLiquidate(line.amount_paid, tariff, amo.value[0], comp_rate, flat))
-    head = _act_head(key.code, cotation.coefficient, line.quantity, value.ref)
-    comp_ref = comp.ref if comp else "pas de régime complémentaire"
-    text = _explain(head, amounts, to_centimes(line.amount_paid), amo.value[0], amo.ref, comp_rate, flat, comp_ref,
-                    ald_note)
+    amounts = liquidate_line(LineToLiquidate(line.amount_paid, tariff, amo.value[0], comp_rate, extras.amount))
+    head = _act_head(key.code, cotation.coefficient, line.quantity, value.ref, key.per_session)
+    text = _explain(head, amounts, to_centimes(line.amount_paid), amo.value[0], amo.ref, comp_rate, extras,
+                    _comp_ref(comp), ald_note)
     return PricedLine(amounts, LineReason.PAID, text, key.code, cotation.coefficient)
 
 
@@ -187,22 +252,22 @@ def price_medicine(line: LineInput, ctx: ClaimContext, book: TariffBook) -> Pric
         return _unpaid(line, LineReason.UNKNOWN_MEDICINE)
     if line.rejected_reason_code:
         return _unpaid(line, LineReason.REJECTED_BY_AGENT)
-    if not medicine.reimbursable_on(ctx.care_date):
+    on = line_date(line, ctx)
+    if not medicine.reimbursable_on(on):
         return _unpaid(line, LineReason.NOT_REIMBURSABLE)
-    price = book.medicine_price(code=medicine.code, on=ctx.care_date)
+    price = book.medicine_price(code=medicine.code, on=on)
     if price is None:
         return _unpaid(line, LineReason.NO_PRICE)
     ald, ald_note = _ald(line, ctx)
-    amo, comp = _rates(book, ctx, PrestationGroup.MEDICINES, ald)
+    amo, comp = _rates(book, ctx, PrestationGroup.MEDICINES, ald, on)
     if amo is None:
         return _unpaid(line, LineReason.NO_RATE)
     comp_rate = comp.value[0] if comp else ZERO
     tariff = to_centimes(price.value[1] * line.quantity)
     amounts = liquidate_line(LineToLiquidate(line.amount_paid, tariff, amo.value[0], comp_rate))
     head = f"{medicine.name} × {line.quantity} ({price.ref})"
-    comp_ref = comp.ref if comp else "pas de régime complémentaire"
-    text = _explain(head, amounts, to_centimes(line.amount_paid), amo.value[0], amo.ref, comp_rate, ZERO, comp_ref,
-                    ald_note)
+    text = _explain(head, amounts, to_centimes(line.amount_paid), amo.value[0], amo.ref, comp_rate, _NO_EXTRAS,
+                    _comp_ref(comp), ald_note)
     return PricedLine(amounts, LineReason.PAID, text)
 
 
@@ -216,3 +281,8 @@ def price_line(line: LineInput, ctx: ClaimContext, book: TariffBook, line_key: i
 def rejected_line(line: LineInput) -> PricedLine:
     """Every line of a rejected claim: nothing paid, the claim's reason explains why."""
     return _unpaid(line, LineReason.CLAIM_REJECTED)
+
+
+def late_line(line: LineInput, message: str) -> PricedLine:
+    """A line filed past its own deadline while others of the claim are on time: nothing paid on it."""
+    return PricedLine(unpaid_line(line.amount_paid), LineReason.LATE, f"Ligne refusée, seule. {message}")

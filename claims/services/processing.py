@@ -36,7 +36,7 @@ CLAIM_COLUMNS = ("pk", "number", "status", "version", "insured_id", "dependent_i
                  "duplicate_key", "liquidation_count", "mutuelle__review_threshold")
 INSURED_COLUMNS = ("insured__affiliated_on", "insured__status", "insured__status_since")
 LINE_COLUMNS = ("pk", "claim_id", "kind", "cotation", "medicine_code", "quantity", "amount_paid", "ald_linked",
-                "prior_approval_number", "rejected_reason_code")
+                "prior_approval_number", "rejected_reason_code", "care_date", "provider_sector")
 DEPENDENT_FIELDS = ("id", "insured_id", "relationship", "birth_date", "married", "disabled", "covered_elsewhere",
                     "registered_on", "ended_on")
 
@@ -123,7 +123,7 @@ def load_chunk(claims: list[ClaimFacts], book: TariffBook | None = None) -> Sess
     lowest, highest = min(by_id), max(by_id)
     scope = ({"claim_id__gte": lowest, "claim_id__lte": highest} if highest - lowest < 4 * len(by_id)
              else {"claim_id__in": list(by_id)})
-    for pk, claim_id, kind, cotation, code, quantity, paid, ald, approval, rejected in (
+    for pk, claim_id, kind, cotation, code, quantity, paid, ald, approval, rejected, on, sector in (
             ClaimLine.objects.filter(**scope).order_by("claim_id", "position")
             .values_list(*LINE_COLUMNS)):
         claim = by_id.get(claim_id)
@@ -132,7 +132,8 @@ def load_chunk(claims: list[ClaimFacts], book: TariffBook | None = None) -> Sess
         claim.line_ids.append(pk)
         claim.lines.append(LineInput(kind=kind, amount_paid=paid, quantity=quantity, cotation=cotation,
                                      medicine_code=code, ald_linked=ald, prior_approval_number=approval,
-                                     rejected_reason_code=rejected))
+                                     rejected_reason_code=rejected, care_date=on,
+                                     provider_sector=sector))
     for claim_id, sha256, name in (ClaimDocument.objects.filter(**scope).order_by("pk")
                                    .values_list("claim_id", "sha256", "original_name")):
         if claim_id in by_id:

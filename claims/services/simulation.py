@@ -7,12 +7,12 @@ from amo_portal.periods import covers
 from approvals.models import Accord, AccordKind, AccordStatus
 from approvals.rules import AccordDecision, SessionLedger, decide_ald, decide_entente
 from beneficiaries.services.entitlement import Entitlement, child_entitlement
-from claims.services.checks import Reason, deadline_reason, entitlement_reason
+from claims.services.checks import Reason, entitlement_reason
+from claims.services.controls import filing_check, price_lines
 from claims.services.liquidation import Totals, add_up
-from claims.services.pricing import ClaimContext, LineInput, PricedLine, parse_cotation, price_line, rejected_line
+from claims.services.pricing import ClaimContext, LineInput, PricedLine, parse_cotation, rejected_line
 from mutuelles.models import Mutuelle
 from mutuelles.selectors import payer_on
-from tariffs.models import FilingDeadlineRule
 from tariffs.selectors import EligibilityLimits, TariffBook
 
 MSG_UNKNOWN_MUTUELLE = "Mutuelle inconnue."
@@ -113,9 +113,8 @@ def simulate(*, mutuelle: Mutuelle, care_date: date, treatment_end_date: date | 
     regime_id = regime_id or mutuelle.regime_id  # its values, whoever pays
     payer_id = payer_on(regime_id=regime_id, on=filing_date)
     reasons: list[Reason] = [] if payer_id else [Reason("organisme_inconnu", MSG_NO_PAYER)]
-    rule = book.deadline_days(regime_id=regime_id, filer=FilingDeadlineRule.Filer.INSURED, on=care_date)
-    late = deadline_reason(care_date=care_date, treatment_end_date=treatment_end_date, filed_on=filing_date,
-                           days=rule.value[0] if rule else None, suspensions=book.suspensions_for(regime_id))
+    late, late_lines = filing_check(book=book, regime_id=regime_id, care_date=care_date,
+                                    treatment_end_date=treatment_end_date, filed_on=filing_date, lines=lines)
     if late:
         reasons.append(late)
     limits = book.eligibility_limits(regime_id=regime_id, on=care_date)
@@ -129,7 +128,7 @@ def simulate(*, mutuelle: Mutuelle, care_date: date, treatment_end_date: date | 
         ctx = ClaimContext(regime_id=regime_id, mutuelle_id=mutuelle.pk, care_date=care_date,
                            etm_valid=bool(decision and decision.covered),
                            prior_approval=on_file.prior_approval(care_date))
-        priced = [price_line(line, ctx, book) for line in lines]
+        priced = price_lines(lines, late_lines, ctx, book, [None] * len(lines))
     totals = add_up([(line.amount_paid, p.amounts) for line, p in zip(lines, priced, strict=True)])
     return SimulationResult(admissible=not reasons, reasons=reasons, lines=priced, totals=totals, etm=decision,
                             payer_id=payer_id)

@@ -23,5 +23,7 @@ def claim_input(data: dict) -> ClaimInput:
         etm_accord_number=data["etm_accord_number"],
         lines=[LineData(kind=line["kind"], amount_paid=line["paid"], quantity=line["quantity"],
                         cotation=line["cotation"], medicine_code=line["code"].strip(), ald_linked=line["ald"],
-                        prior_approval_number=line["prior_approval_number"]) for line in data["lines"]],
+                        prior_approval_number=line["prior_approval_number"], care_date=line["care_date"],
+                        provider_sector=line["provider_sector"])
+               for line in data["lines"]],
     )

@@ -96,7 +96,9 @@ def _line(line) -> dict:
     return {
         "position": line.position, "kind": line.kind, "cotation": line.cotation, "code": line.medicine_code,
         "quantity": line.quantity, "paid": money(line.amount_paid), "ald": line.ald_linked,
-        "tariff": money(line.tariff), "base": money(line.base), "amo": money(line.amo_amount),
+        "care_date": line.care_date, "provider_sector": line.provider_sector,
+        "tariff": money(line.tariff), "base": money(line.base),
+        "amo": money(line.amo_amount),
         "complementary": money(line.complementary_amount), "patient": money(line.patient_amount),
         "reason": line.reason_code, "reason_message": REASON_MESSAGES.get(line.reason_code, ""),
         "explanation": line.explanation,
@@ -117,7 +119,9 @@ def claim_filed(claim, data) -> dict:
     """
     lines = [{"position": index + 1, "kind": line.kind, "cotation": line.cotation.strip(),
               "code": line.medicine_code.strip(), "quantity": line.quantity, "paid": money(line.amount_paid),
-              "ald": line.ald_linked, "tariff": None, "base": None, "amo": None, "complementary": None,
+              "ald": line.ald_linked, "care_date": line.care_date or claim.care_date,
+              "provider_sector": line.provider_sector, "tariff": None,
+              "base": None, "amo": None, "complementary": None,
               "patient": None, "reason": "", "reason_message": "", "explanation": ""}
              for index, line in enumerate(data.lines)]
     step = {"status": claim.status, "label": str(STATUS_LABELS.get(claim.status, "")),

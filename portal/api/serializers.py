@@ -241,6 +241,8 @@ class ClaimLineSerializer(serializers.Serializer):
     quantity = serializers.IntegerField()
     paid = serializers.CharField()
     ald = serializers.BooleanField()
+    care_date = serializers.DateField(help_text="Date des soins de la ligne.")
+    provider_sector = serializers.CharField(help_text="Secteur du prestataire : prive ou public.")
     tariff = serializers.CharField(allow_null=True)
     base = serializers.CharField(allow_null=True)
     amo = serializers.CharField(allow_null=True)

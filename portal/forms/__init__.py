@@ -20,6 +20,7 @@ from portal.forms.claims import (
     DocumentsForm,
     LineForm,
     LineFormSet,
+    check_line_dates,
 )
 from portal.forms.fields import ACCEPTED_FILES, DATE_WIDGET, DateInput, MoneyField, MultipleFileField, MultipleFileInput
 
@@ -27,5 +28,5 @@ __all__ = [
     "ACCEPTED_FILES", "DATE_WIDGET", "LINE_ROWS", "MAX_AMOUNT", "MAX_LINE_ROWS", "BaseLineFormSet", "ClaimForm",
     "ContactForm", "DateInput", "DocumentsForm", "InsuredPasswordResetForm", "LineForm", "LineFormSet", "LoginForm",
     "MoneyField", "MultipleFileField", "MultipleFileInput", "NewPasswordForm", "PortalPasswordChangeForm", "RibForm",
-    "SignUpForm",
+    "SignUpForm", "check_line_dates",
 ]

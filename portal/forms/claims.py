@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from amo_portal.documents import MAX_DOCUMENT_BYTES
 from amo_portal.money import MAX_AMOUNT, is_amount
 from claims.models import DocumentKind
-from claims.services.intake import MAX_DOCUMENTS, MSG_ALD_CODE_REQUIRED
+from claims.services.intake import MAX_DOCUMENTS, MSG_ALD_CODE_REQUIRED, line_date_error
 from claims.services.pricing import parse_cotation
 from portal.digits import DigitsField
 from portal.forms.fields import DateInput, MoneyField, MultipleFileField
@@ -83,6 +84,12 @@ class LineForm(forms.Form):
                                   widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     amount_paid = MoneyField(label=_("Montant payé (DH)"), required=False)
     ald_linked = forms.BooleanField(label=_("Lié à l'ALD"), required=False)
+    provider_sector = forms.ChoiceField(label=_("Prestataire (laboratoire, clinique…)"), required=False,
+                                        choices=[("prive", _("privé")), ("public", _("public"))], initial="prive")
+    care_date = forms.DateField(label=_("Date des soins de la ligne (facultatif)"), required=False,
+                                widget=DateInput(),
+                                help_text=_("Jour de l'acte ou de l'achat, s'il diffère de la date des soins du "
+                                            "dossier (analyses, pharmacie…)."))
 
     def has_content(self) -> bool:
         data = self.cleaned_data
@@ -128,6 +135,21 @@ class LineForm(forms.Form):
             names = " ; ".join(f"{m.name} {m.presentation} ({m.code})".strip() for m in matches[:5])
             self.add_error("medicine_code", _("Plusieurs médicaments correspondent, précisez le code : %(names)s")
                            % {"names": names})
+
+
+def check_line_dates(form: ClaimForm, filled: list[LineForm]) -> bool:
+    """Each filled row's own date lies between the claim's date (its first act) and today, and not
+    after the end of treatment (claims.services.intake.line_date_error), named on its row."""
+    care = form.cleaned_data.get("care_date")
+    ok = True
+    for line_form in filled if care else []:
+        error = line_date_error(line_form.cleaned_data.get("care_date"), care_date=care,
+                                treatment_end_date=form.cleaned_data.get("treatment_end_date"),
+                                filed_on=timezone.localdate())
+        if error:
+            line_form.add_error("care_date", error)
+            ok = False
+    return ok
 
 
 class BaseLineFormSet(forms.BaseFormSet):

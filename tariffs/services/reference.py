@@ -40,7 +40,7 @@ from amo_portal.reference_files import (
     upsert_dated,
 )
 from amo_portal.reference_withdrawal import remove_unlisted
-from mutuelles.models import Regime
+from mutuelles.models import ActComplement, Mutuelle, Regime
 from tariffs.models import (
     ALDCondition,
     AMORate,
@@ -50,6 +50,7 @@ from tariffs.models import (
     LetterKeyValue,
     Medicine,
     MedicinePrice,
+    ProviderSector,
 )
 
 MEDICINE_COLUMNS = ("CODE", "NOM", "DCI1", "FORME", "PRESENTATION", "PPV", "PRIX_BR", "PRINCEPS_GENERIQUE",
@@ -85,25 +86,60 @@ def load_letter_keys(*, data_dir: Path) -> TableCounts:
             "label": rec.text("label"), "group": rec.text("group"), "is_consultation": rec.flag("is_consultation"),
             "requires_prior_approval": rec.flag("requires_prior_approval"),
             "default_coefficient": rec.decimal("default_coefficient"),
+            "per_session": rec.flag("per_session") if rec.text("per_session", required=False) else False,
+            "max_sessions": rec.integer("max_sessions") if rec.text("max_sessions", required=False) else None,
+            # empty: as is_consultation (the flat per consultation goes to consultations)
+            "takes_consultation_flat": (rec.flag("consultation_flat") if rec.text("consultation_flat", required=False)
+                                        else rec.flag("is_consultation")),
         })
     return counts
 
 
+def _sector(rec: Record) -> str:
+    """The optional `sector` column: public, prive, or empty for both sectors."""
+    sector = rec.text("sector", required=False)
+    if sector and sector not in ProviderSector.values:
+        raise rec.where.error("sector", f"secteur inconnu : « {sector} » (public, prive ou vide pour les deux).")
+    return sector
+
+
 def load_letter_key_values(*, data_dir: Path) -> TableCounts:
-    """Value of each key per régime and period: 2006 grid, private sector's revision of 2020 (domain.md §2.1-§2.2,
-    §8.2). A row the file no longer lists is withdrawn."""
+    """Value of each key per régime, provider sector (empty: both) and period: 2006 grid, private sector's
+    revision of 2020, public laboratories' B (domain.md §2.1-§2.2, §8.2-§8.3). A row the file no longer lists
+    is withdrawn."""
     counts = TableCounts(table_label(LetterKeyValue))
     keys, regimes = {k.code: k for k in LetterKey.objects.all()}, _regimes()
     path = data_file(data_dir, "tariffs", "letter_key_values.csv")
     rows = [(rec.where, {
         "key": rec.pick("key", keys, "lettre clé"), "regime": rec.pick("regime", regimes, "régime"),
-        "valid_from": rec.day("valid_from"),
+        "sector": _sector(rec), "valid_from": rec.day("valid_from"),
     }, {
         "value": rec.decimal("value"), "valid_to": rec.day("valid_to", required=False),
         "source": rec.text("source", required=False),
     }) for rec in read_csv(path, base=data_dir, required=("key", "regime", "value", "valid_from", "valid_to"))]
     upsert_dated(LetterKeyValue, rows, counts)
-    remove_unlisted(LetterKeyValue, counts, key=("key", "regime", "valid_from"))
+    remove_unlisted(LetterKeyValue, counts, key=("key", "regime", "sector", "valid_from"))
+    return counts
+
+
+def load_act_complements(*, data_dir: Path) -> TableCounts:
+    """The mutuelles' dated per-act complements (mutuelles/data/act_complements.csv, domain.md §1.4):
+    loaded here, after the letter keys, so that each act code is checked against them. A row the
+    file no longer lists is withdrawn."""
+    counts = TableCounts(table_label(ActComplement))
+    mutuelles = {m.code: m for m in Mutuelle.objects.all()}
+    keys = {k.code: k.code for k in LetterKey.objects.all()}
+    path = data_file(data_dir, "mutuelles", "act_complements.csv")
+    required = ("mutuelle", "act_code", "label", "amount", "valid_from", "valid_to", "source")
+    rows = [(rec.where, {
+        "mutuelle": rec.pick("mutuelle", mutuelles, "mutuelle"), "act_code": rec.pick("act_code", keys, "acte"),
+        "valid_from": rec.day("valid_from"),
+    }, {
+        "label": rec.text("label"), "amount": rec.decimal("amount"),
+        "valid_to": rec.day("valid_to", required=False), "source": rec.text("source"),
+    }) for rec in read_csv(path, base=data_dir, required=required)]
+    upsert_dated(ActComplement, rows, counts)
+    remove_unlisted(ActComplement, counts, key=("mutuelle", "act_code", "valid_from"))
     return counts
 
 
@@ -252,6 +288,7 @@ def load_tariff_reference(*, data_dir: Path, medicines_path: Path | None = None,
     return [
         load_letter_keys(data_dir=data_dir),
         load_letter_key_values(data_dir=data_dir),
+        load_act_complements(data_dir=data_dir),
         load_amo_rates(data_dir=data_dir),
         *load_filing_deadlines(data_dir=data_dir),
         load_ald_conditions(data_dir=data_dir),
