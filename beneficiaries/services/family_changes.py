@@ -66,6 +66,24 @@ def _pending_twin(insured: Insured, checked: CheckedDeclaration) -> FamilyChange
                                               subject_key=checked.subject_key).first()
 
 
+def _checked_with_documents(insured: Insured, data: FamilyChangeInput,
+                            documents: Sequence[tuple[str, CheckedDocument]], on) -> CheckedDeclaration:
+    """The declaration and its documents checked together: every wrong field is named at once."""
+    errors: dict[str, list[str]] = {}
+    checked = None
+    try:
+        checked = check_declaration(insured=insured, data=data, on=on)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    try:
+        check_documents_given(data.kind, documents)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors or checked is None:
+        raise ValidationError(errors)
+    return checked
+
+
 @transaction.atomic(durable=True)
 def file_family_change(*, insured: Insured, data: FamilyChangeInput,
                        documents: Sequence[tuple[str, CheckedDocument]], by) -> FamilyChangeRequest:
@@ -73,8 +91,7 @@ def file_family_change(*, insured: Insured, data: FamilyChangeInput,
     when a field is wrong (ValidationError naming it), a document is missing, the same request is
     already pending (ConflictError) or the child is already declared (ChildAlreadyDeclared)."""
     today = timezone.localdate()
-    checked = check_declaration(insured=insured, data=data, on=today)
-    check_documents_given(checked.data.kind, documents)
+    checked = _checked_with_documents(insured, data, documents, today)
     twin = _pending_twin(insured, checked)
     if twin is not None:
         raise ConflictError(_(MSG_ALREADY_PENDING) % {"number": twin.number}, code="declaration_deja_en_attente")
