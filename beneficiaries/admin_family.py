@@ -72,6 +72,11 @@ class FamilyChangeRequestAdmin(ScopedAdmin):
     sortable_by = ["filed_on", "number"]
     ordering = ["filed_on", "pk"]
 
+    def changelist_view(self, request, extra_context=None):
+        title = "Déclarations familiales en attente, les plus anciennes d'abord" if not request.GET.get("statut") \
+            else "Déclarations familiales"
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
     def get_queryset(self, request):
         return family_requests_visible_to(user=request.user).select_related("insured", "dependent")
 
@@ -131,8 +136,9 @@ class FamilyChangeRequestAdmin(ScopedAdmin):
         may_decide = change.is_pending and request.user.has_perm(DECIDE_PERMISSION)
         problem, suggestion = acceptance_problem(change) if change.is_pending else ("", "")
         context = {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "title": f"Déclaration {change}",
-            "change": change, "today": timezone.localdate(), "may_decide": may_decide, "waiting": self.waiting(change),
+            **self.admin_site.each_context(request), "opts": self.model._meta,
+            "title": f"{change.get_kind_display().capitalize()} — déclaration {change.number}", "change": change,
+            "today": timezone.localdate(), "may_decide": may_decide, "waiting": self.waiting(change),
             "problem": problem, "suggestion": suggestion,
             "family": Dependent.objects.filter(insured=change.insured).order_by("birth_date", "pk"),
             "documents": change.documents.all(), "events": change.events.all(),

@@ -18,8 +18,6 @@ K = FamilyChangeKind
 PERSON_ORDER = ("last_name", "first_name", "last_name_ar", "first_name_ar", "birth_date", "sex", "cnie",
                 "covered_elsewhere")
 SEX_CHOICES = [("", _("— choisir —")), ("F", _("féminin")), ("M", _("masculin"))]
-DIRECTION_CHOICES = [(CustodyDirection.JOINS, _("L'enfant rejoint mon foyer (la garde m'est confiée)")),
-                     (CustodyDirection.LEAVES, _("L'enfant quitte mon foyer (la garde est confiée à un autre)"))]
 HELP = {
     "first_name_ar": _("Facultatif."), "last_name_ar": _("Facultatif."),
     "cnie": _("Si la personne en a une (facultatif pour un enfant)."),
@@ -30,7 +28,7 @@ HELP = {
 
 
 class FamilyChangeForm(forms.Form):
-    custody_direction = forms.ChoiceField(choices=DIRECTION_CHOICES, widget=forms.RadioSelect, required=False)
+    custody_direction = forms.ChoiceField(choices=CustodyDirection.choices, required=False)
     dependent = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
     event_date = forms.DateField(widget=DateInput(), required=False)
     last_name = forms.CharField(max_length=100, required=False)
@@ -50,10 +48,12 @@ class FamilyChangeForm(forms.Form):
     note = forms.CharField(max_length=1000, required=False, label=_("Précisions"),
                            widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, kind: str, dependents: list[Dependent], **kwargs):
+    def __init__(self, *args, kind: str, dependents: list[Dependent], direction: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind = kind
+        self.kind, self.direction = kind, direction
         kept = {*KIND_FIELDS[kind], "document", "other_document", "note"}
+        if kind == K.CUSTODY and direction == CustodyDirection.LEAVES:
+            kept -= set(PERSON_ORDER)
         for name in [name for name in self.fields if name not in kept]:
             del self.fields[name]
         for name, field in self.fields.items():
@@ -66,8 +66,9 @@ class FamilyChangeForm(forms.Form):
             self._dependent_field(kind, dependents)
         if "academic_year" in self.fields:
             self.fields["academic_year"].help_text = _("Par exemple %(year)s.") % {"year": academic_year_of_today()}
-        if kind == K.CUSTODY:
-            self.fields["custody_direction"].initial = CustodyDirection.JOINS
+        if kind == K.CUSTODY:  # the direction is chosen before the form (two entries of the list)
+            self.fields["custody_direction"].widget = forms.HiddenInput()
+            self.fields["custody_direction"].initial = direction
 
     def _name_field_in_errors(self, field) -> None:
         """Every error says which field it is about: it reads the same in the summary and the API."""
@@ -88,17 +89,25 @@ class FamilyChangeForm(forms.Form):
         field.widget.attrs["aria-required"] = "true"
 
     def _dependent_field(self, kind: str, dependents: list[Dependent]) -> None:
+        """The dependants the request may name: current spouses for a divorce, current children, or for a
+        child coming back, the children who left; a child never registered is typed in full instead."""
+        today = timezone.localdate()
         wanted = Relationship.SPOUSE if kind == K.DIVORCE else Relationship.CHILD
+        returning = kind == K.CUSTODY and self.direction == CustodyDirection.JOINS
         choices = [(d.pk, f"{d.full_name} ({d.birth_date:%d/%m/%Y})") for d in dependents
-                   if d.relationship == wanted]
+                   if d.relationship == wanted and (d.ended_on is not None and d.ended_on <= today) == returning]
         field = self.fields["dependent"]
+        if returning and not choices:
+            del self.fields["dependent"]
+            return
+        if returning:
+            field.label = _("Un enfant qui a quitté votre foyer et y revient")
+            field.help_text = _("Sinon, laissez « non » et remplissez ci-dessous pour un enfant jamais inscrit.")
+            field.choices = [("", _("— non —")), *choices]
+            return
         if kind == K.CUSTODY:
-            field.label = _("Enfant déjà inscrit")
-            field.help_text = _("Pour un départ, ou le retour d'un enfant qui a quitté votre foyer. Pour un enfant "
-                                "qui n'a jamais été votre ayant droit, laissez « aucun » et remplissez ci-dessous.")
-            field.choices = [("", _("— aucun : un enfant pas encore inscrit —")), *choices]
-        else:
-            field.choices = [("", _("— choisir —")), *choices]
+            field.label = _("Enfant qui quitte votre foyer")
+        field.choices = [("", _("— choisir —")), *choices]
 
     def clean_document(self):
         return self._checked_size(self.cleaned_data.get("document"))
@@ -121,6 +130,15 @@ class FamilyChangeForm(forms.Form):
                                  covered_elsewhere=data.get("covered_elsewhere", False),
                                  custody_direction=data.get("custody_direction", ""),
                                  academic_year=data.get("academic_year", ""), note=data.get("note", ""))
+
+    @property
+    def person_legend(self) -> str:
+        """The title of the declared person's fields."""
+        if self.kind == K.MARRIAGE:
+            return str(_("Votre conjoint(e)"))
+        if "dependent" in self.fields:
+            return str(_("Ou un enfant jamais inscrit"))
+        return str(_("L'enfant"))
 
     def person_fields(self) -> list:
         """The fields of the person declared (a newborn, a spouse, a child joining), in reading order."""

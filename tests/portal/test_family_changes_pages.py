@@ -28,14 +28,46 @@ def birth_post(**overrides) -> dict:
     return {**data, **overrides}
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_each_kind_has_its_form_with_the_document_it_requires(member_client, kind):
-    body = member_client.get(reverse("portal:family_change_new", args=[kind])).content.decode()
+@pytest.mark.parametrize(("kind", "query"), [(kind, "") for kind in KINDS if kind != "garde"]
+                         + [("garde", "?sens=arrivee"), ("garde", "?sens=depart")])
+def test_each_kind_has_its_form_with_the_document_it_requires(member_client, kind, query):
+    body = member_client.get(reverse("portal:family_change_new", args=[kind]) + query).content.decode()
     document = {"naissance": "Acte de naissance", "mariage": "Acte de mariage", "divorce": "Jugement de divorce",
                 "garde": "Jugement de garde", "etudes": "Certificat d&#x27;études supérieures",
                 "handicap": "Certificat médical du handicap"}[kind]
     assert document in body and 'name="document"' in body
-    assert ('name="birth_date"' in body) == (kind in ("naissance", "mariage", "garde"))
+    assert ('name="birth_date"' in body) == (kind in ("naissance", "mariage") or query == "?sens=arrivee")
+
+
+def test_the_list_of_changes_leads_to_each_form(member_client):
+    body = member_client.get(reverse("portal:family_change_choose")).content.decode()
+    for kind in KINDS:
+        assert reverse("portal:family_change_new", args=[kind]) in body
+    assert "?sens=arrivee" in body and "?sens=depart" in body
+    # a custody form without its direction goes back to the list
+    response = member_client.get(reverse("portal:family_change_new", args=["garde"]))
+    assert response.status_code == 302 and response["Location"] == reverse("portal:family_change_choose")
+
+
+def test_a_child_leaving_is_chosen_among_the_current_children(member_client, member):
+    # given: one child gone already, one here
+    from tests.factories.beneficiaries import DependentFactory
+
+    gone = DependentFactory(insured=member, first_name="Sami", birth_date=today() - timedelta(days=3000),
+                            registered_on=today() - timedelta(days=2000), ended_on=today() - timedelta(days=10))
+    here = member.dependents.get(first_name="Adam")
+    # when
+    leaving = member_client.get(reverse("portal:family_change_new", args=["garde"]) + "?sens=depart").content.decode()
+    joining = member_client.get(reverse("portal:family_change_new", args=["garde"]) + "?sens=arrivee").content.decode()
+    # then
+    assert f'value="{here.pk}"' in leaving and f'value="{gone.pk}"' not in leaving
+    assert f'value="{gone.pk}"' in joining and f'value="{here.pk}"' not in joining
+    # and the child leaves with the judgment
+    response = member_client.post(reverse("portal:family_change_new", args=["garde"]), {
+        "custody_direction": "depart", "dependent": here.pk, "event_date": today().isoformat(),
+        "document": upload(8)})
+    assert response.status_code == 302
+    assert FamilyChangeRequest.objects.get(insured=member).dependent == here
 
 
 def test_the_family_page_lists_members_and_declarations_with_their_status(member_client, member, agent):
