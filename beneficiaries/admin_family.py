@@ -118,7 +118,7 @@ class FamilyChangeRequestAdmin(ScopedAdmin):
 
         return [path("<path:object_id>/decision/<slug:action>/", wrap(self.decide_view),
                      name="beneficiaries_familychangerequest_decide"),
-                path("<path:object_id>/pieces/<int:document_id>/", wrap(self.document_view),
+                path("pieces/<int:document_id>/", wrap(self.document_view),
                      name="beneficiaries_familychangerequest_document"),
                 *super().get_urls()]
 
@@ -167,10 +167,12 @@ class FamilyChangeRequestAdmin(ScopedAdmin):
             messages.error(request, error.message)
         return HttpResponseRedirect(page)
 
-    def document_view(self, request, object_id, document_id: int):
-        """A document of the request, for the staff who see the request: an image inline, a PDF downloaded."""
-        change = self._get(request, object_id)
-        document = next((d for d in change.documents.all() if d.pk == document_id), None)
+    def document_view(self, request, document_id: int):
+        """A document of a request, for the staff who see the request: an image inline, a PDF downloaded."""
+        if not self.has_view_permission(request):
+            raise Http404
+        document = (family_documents_visible_to(user=request.user).select_related("request")
+                    .filter(pk=document_id).first())
         if document is None:
             raise Http404
         return document_response(document, download=request.GET.get("telecharger") == "1")
@@ -178,7 +180,7 @@ class FamilyChangeRequestAdmin(ScopedAdmin):
 
 class DependentForm(forms.ModelForm):
     """A dependant typed in the admin: a child is refused when already the dependant of another insured
-    person (or twice of this one), with the other's registration number (beneficiaries.services.duplicates)."""
+    person, with the other's registration number (beneficiaries.services.duplicates)."""
 
     def clean(self):
         data = super().clean()
@@ -195,7 +197,7 @@ class DependentForm(forms.ModelForm):
                               data.get("cnie", ""))
         lock_child(child.birth_date)
         try:
-            check_child_not_declared(child, insured=insured, exclude_pk=self.instance.pk,
+            check_child_not_declared(child, insured=insured, exclude_pk=self.instance.pk, within_family=False,
                                      on=max(data.get("registered_on") or timezone.localdate(), timezone.localdate()))
         except ChildAlreadyDeclared as error:
             raise ValidationError(error.staff_message) from error

@@ -107,11 +107,13 @@ def lock_child(birth_date: date) -> None:
 
 
 def check_child_not_declared(child: ChildIdentity, *, insured: Insured | None, on: date,
-                             exclude_pk: int | None = None) -> None:
-    """Raise ChildAlreadyDeclared when the child is already the dependant of another insured person (or
-    of `insured`) with rights not ended on `on`. The one rule of every path (module docstring)."""
+                             exclude_pk: int | None = None, within_family: bool = True) -> None:
+    """Raise ChildAlreadyDeclared when the child is already the dependant of another insured person than
+    `insured` with rights not ended on `on`: the one rule of every path (module docstring). With
+    `within_family`, a child already a dependant of `insured` is refused too (a declaration online
+    would register it twice); the admin, where agents correct the registry, leaves that to them."""
     for row in children_matching(child, on=on):
-        if row.pk == exclude_pk:
+        if row.pk == exclude_pk or (insured is not None and row.insured_id == insured.pk and not within_family):
             continue
         if insured is not None and row.insured_id == insured.pk:
             message = str(MSG_ALREADY_HERE) % {"name": row.full_name}

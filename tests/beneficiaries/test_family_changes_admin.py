@@ -33,7 +33,7 @@ def decide(change, action: str) -> str:
 
 
 def document_url(change) -> str:
-    return reverse("admin:beneficiaries_familychangerequest_document", args=[change.pk, change.documents.get().pk])
+    return reverse("admin:beneficiaries_familychangerequest_document", args=[change.documents.get().pk])
 
 
 def test_the_queue_shows_the_pending_requests_of_the_agents_mutuelle_only(login, agent, birth, mgen):
