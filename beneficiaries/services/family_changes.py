@@ -131,8 +131,9 @@ def _locked_for_decision(*, request_id: int, by) -> FamilyChangeRequest:
     return request
 
 
-def _recheck(request: FamilyChangeRequest, on) -> None:
-    """The request checked again against the family as it is now, with the staff's wording."""
+def _recheck(request: FamilyChangeRequest, on, *, lock: bool) -> None:
+    """The request checked again against the family as it is now, with the staff's wording; `lock`
+    (the acceptance) holds the child's identity until the transaction ends (duplicates.lock_child)."""
     data = FamilyChangeInput(
         kind=request.kind, dependent_id=request.dependent_id, event_date=request.event_date,
         first_name=request.first_name, last_name=request.last_name, first_name_ar=request.first_name_ar,
@@ -146,7 +147,8 @@ def _recheck(request: FamilyChangeRequest, on) -> None:
         raise DomainError(MSG_CANNOT_ACCEPT.format(detail=detail), extra={"pour_assure": detail},
                           code="declaration_invalide") from error
     if checked.child is not None:
-        lock_child(checked.child.birth_date)
+        if lock:
+            lock_child(checked.child.birth_date)
         check_child_not_declared(checked.child, insured=request.insured, on=on)
 
 
@@ -155,7 +157,7 @@ def acceptance_problem(request: FamilyChangeRequest) -> tuple[str, str]:
     the insured person's eyes (no other family named); ("", "") when it can. Read-only: the decision
     page shows it before the agent decides."""
     try:
-        _recheck(request, timezone.localdate())
+        _recheck(request, timezone.localdate(), lock=False)
     except ChildAlreadyDeclared as error:
         return error.staff_message, error.message
     except DomainError as error:
@@ -173,7 +175,7 @@ def accept_family_change(*, request_id: int, by) -> FamilyChangeRequest:
         raise FamilyChangeConflict(MSG_ALREADY_DECIDED.format(number=request.number,
                                                               status=request.get_status_display()))
     today = timezone.localdate()
-    _recheck(request, today)
+    _recheck(request, today, lock=True)
     detail, registered = apply_accepted_change(request, on=today)
     accepted = _record(request, to=S.ACCEPTED, by=by, detail=detail, decided_on=today, decided_by=by,
                        new_dependent=registered)
