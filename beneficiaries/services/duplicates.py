@@ -73,11 +73,13 @@ def identity_key(child: ChildIdentity) -> str:
            f"{normalised_name(child.last_name)}"[:255]
 
 
-def _same_child(child: ChildIdentity, cnie: str, row: Dependent) -> bool:
-    if cnie and row.cnie:
-        return normalise_cnie(row.cnie) == cnie
-    return (normalised_name(row.first_name) == normalised_name(child.first_name)
-            and normalised_name(row.last_name) == normalised_name(child.last_name))
+def _same_child(child: ChildIdentity, cnie: str, row: tuple) -> bool:
+    """`row`: (pk, first name, last name, CNIE, birth date) of a dependant."""
+    _pk, first_name, last_name, row_cnie, born = row
+    if cnie and row_cnie:
+        return normalise_cnie(row_cnie) == cnie
+    return (born == child.birth_date and normalised_name(first_name) == normalised_name(child.first_name)
+            and normalised_name(last_name) == normalised_name(child.last_name))
 
 
 def _active_on(on: date) -> Q:
@@ -88,13 +90,16 @@ def _active_on(on: date) -> Q:
 def children_matching(child: ChildIdentity, *, on: date) -> list[Dependent]:
     """Dependant children, in any family, who are this child and whose rights are not ended on `on`
     (read through the indexes on the birth date and on the CNIE: beneficiaries migration 0007, claims
-    migration 0004)."""
+    migration 0004). The candidates are read as plain tuples, the few matches as rows."""
     cnie = normalise_cnie(ascii_digits(child.cnie))
     same_day_or_cnie = Q(birth_date=child.birth_date) | Q(cnie=cnie) if cnie else Q(birth_date=child.birth_date)
-    rows = (Dependent.objects.filter(same_day_or_cnie, _active_on(on), relationship=Relationship.CHILD)
-            .select_related("insured", "insured__mutuelle").order_by("registered_on", "pk"))
-    return [row for row in rows if (cnie and row.cnie and normalise_cnie(row.cnie) == cnie)
-            or (row.birth_date == child.birth_date and _same_child(child, cnie, row))]
+    candidates = (Dependent.objects.filter(same_day_or_cnie, _active_on(on), relationship=Relationship.CHILD)
+                  .values_list("pk", "first_name", "last_name", "cnie", "birth_date"))
+    matched = [row[0] for row in candidates if _same_child(child, cnie, row)]
+    if not matched:
+        return []
+    return list(Dependent.objects.filter(pk__in=matched).select_related("insured", "insured__mutuelle")
+                .order_by("registered_on", "pk"))
 
 
 def lock_child(birth_date: date) -> None:
