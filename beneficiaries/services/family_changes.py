@@ -24,7 +24,7 @@ from beneficiaries.models_family import FamilyChangeEvent, FamilyChangeRequest, 
 from beneficiaries.selectors_family import family_requests_visible_to
 from beneficiaries.services.duplicates import ChildAlreadyDeclared, check_child_not_declared, lock_child
 from beneficiaries.services.family_checks import CheckedDeclaration, FamilyChangeInput, check_declaration
-from beneficiaries.services.family_notices import describe, notify_decision_on_commit
+from beneficiaries.services.family_notices import notify_decision_on_commit
 from beneficiaries.services.family_registry import apply_accepted_change
 
 DECIDE_PERMISSION = "beneficiaries.decide_familychangerequest"
@@ -205,5 +205,4 @@ def withdraw_family_change(*, request_id: int, insured: Insured, by) -> FamilyCh
         raise DomainError(_(MSG_NOT_FOUND), code="introuvable")
     if request.status != S.PENDING:
         raise FamilyChangeConflict(_(MSG_NOT_WITHDRAWABLE))
-    return _record(request, to=S.WITHDRAWN, by=by, detail=_("Retirée par l'assuré : %(what)s.")
-                   % {"what": describe(request)})
+    return _record(request, to=S.WITHDRAWN, by=by, detail="Retirée en ligne par l'assuré.")
