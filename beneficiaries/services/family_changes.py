@@ -174,6 +174,8 @@ def accept_family_change(*, request_id: int, by) -> FamilyChangeRequest:
     if request.status != S.PENDING:
         raise FamilyChangeConflict(MSG_ALREADY_DECIDED.format(number=request.number,
                                                               status=request.get_status_display()))
+    # DOMAIN-UNCERTAIN: domain.md §3.2; the change takes effect on the day of acceptance: no public source
+    # was found for a retroactive effect to the event's date (beneficiaries.services.family_registry)
     today = timezone.localdate()
     _recheck(request, today, lock=True)
     detail, registered = apply_accepted_change(request, on=today)

@@ -5,6 +5,9 @@ beneficiaries.services.family_changes inside the acceptance's transaction, never
 DOMAIN-UNCERTAIN: domain.md §3.2 says who is a dependant but no public source was found on the date a
 declared change takes effect (the birth, the marriage or the judgment, or the day the mutuelle records
 it); the change takes effect here on the day of acceptance, never before.
+
+A child coming back into the family (custody) gets a row of its own from that day: reopening its former
+row would cover, after the fact, the time it spent in another family.
 """
 from collections.abc import Callable
 from datetime import date
