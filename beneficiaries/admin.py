@@ -26,6 +26,7 @@ from beneficiaries.admin_base import (  # noqa: F401 — the claims admin import
     warn_if_truncated,
 )
 from beneficiaries.admin_deaths import DeathActionsMixin
+from beneficiaries.admin_family import DependentForm  # also registers the family changes' queue
 from beneficiaries.models import (
     DeathEvent,
     Dependent,
@@ -47,6 +48,7 @@ register_scope(Dependent, dependents_visible_to)
 
 class DependentInline(ScopedWritesMixin, admin.TabularInline):
     model = Dependent
+    form = DependentForm  # a child is the dependant of one insured person only
     extra = 0
     fields = ["relationship", "first_name", "last_name", "birth_date", "married", "disabled", "registered_on",
               "ended_on"]
@@ -171,6 +173,7 @@ class DependentAdmin(ScopedAdmin):
     search_fields = ["cnie"]  # shows the search box; matching_people does the search
     list_select_related = ["insured"]
     raw_id_fields = ["insured"]
+    form = DependentForm  # a child is the dependant of one insured person only
     inlines = [StudyCertificateInline, RightsMaintenanceInline]
 
     def people_filter(self, match: PeopleMatch) -> Q:

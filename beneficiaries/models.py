@@ -258,3 +258,6 @@ class InsuredTransfer(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.from_mutuelle}/{self.from_fund} → {self.to_mutuelle}/{self.to_fund}"
+
+
+from beneficiaries.models_family import FamilyChangeDocument, FamilyChangeEvent, FamilyChangeRequest  # noqa: E402, F401

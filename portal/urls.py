@@ -4,7 +4,7 @@ from django.urls import path, reverse_lazy
 
 from portal import views
 from portal.forms import InsuredPasswordResetForm, LoginForm
-from portal.views import drafts, reclamations
+from portal.views import drafts, family_changes, reclamations
 
 app_name = "portal"
 
@@ -38,6 +38,14 @@ urlpatterns = [
     path("espace/dossiers/<int:pk>/reclamation/", reclamations.reclamation_new, name="reclamation_new"),
     path("espace/reclamations/", reclamations.reclamation_list, name="reclamation_list"),
     path("espace/reclamations/<int:pk>/", reclamations.reclamation_detail, name="reclamation_detail"),
+    path("espace/famille/", family_changes.family, name="family"),
+    path("espace/famille/declarer/", family_changes.family_change_choose, name="family_change_choose"),
+    path("espace/famille/declarer/<slug:kind>/", family_changes.family_change_new, name="family_change_new"),
+    path("espace/famille/declarations/<int:pk>/", family_changes.family_change_detail, name="family_change_detail"),
+    path("espace/famille/declarations/<int:pk>/retirer/", family_changes.family_change_withdraw,
+         name="family_change_withdraw"),
+    path("espace/famille/declarations/<int:pk>/pieces/<int:document_id>/", family_changes.family_change_document,
+         name="family_change_document"),
     path("espace/attestation-de-droits.pdf", views.rights_attestation, name="rights_attestation"),
     path("espace/coordonnees/", views.contact_details, name="contact"),
     path("espace/rib/", views.rib_change, name="rib"),

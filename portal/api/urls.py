@@ -22,4 +22,5 @@ urlpatterns = [
          name="portal-api-claim-document"),
     path("dossiers/<int:pk>/decompte/", views.ClaimStatementApi.as_view(), name="portal-api-claim-statement"),
     path("", include("portal.api.reclamations")),
+    path("", include("portal.api.family_changes")),
 ]

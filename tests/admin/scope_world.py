@@ -70,6 +70,20 @@ class Side:
                                                 valid_from=date(2025, 1, 1))
 
     @cached_property
+    def family_change(self):
+        """A birth declared online, waiting for the mutuelle's decision."""
+        from django.utils import timezone
+
+        from beneficiaries.services.family_changes import file_family_change
+        from beneficiaries.services.family_checks import FamilyChangeInput
+        from tests.factories.claims import image_document
+
+        declared = FamilyChangeInput(kind="naissance", first_name="Rim", last_name=self.surname, sex="F",
+                                     birth_date=timezone.localdate())
+        return file_family_change(insured=self.insured, data=declared, by=self.insured.user,
+                                  documents=[("acte_naissance", image_document(next(_SEEDS)))])
+
+    @cached_property
     def rib_change(self):
         from django.test import RequestFactory
 
@@ -208,6 +222,7 @@ def object_of(side: Side, label: str):
         "beneficiaries.RibChange": lambda: side.rib_change,
         "beneficiaries.StudyCertificate": lambda: side.study_certificate,
         "beneficiaries.RightsMaintenance": lambda: side.rights_maintenance,
+        "beneficiaries.FamilyChangeRequest": lambda: side.family_change,
         "claims.Claim": lambda: side.claim,
         "claims.ClaimDocument": lambda: side.document,
         "claims.Reclamation": lambda: side.reclamation,
