@@ -13,7 +13,7 @@ from django.db.models import Max
 
 from approvals.models import ALDDeclination, DecisionDeadline
 from claims.models import RejectionReason
-from mutuelles.models import AMOFund, ComplementaryRate, Mutuelle, MutuelleFundLink, Regime, RegimePayer
+from mutuelles.models import ActComplement, AMOFund, ComplementaryRate, Mutuelle, MutuelleFundLink, Regime, RegimePayer
 from tariffs.models import (
     ALDCondition,
     AMORate,
@@ -36,7 +36,7 @@ OFFICIAL_HEADER = ("CODE;NOM;DCI1;DOSAGE1;UNITE_DOSAGE1;FORME;PRESENTATION;PPV;P
 
 #: Deletion order: dependants first (PROTECT foreign keys).
 DELETION_ORDER = [MedicinePrice, Medicine, LetterKeyValue, LetterKey, AMORate, EligibilityRule, FilingDeadlineRule,
-                  DeadlineSuspension, ALDDeclination, DecisionDeadline, ALDCondition, ComplementaryRate,
+                  DeadlineSuspension, ALDDeclination, DecisionDeadline, ALDCondition, ComplementaryRate, ActComplement,
                   MutuelleFundLink, RejectionReason, Mutuelle, RegimePayer, Regime, AMOFund]
 
 
@@ -99,11 +99,12 @@ def test_first_load_creates_every_reference_table(empty_reference_tables):
     assert Mutuelle.objects.count() == 9
     assert set(Mutuelle.objects.values_list("regime__code", flat=True)) == {"AMO-PUBLIC"}
     assert MutuelleFundLink.objects.count() == 9
-    assert ComplementaryRate.objects.count() == 39
-    assert LetterKey.objects.count() == 15
-    # the private sector's régime keeps only its sourced values: C and Cs, before and after 2020
-    assert LetterKeyValue.objects.count() == 19
-    assert LetterKeyValue.objects.filter(regime__code="AMO-PRIVE").count() == 4
+    assert ComplementaryRate.objects.count() == 35  # none for the FAR (domain.md §8.4)
+    assert ActComplement.objects.count() == 1  # MGPAP's ceramic crown, 2026
+    assert LetterKey.objects.count() == 20
+    # the private sector's régime keeps only its sourced values: C and Cs, before and after 2020, D and DP
+    assert LetterKeyValue.objects.count() == 27
+    assert LetterKeyValue.objects.filter(regime__code="AMO-PRIVE").count() == 6  # with D and DP (CNSS, 2015)
     assert AMORate.objects.count() == 8
     assert not AMORate.objects.filter(regime__code="AMO-PRIVE").exists()
     assert FilingDeadlineRule.objects.count() == 4  # public: insured, third party, réclamation; private: insured
@@ -165,20 +166,20 @@ def test_second_load_changes_nothing_and_says_unchanged():
     assert last_updates() == stamps
     assert "créés 0, modifiés 0" in output
     assert all("créés 0, modifiés 0, inchangés" in line for line in output.strip().splitlines())
-    assert "Valeurs des lettres clés (TNR) : créés 0, modifiés 0, inchangés 19" in output
+    assert "Valeurs des lettres clés (TNR) : créés 0, modifiés 0, inchangés 27" in output
 
 
 def test_overlapping_period_is_refused_with_file_and_line_and_nothing_is_written(empty_reference_tables, tmp_path):
-    # given empty reference tables and a Cs value overlapping the open 2006 row, on line 21
+    # given empty reference tables and a Cs value overlapping the open 2006 row, on line 29
     data_dir = copy_data_dir(tmp_path)
     with (data_dir / "tariffs/data/letter_key_values.csv").open("a", encoding="utf-8") as fh:
-        fh.write("Cs,AMO-PUBLIC,200.00,2020-01-01,,essai\n")
+        fh.write("Cs,AMO-PUBLIC,,200.00,2020-01-01,,essai\n")
     # when
     with pytest.raises(CommandError) as error:
         load(data_dir=data_dir)
     # then
     message = str(error.value)
-    assert "tariffs/data/letter_key_values.csv, ligne 21" in message
+    assert "tariffs/data/letter_key_values.csv, ligne 29" in message
     assert "champ « valid_from »" in message
     assert "chevauche" in message
     assert all(count == 0 for count, _ in snapshot().values())  # organismes and mutuelles rolled back too
@@ -197,7 +198,7 @@ def test_refused_reload_leaves_the_loaded_data_unchanged(tmp_path):
     with pytest.raises(CommandError) as error:
         load(data_dir=data_dir)
     # then
-    assert "mutuelles/data/complementary_rates.csv, ligne 23, champ « rate »" in str(error.value)
+    assert "mutuelles/data/complementary_rates.csv, ligne 19, champ « rate »" in str(error.value)
     assert snapshot() == before
 
 
@@ -254,11 +255,11 @@ def test_a_value_no_longer_in_its_file_is_withdrawn_at_the_next_load(tmp_path):
     load(data_dir=data_dir)
     path = data_dir / "tariffs/data/letter_key_values.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    path.write_text("".join(line for line in lines if not line.startswith("C,AMO-PRIVE,150.00")), encoding="utf-8")
+    path.write_text("".join(line for line in lines if not line.startswith("C,AMO-PRIVE,,150.00")), encoding="utf-8")
     # when
     output = load(data_dir=data_dir)
     # then
-    assert "Valeurs des lettres clés (TNR) : créés 0, modifiés 0, inchangés 18, retirés 1" in output
+    assert "Valeurs des lettres clés (TNR) : créés 0, modifiés 0, inchangés 26, retirés 1" in output
     withdrawn = LetterKeyValue.objects.filter(key__code="C", regime__code="AMO-PRIVE", valid_from=date(2020, 1, 13))
     assert not withdrawn.exists()
     assert value_in_force("C", "AMO-PUBLIC", date(2021, 1, 1)) == Decimal("80.00")
