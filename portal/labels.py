@@ -54,9 +54,16 @@ MESSAGES = [
     gettext_noop("La personne n'était pas encore déclarée comme ayant droit à cette date."),
     gettext_noop("La personne n'est plus ayant droit à cette date."),
     gettext_noop("Le conjoint est couvert par un autre régime."),
-    gettext_noop("L'enfant a dépassé 21 ans et n'a pas de certificat d'études supérieures valable à cette date."),
-    gettext_noop("L'enfant de plus de 21 ans est marié : la prolongation pour études ne s'applique pas."),
-    gettext_noop("L'enfant a dépassé 26 ans sans maintien des droits pour handicap."),
+    gettext_noop("L'enfant a dépassé {limit} ans et n'a pas de certificat d'études supérieures valable à "
+                 "cette date."),
+    gettext_noop("L'enfant de plus de {limit} ans est marié : la prolongation pour études ne s'applique pas."),
+    gettext_noop("L'enfant a dépassé {limit} ans sans maintien des droits pour handicap."),
+    gettext_noop("L'assuré est décédé le {death:%d/%m/%Y} : ses droits ont pris fin après cette date."),
+    gettext_noop("Droits maintenus après le décès de l'assuré le {death:%d/%m/%Y}, jusqu'au {last:%d/%m/%Y} "
+                 "inclus."),
+    gettext_noop("Aucune limite d'âge des ayants droit n'est définie pour ce régime à la date des soins."),
+    gettext_noop("L'assuré est décédé le {death:%d/%m/%Y} : les droits de ses ayants droit ont couru "
+                 "jusqu'au {last:%d/%m/%Y} inclus ({days} jours après le décès)."),
     gettext_noop("La date des soins précède la date de naissance."),
     gettext_noop("Droits maintenus (enfant en situation de handicap)."),
     gettext_noop("Droits prolongés (études supérieures)."),

@@ -6,6 +6,7 @@ days after the insured person's death) are dated data of the beneficiary's régi
 (tariffs.models_eligibility), which every caller takes from the TariffBook for the care date:
 `book.eligibility_limits(regime_id=..., on=...)`.
 """
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Protocol
@@ -40,9 +41,25 @@ CODE_DECEASED = "assure_decede"
 class Entitlement:
     entitled: bool
     code: str
-    message: str
+    message: str  # in French, as the agents and the claims' history read it
     #: The last day of entitlement when the rule that applies has a known end (age limits, death).
     ends_on: date | None = None
+    #: The catalogue's msgid of `message` and its values, when the message has some (a limit, a
+    #: date): a page translates the template, then puts the values in (`in_language`).
+    template: str = ""
+    params: tuple[tuple[str, object], ...] = ()
+
+    def in_language(self, gettext: Callable[[str], str]) -> str:
+        """The message in the language `gettext` translates to."""
+        if not self.template:
+            return gettext(self.message)
+        return gettext(self.template).format(**dict(self.params))
+
+
+def _stated(entitled: bool, code: str, template: str, *, ends_on: date | None = None, **params) -> Entitlement:
+    """An entitlement whose message has values (a limit, a date), kept apart for the translation."""
+    return Entitlement(entitled, code, template.format(**params), ends_on=ends_on, template=template,
+                       params=tuple(params.items()))
 
 
 def birthday(born: date, years: int) -> date:
@@ -69,13 +86,13 @@ def child_entitlement(*, birth_date: date, on: date, married: bool, studying: bo
         return Entitlement(True, "ouvert", MSG_OPEN, ends_on=end_child)
     end_student = birthday(birth_date, limits.student_age + 1) - timedelta(days=1)
     if on > end_student:
-        return Entitlement(False, f"age_depasse_{limits.student_age}",
-                           MSG_CHILD_OVER_STUDENT_LIMIT.format(limit=limits.student_age))
+        return _stated(False, f"age_depasse_{limits.student_age}", MSG_CHILD_OVER_STUDENT_LIMIT,
+                       limit=limits.student_age)
     if married:
-        return Entitlement(False, "enfant_marie", MSG_CHILD_MARRIED.format(limit=limits.child_age))
+        return _stated(False, "enfant_marie", MSG_CHILD_MARRIED, limit=limits.child_age)
     if studying:
         return Entitlement(True, "etudiant", "Droits prolongés (études supérieures).", ends_on=end_student)
-    return Entitlement(False, f"age_depasse_{limits.child_age}", MSG_CHILD_OVER_LIMIT.format(limit=limits.child_age))
+    return _stated(False, f"age_depasse_{limits.child_age}", MSG_CHILD_OVER_LIMIT, limit=limits.child_age)
 
 
 class InsuredRights(Protocol):
@@ -99,7 +116,7 @@ def insured_entitlement(insured: InsuredRights, *, on: date) -> Entitlement:
     if insured.status == InsuredStatus.STRUCK_OFF and on >= insured.status_since:
         return Entitlement(False, "droits_fermes", MSG_STRUCK_OFF)
     if insured.status == InsuredStatus.DECEASED and on > insured.status_since:
-        return Entitlement(False, CODE_DECEASED, MSG_DECEASED.format(death=insured.status_since))
+        return _stated(False, CODE_DECEASED, MSG_DECEASED, death=insured.status_since)
     return Entitlement(True, "ouvert", MSG_OPEN)
 
 
@@ -115,8 +132,8 @@ def holder_entitlement(insured: InsuredRights, *, on: date, limits: EligibilityL
     if on <= death:
         return Entitlement(True, "ouvert", MSG_OPEN, ends_on=last)
     if on <= last:
-        return Entitlement(True, "ouvert", MSG_OPEN_AFTER_DEATH.format(death=death, last=last), ends_on=last)
-    return Entitlement(False, CODE_DECEASED, MSG_DECEASED_DEPENDANTS.format(death=death, last=last, days=days))
+        return _stated(True, "ouvert", MSG_OPEN_AFTER_DEATH, ends_on=last, death=death, last=last)
+    return _stated(False, CODE_DECEASED, MSG_DECEASED_DEPENDANTS, death=death, last=last, days=days)
 
 
 def _certificate_valid(dependent: Dependent, on: date) -> bool:
@@ -169,5 +186,5 @@ def beneficiary_entitlement(*, insured: InsuredRights, dependent: Dependent | No
     if not own.entitled or holder.ends_on is None:
         return own
     ends_on = min(holder.ends_on, own.ends_on) if own.ends_on else holder.ends_on
-    message = holder.message if holder.message != MSG_OPEN and own.message == MSG_OPEN else own.message
-    return replace(own, ends_on=ends_on, message=message)
+    said = holder if holder.message != MSG_OPEN and own.message == MSG_OPEN else own
+    return replace(own, ends_on=ends_on, message=said.message, template=said.template, params=said.params)

@@ -247,8 +247,8 @@ def _rights_text(entitlement) -> str:
     if entitlement.entitled:
         if entitlement.code == "ouvert":
             return _("Ouverts")
-        return _("Ouverts — %(detail)s") % {"detail": _(entitlement.message)}
-    return _("Fermés — %(detail)s") % {"detail": _(entitlement.message)}
+        return _("Ouverts — %(detail)s") % {"detail": entitlement.in_language(_)}
+    return _("Fermés — %(detail)s") % {"detail": entitlement.in_language(_)}
 
 
 def rights_attestation_pdf(*, insured: Insured, rights: list, on: date, language: str | None = None) -> bytes:

@@ -31,6 +31,13 @@ def msg(value) -> str:
 
 
 @register.filter
+def rights_text(entitlement) -> str:
+    """Why a person is covered or not (beneficiaries.services.entitlement.Entitlement), translated,
+    with its limit or date put in after the translation."""
+    return entitlement.in_language(gettext) if entitlement else ""
+
+
+@register.filter
 def relationship_label(value) -> str:
     return str(RELATIONSHIP_LABELS.get(value, value))
 

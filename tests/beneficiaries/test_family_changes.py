@@ -10,15 +10,22 @@ from django.core.exceptions import ValidationError
 from amo_portal.exceptions import ConflictError, DomainError
 from beneficiaries.models import Dependent, RightsMaintenance, StudyCertificate
 from beneficiaries.models_family import FamilyChangeRequest, FamilyChangeStatus
-from beneficiaries.services.entitlement import dependent_entitlement
+from beneficiaries.services import entitlement
 from beneficiaries.services.family_changes import (
     accept_family_change,
     refuse_family_change,
     withdraw_family_change,
 )
+from tariffs.selectors import TariffBook
 from tests.beneficiaries.family_support import declare, newborn, registry_state, today
 from tests.factories.beneficiaries import DependentFactory, InsuredFactory
 from tests.factories.mutuelles import StaffFactory
+
+
+def dependent_entitlement(dependent, *, on):
+    """The dependant's rights on a date, under the dated limits of their family's régime."""
+    limits = TariffBook.current().eligibility_limits(regime_id=dependent.insured.regime_id, on=on)
+    return entitlement.dependent_entitlement(dependent, on=on, limits=limits)
 
 pytestmark = pytest.mark.django_db
 
