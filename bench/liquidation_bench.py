@@ -25,7 +25,10 @@ HELP = "liquidation de N dossiers par le worker Celery, comparée à un UPDATE S
 #: The liquidation rules written in SQL (domain.md §1, §2; claims.services.liquidation):
 #: base = min(paid, tariff); AMO = min(round(base × rate), paid); complementary =
 #: max(min(round(base × rate) + round(flat), paid − AMO), 0); rounding half-up to the centime.
-#: Lines not linked to an ALD (the generated claims have none), every claim admissible.
+#: Values of the insured person's régime on the line's own care date, for the provider's sector where
+#: the grid has one; the mutuelle's flat on keys that take it, and its per-act complement.
+#: Lines not linked to an ALD (the generated claims have none), every claim admissible, no key
+#: valued per session written with a coefficient.
 SQL_SHARES = r"""
 SELECT p.id, p.tariff, p.base, p.amo,
        GREATEST(LEAST(round(p.base * p.comp_rate, 2) + round(p.flat, 2), p.paid - p.amo), 0) AS comp, p.paid
@@ -37,29 +40,36 @@ FROM (
            round(CASE WHEN f.kind = 'acte' THEN v.value * f.coef * f.quantity ELSE mp.pbr * f.quantity END, 2)
              AS tariff,
            ar.rate AS amo_rate, COALESCE(cr.rate, 0) AS comp_rate,
-           CASE WHEN f.kind = 'acte' AND k.is_consultation THEN COALESCE(cr.flat_per_consultation, 0) * f.quantity
+           CASE WHEN f.kind = 'acte' THEN ((CASE WHEN k.takes_consultation_flat
+                                                  THEN COALESCE(cr.flat_per_consultation, 0) ELSE 0 END)
+                                            + COALESCE(ac.amount, 0)) * f.quantity
                 ELSE 0 END AS flat
     FROM (
-      SELECT l.id, l.amount_paid AS paid, l.kind, l.quantity, l.medicine_code, c.care_date, c.fund_id,
-             c.mutuelle_id,
+      SELECT l.id, l.amount_paid AS paid, l.kind, l.quantity, l.medicine_code, l.care_date, i.regime_id,
+             c.mutuelle_id, l.provider_sector,
              upper(substring(l.cotation from '^\s*([A-Za-z]+)')) AS key_code,
              COALESCE(replace(substring(l.cotation from '([0-9]+(?:[.,][0-9]+)?)\s*$'), ',', '.')::numeric, 1)
                AS coef
       FROM claims_claim c JOIN claims_claimline l ON l.claim_id = c.id
+      JOIN beneficiaries_insured i ON i.id = c.insured_id
       WHERE c.status = 'depose'
     ) f
     LEFT JOIN tariffs_letterkey k ON f.kind = 'acte' AND upper(k.code) = f.key_code
-    LEFT JOIN tariffs_letterkeyvalue v ON v.key_id = k.id AND v.fund_id = f.fund_id
+    LEFT JOIN tariffs_letterkeyvalue v ON v.key_id = k.id AND v.regime_id = f.regime_id
+         AND v.sector IN ('', f.provider_sector)
          AND v.valid_from <= f.care_date AND (v.valid_to IS NULL OR f.care_date < v.valid_to)
     LEFT JOIN tariffs_medicine m ON f.kind = 'medicament' AND m.code = f.medicine_code
     LEFT JOIN tariffs_medicineprice mp ON mp.medicine_id = m.id
          AND mp.valid_from <= f.care_date AND (mp.valid_to IS NULL OR f.care_date < mp.valid_to)
-    JOIN tariffs_amorate ar ON ar.fund_id = f.fund_id AND NOT ar.ald_linked
+    JOIN tariffs_amorate ar ON ar.regime_id = f.regime_id AND NOT ar.ald_linked
          AND ar."group" = CASE WHEN f.kind = 'acte' THEN k."group" ELSE 'medicaments' END
          AND ar.valid_from <= f.care_date AND (ar.valid_to IS NULL OR f.care_date < ar.valid_to)
     LEFT JOIN mutuelles_complementaryrate cr ON cr.mutuelle_id = f.mutuelle_id AND NOT cr.ald_linked
          AND cr."group" = CASE WHEN f.kind = 'acte' THEN k."group" ELSE 'medicaments' END
          AND cr.valid_from <= f.care_date AND (cr.valid_to IS NULL OR f.care_date < cr.valid_to)
+    LEFT JOIN mutuelles_actcomplement ac ON f.kind = 'acte' AND ac.mutuelle_id = f.mutuelle_id
+         AND upper(ac.act_code) = upper(k.code)
+         AND ac.valid_from <= f.care_date AND (ac.valid_to IS NULL OR f.care_date < ac.valid_to)
   ) q
 ) p
 """
