@@ -94,8 +94,7 @@ def _filled_lines(lines) -> list[tuple[int, forms.LineForm]]:
 
 
 def cross_check(form, lines) -> bool:
-    """Rules across the claim and its rows: a row's own date (forms.check_line_dates); a row linked
-    to an ALD needs an ALD claim."""
+    """Rules across the claim and its rows: each row's own date; a row linked to an ALD needs an ALD claim."""
     ok = forms.check_line_dates(form, [f for _, f in _filled_lines(lines)])
     if form.cleaned_data.get("is_ald"):
         return ok
