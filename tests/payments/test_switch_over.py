@@ -19,10 +19,11 @@ from payments.models import Payer
 from payments.services.review import approve_bordereau, present_bordereau
 from payments.transfer_file import parse_transfer_order
 from portal.presenters import payer_names
+from portal.services.statements import claim_statement_pdf
 from tests.factories.beneficiaries import InsuredFactory
 from tests.factories.claims import act, file_claim, with_document
 from tests.factories.mutuelles import StaffFactory
-from tests.payments.support import CNOPS_IBAN, file_liquidated
+from tests.payments.support import CNOPS_IBAN, file_liquidated, pdf_text
 
 pytestmark = pytest.mark.django_db
 CNSS_IBAN = "MA64011519000001205000999939"
@@ -125,6 +126,7 @@ def test_claims_liquidated_before_and_paid_after_the_switch_over_are_paid_by_the
         move = claim.status_changes.get(reason_code="changement_payeur")
         assert move.notified_at is not None and "CNSS" in move.reason
         assert payer_names(claim)[Payer.AMO] == "CNSS"
+        assert "Caisse nationale de s" in pdf_text(claim_statement_pdf(claim=claim))  # the décompte's organisme
 
 
 def test_the_simulator_names_the_payer_and_the_amounts_of_a_real_claim_across_the_switch_over(
