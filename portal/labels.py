@@ -77,6 +77,9 @@ MESSAGES = [
     gettext_noop("Aucun taux de remboursement en vigueur à la date des soins."),
     gettext_noop("Dossier rejeté : aucune ligne n'est remboursée."),
     gettext_noop("Ligne rejetée lors du contrôle."),
+    gettext_noop("Ligne déposée hors délai : le délai de dépôt court depuis la date des soins de la ligne."),
+    gettext_noop("Acte valorisé par séance : écrivez la lettre clé seule (par exemple « AMM ») et le "
+                 "nombre de séances dans la quantité, sans dépasser le maximum par ligne."),
     # beneficiaries.validators
     gettext_noop("Le RIB doit comporter exactement 24 chiffres."),
     gettext_noop("La clé du RIB est incorrecte : vérifiez les 24 chiffres."),

@@ -26,9 +26,9 @@ LOCK_NAMESPACE = 0x414D4F46
 
 MSG_ELSEWHERE_FOR_PERSON = gettext_lazy(
     "Cet enfant est déjà déclaré comme ayant droit d'un autre assuré : un enfant n'est couvert qu'au titre "
-    "d'un seul parent. Si la garde a changé, le parent qui le déclare aujourd'hui doit d'abord signaler son "
-    "départ à sa mutuelle (déclaration de changement de garde) ; déposez ensuite votre déclaration. En cas de "
-    "doute, adressez-vous à votre mutuelle.")
+    "d'un seul parent. Si la garde a changé, le parent qui l'a aujourd'hui comme ayant droit doit d'abord "
+    "signaler son départ à sa mutuelle (déclaration de changement de garde) ; déposez ensuite votre déclaration. "
+    "En cas de doute, adressez-vous à votre mutuelle.")
 MSG_ELSEWHERE_FOR_STAFF = ("Enfant déjà déclaré comme ayant droit de l'assuré n° {registration} ({mutuelle}), "
                            "depuis le {since:%d/%m/%Y} : un enfant n'est l'ayant droit que d'un seul assuré. "
                            "Refusez la déclaration, ou faites d'abord mettre fin à l'autre inscription "

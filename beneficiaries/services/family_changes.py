@@ -35,7 +35,8 @@ MSG_ALREADY_PENDING = gettext_noop("Une déclaration de même nature pour la mê
                                    "(n° %(number)s) : attendez la décision de votre mutuelle, ou retirez-la pour "
                                    "en déposer une autre.")
 MSG_NOT_FOUND = gettext_noop("Déclaration introuvable.")
-MSG_NOT_WITHDRAWABLE = gettext_noop("Cette déclaration est déjà décidée : elle ne peut plus être retirée.")
+MSG_NOT_WITHDRAWABLE = gettext_noop("Cette déclaration a déjà fait l'objet d'une décision : elle ne peut plus être "
+                                    "retirée.")
 MSG_NOT_ALLOWED = "Votre rôle ne permet pas de décider des déclarations familiales."
 MSG_ALREADY_DECIDED = "La déclaration {number} est déjà {status} : elle ne peut plus changer."
 MSG_REASON_REQUIRED = "Motif du refus : il est obligatoire (en français, il est montré tel quel à l'assuré)."

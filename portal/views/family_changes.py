@@ -39,8 +39,8 @@ ENTRIES = [
     (K.CUSTODY, LEAVES, gettext_lazy("Un enfant quitte votre foyer"),
      gettext_lazy("La garde d'un enfant est confiée à l'autre parent ou à un tiers, par jugement.")),
     (K.STUDIES, "", gettext_lazy("Certificat d'études supérieures"),
-     gettext_lazy("Prolonger les droits d'un enfant étudiant de 21 à 26 ans, chaque année universitaire.")),
-    (K.DISABILITY, "", gettext_lazy("Maintien des droits d'un enfant handicapé"),
+     gettext_lazy("Prolonger les droits d'un enfant étudiant au-delà de la limite d'âge, chaque année universitaire.")),
+    (K.DISABILITY, "", gettext_lazy("Maintien des droits d'un enfant en situation de handicap"),
      gettext_lazy("Maintenir les droits d'un enfant en situation de handicap au-delà des limites d'âge.")),
 ]
 

@@ -55,3 +55,21 @@ def test_api_errors_stay_french_for_an_english_speaking_client(api):
     # then
     assert response.status_code == 400
     assert response.json()["extra"]["champs"]["care_date"] == ["Ce champ est obligatoire."]
+
+
+def test_a_rights_message_with_its_limit_is_translated_then_given_the_limit(member_client, member):
+    # given: a son of 23 without a certificate of higher studies
+    from datetime import date
+
+    from django.utils import timezone
+
+    from tests.factories.beneficiaries import DependentFactory
+
+    today = timezone.localdate()
+    DependentFactory(insured=member, first_name="Mehdi", birth_date=date(today.year - 23, 1, 1))
+    member_client.post("/langue/setlang/", {"language": "ar", "next": "/espace/"})
+    # when
+    page = member_client.get("/espace/").content.decode()
+    # then: the Arabic sentence, with the régime's limit put in
+    assert "تجاوز الابن 21 سنة وليست لديه شهادة دراسات عليا صالحة في هذا التاريخ." in page
+    assert "{limit}" not in page
