@@ -38,8 +38,9 @@ def expected_totals() -> dict[int, tuple[Decimal, Decimal, Decimal, Decimal]]:
         lines[claim_id].append(LineInput(kind=kind, cotation=cotation, medicine_code=code, quantity=quantity,
                                          amount_paid=paid))
     totals = {}
-    for pk, fund_id, mutuelle_id, care_date in Claim.objects.values_list("pk", "fund_id", "mutuelle_id", "care_date"):
-        ctx = ClaimContext(fund_id=fund_id, mutuelle_id=mutuelle_id, care_date=care_date, etm_valid=False)
+    for pk, regime_id, mutuelle_id, care_date in Claim.objects.values_list("pk", "insured__regime_id", "mutuelle_id",
+                                                                          "care_date"):
+        ctx = ClaimContext(regime_id=regime_id, mutuelle_id=mutuelle_id, care_date=care_date, etm_valid=False)
         t = add_up([(line.amount_paid, price_line(line, ctx, book).amounts) for line in lines[pk]])
         totals[pk] = (t.paid, t.amo, t.complementary, t.patient)
     return totals
