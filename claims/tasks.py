@@ -73,16 +73,16 @@ def notify_status_change_task(self, _claim_ids: list[int] | None = None,
     minute by beat; safe to run twice or side by side: a change is told once. Runs on the queue
     "notifications" (amo_portal/celery.py): emails never hold up liquidations and payments.
     (`_claim_ids`: messages of the former form; the outbox knows what to send.)"""
-    from claims.services.notifications import send_status_emails_batch
+    from claims.services.notifications import Told, send_status_emails_batch
 
-    started, sent, more = time.monotonic(), 0, True
+    started, sent, told = time.monotonic(), 0, Told(0, 0, True)
     try:
-        while more and time.monotonic() - started < budget:
-            done, more = send_status_emails_batch()
-            sent += done
+        while told.more and time.monotonic() - started < budget:
+            told = send_status_emails_batch(after=told.last_id)
+            sent += told.sent
     except OSError as exc:  # SMTP server unreachable: try again later (the batch was rolled back)
         raise self.retry(exc=exc, countdown=60) from exc
-    if more:
+    if told.more:
         notify_status_change_task.delay()
     return sent
 
