@@ -23,13 +23,14 @@ from django.utils.translation import gettext_lazy
 from claims.models import Claim, ClaimStatus, ClaimStatusChange, DocumentRequest
 from claims.services.explanations import claim_reasons, decisions_by_claim, reasons_text
 
+#: The subject of each status the insured person is told of. The steps that are no news to them
+#: (claims.outbox.UNTOLD_STATUSES: a claim put into a payment bordereau) are written told and have none.
 SUBJECTS: dict[str, str | Promise] = {
     ClaimStatus.SUBMITTED: gettext_lazy("Votre dossier %(number)s a bien été déposé"),
     ClaimStatus.IN_CONTROL: gettext_lazy("Votre dossier %(number)s est en cours de contrôle"),
     ClaimStatus.DOCUMENTS_REQUESTED: gettext_lazy("Dossier %(number)s : des pièces sont à fournir"),
     ClaimStatus.LIQUIDATED: gettext_lazy("Dossier %(number)s liquidé : %(amount)s DH vous seront versés"),
     ClaimStatus.REJECTED: gettext_lazy("Dossier %(number)s rejeté"),
-    ClaimStatus.IN_BATCH: gettext_lazy("Dossier %(number)s : paiement en préparation"),
     ClaimStatus.PAID: gettext_lazy("Dossier %(number)s payé : %(amount)s DH"),
     ClaimStatus.PAYMENT_REJECTED: gettext_lazy("Dossier %(number)s : le virement a été rejeté par la banque"),
     ClaimStatus.UNDER_APPEAL: gettext_lazy("Dossier %(number)s : votre réclamation a bien été reçue"),
