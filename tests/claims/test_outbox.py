@@ -117,3 +117,13 @@ def test_a_batch_the_smtp_server_refused_is_sent_at_the_next_run(insured):
     assert send_status_emails_batch() == (1, claim.status_changes.latest("pk").pk, False)
     assert [m.to for m in mail.outbox] == [[insured.email]]
     assert claim.status_changes.get(to_status=ClaimStatus.IN_CONTROL).notified_at >= before
+
+
+def test_a_run_without_time_left_still_tells_a_batch(insured):
+    # given
+    claims = [_file(insured, seed) for seed in range(2)]
+    liquidate_claim_task.apply(args=(claims[0].pk,))
+    # when: no time at all for the run
+    sent = notify_status_change_task.apply(kwargs={"budget": 0}).get()
+    # then
+    assert sent == 2 and _pending() == []
