@@ -76,10 +76,12 @@ app.conf.beat_schedule = {
 
 # --- Coalesced messages -------------------------------------------------------------------------
 #: Tasks that work on every pending row, not only on the one their message names (the liquidation
-#: takes all submitted claims, oldest first): while one of their messages waits in the broker,
-#: not yet started, a second one would add nothing. Filing 300 claims a second then costs the web
-#: a Redis SET per claim instead of a message each, and the workers a chunk per message they get.
-COALESCED_TASKS = frozenset({"claims.tasks.liquidate_claim_task"})
+#: takes all submitted claims, oldest first; the status e-mails, every change not yet told): while
+#: one of their messages waits in the broker, not yet started, a second one would add nothing.
+#: Filing 300 claims a second then costs the web a Redis SET per claim instead of a message each,
+#: and the workers a chunk per message they get; an agent's decisions, or the chunks of a
+#: liquidation or a settlement, queue one run of the e-mails while it waits, not one each.
+COALESCED_TASKS = frozenset({"claims.tasks.liquidate_claim_task", "claims.tasks.notify_status_change_task"})
 #: How long a waiting message's mark lives: were that message lost, the rows filed meanwhile would
 #: wait at most this long for the next message (and the periodic sweep comes by every minute).
 COALESCE_SECONDS = 60

@@ -6,10 +6,11 @@ file and approved PDF), on the real Celery path, then the bank return and the se
 2. Timed, with a worker (2 prefork processes) over Redis: the constitution tasks are queued (two
    builders fill the bordereau side by side), then a superviseur presents and an officer approves
    (the approval queues the transfer order and the PDF, which two worker processes write side by
-   side); the clock stops when both are recorded. Each phase is timed too. The status emails the
-   constitution queues go to their own queue, "notifications", which a second worker of one
-   process consumes meanwhile on the same machine, as docker-compose runs them (`--emails same`:
-   one worker on both queues, as `make worker`).
+   side); the clock stops when both are recorded. Each phase is timed too. A claim put into a
+   bordereau is not e-mailed (claims.outbox.UNTOLD_STATUSES): the constitution queues no status
+   e-mail. The settlement's ("payé", "virement rejeté") go to their own queue, "notifications",
+   which a second worker of one process consumes meanwhile on the same machine, as docker-compose
+   runs them (`--emails same`: one worker on both queues, as `make worker`).
 3. Not in the 10-second budget (the bank answers days later): a bank return accepting every
    transfer but 1 in 1,000 is imported and the claims settled by the worker; timed.
 Each phase also reports its CPU seconds (the workers' processes, the PostgreSQL backends of the

@@ -17,8 +17,11 @@ MAX_SWEEP_INVOCATIONS = 1000
 #: status emails the chunks queued), far below the task time limit and the broker's
 #: visibility timeout.
 SWEEP_BUDGET_SECONDS = 60.0
-#: How long one run of the status emails keeps taking batches before queueing its continuation.
-NOTIFY_BUDGET_SECONDS = 60.0
+#: How long one run of the status emails keeps taking batches before queueing its continuation:
+#: short, so that a worker consuming both queues (`make worker`) gives its process back to the
+#: liquidations and payments waiting behind a burst of e-mails within seconds, not a minute (the
+#: continuation, which goes on after the last change told, waits its turn behind them).
+NOTIFY_BUDGET_SECONDS = 2.0
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
@@ -66,24 +69,28 @@ def sweep_submitted_claims_task(self, invocation: int = 0, chunk: int = CHUNK,
 
 @shared_task(bind=True, max_retries=3)
 def notify_status_change_task(self, _claim_ids: list[int] | None = None,
-                              budget: float = NOTIFY_BUDGET_SECONDS) -> int:
+                              budget: float = NOTIFY_BUDGET_SECONDS, after: int = 0) -> int:
     """Email the insured persons of the status changes not yet told (the outbox,
-    claims.services.notifications), batch after batch, for at most `budget` seconds, then queue
-    the continuation. Queued after each commit that changes statuses (claims.outbox) and every
-    minute by beat; safe to run twice or side by side: a change is told once. Runs on the queue
-    "notifications" (amo_portal/celery.py): emails never hold up liquidations and payments.
-    (`_claim_ids`: messages of the former form; the outbox knows what to send.)"""
-    from claims.services.notifications import send_status_emails_batch
+    claims.services.notifications), batch after batch from the change after `after`, until
+    `budget` seconds have passed (one batch at least), then queue the continuation. Queued after
+    each commit that changes statuses (claims.outbox; one message waiting at a time,
+    amo_portal.celery.COALESCED_TASKS) and every minute by beat, both from the first change; safe
+    to run twice or side by side: a change is told once. Runs on the queue "notifications"
+    (amo_portal/celery.py): emails never hold up liquidations and payments. (`_claim_ids`:
+    messages of the former form; the outbox knows what to send.)"""
+    from claims.services.notifications import Told, send_status_emails_batch
 
-    started, sent, more = time.monotonic(), 0, True
+    started, sent, told = time.monotonic(), 0, Told(0, after, True)
     try:
-        while more and time.monotonic() - started < budget:
-            done, more = send_status_emails_batch()
-            sent += done
+        while told.more:
+            told = send_status_emails_batch(after=told.last_id)
+            sent += told.sent
+            if time.monotonic() - started >= budget:
+                break
     except OSError as exc:  # SMTP server unreachable: try again later (the batch was rolled back)
         raise self.retry(exc=exc, countdown=60) from exc
-    if more:
-        notify_status_change_task.delay()
+    if told.more:
+        notify_status_change_task.delay(budget=budget, after=told.last_id)
     return sent
 
 

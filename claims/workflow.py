@@ -13,7 +13,7 @@ from django.utils import timezone
 from amo_portal.bulk import update_columns
 from claims.exceptions import InvalidTransition
 from claims.models import Claim, ClaimStatus, ClaimStatusChange
-from claims.outbox import queue_dispatch
+from claims.outbox import is_news, queue_dispatch, told_at
 
 S = ClaimStatus
 
@@ -46,10 +46,11 @@ def creation_change(*, claim: Claim, by, reason: str = "") -> ClaimStatusChange:
     the claim, in the same transaction.
 
     A claim filed online is created "déposé" at once: one row, no draft step. No email is sent
-    for it (the row leaves the outbox told): the controls' outcome, moments later, is the insured
-    person's first message."""
+    for it (the row is written told, claims.outbox.is_news): the controls' outcome, moments later,
+    is the insured person's first message."""
     return ClaimStatusChange(claim=claim, from_status="", to_status=claim.status, changed_by=by,
-                             reason=reason[:500], notified_at=timezone.now())
+                             reason=reason[:500], notified_at=told_at(from_status="", to_status=claim.status,
+                                                                      now=timezone.now()))
 
 
 def transition_claim(*, claim: Claim, to: str, by, reason_code: str = "", reason: str = "",
@@ -61,13 +62,15 @@ def transition_claim(*, claim: Claim, to: str, by, reason_code: str = "", reason
         return claim  # replay of the same step: nothing to do
     if not can_transition(claim.status, to):
         raise InvalidTransition(claim=claim, current=claim.status, requested=to)
+    notified_at = told_at(from_status=claim.status, to_status=to, now=timezone.now())
     ClaimStatusChange.objects.create(claim=claim, from_status=claim.status, to_status=to, changed_by=by,
-                                     reason_code=reason_code, reason=reason[:500])
+                                     reason_code=reason_code, reason=reason[:500], notified_at=notified_at)
     claim.status = to
     claim.version = F("version") + 1
     claim.save(update_fields=["status", "version", "updated_at", *extra_fields])
     claim.refresh_from_db(fields=["version"])
-    queue_dispatch()
+    if notified_at is None:
+        queue_dispatch()
     return claim
 
 
@@ -81,7 +84,8 @@ class MovingClaim(Protocol):
 
 
 #: The columns of the audit rows transition_many() prepares, in their order.
-CHANGE_COLUMNS = ("claim_id", "from_status", "to_status", "changed_by_id", "changed_at", "reason_code", "reason")
+CHANGE_COLUMNS = ("claim_id", "from_status", "to_status", "changed_by_id", "changed_at", "reason_code", "reason",
+                  "notified_at")
 
 
 def transition_many(*, claims: Sequence[MovingClaim], targets: Mapping[int, tuple[str, str, str]], by) -> list[tuple]:
@@ -100,10 +104,11 @@ def transition_many(*, claims: Sequence[MovingClaim], targets: Mapping[int, tupl
             continue
         if not can_transition(claim.status, to):
             raise InvalidTransition(claim=claim, current=claim.status, requested=to)
-        changes.append((claim.pk, claim.status, to, by_id, now, code, reason[:500]))
+        changes.append((claim.pk, claim.status, to, by_id, now, code, reason[:500],
+                        told_at(from_status=claim.status, to_status=to, now=now)))
         claim.status = to
         claim.version += 1
-    if changes:
+    if any(change[-1] is None for change in changes):
         queue_dispatch()
     return changes
 
@@ -125,7 +130,7 @@ def transition_ids(*, claim_ids: list[int], from_status: str, to: str, by, reaso
     by_id = getattr(by, "pk", by)
     move = _move_ids_in_sql if connection.vendor == "postgresql" else _move_ids_with_orm
     moved = move(claim_ids, from_status, to, by_id, now, reason_code, reason[:500], settled=settled or {})
-    if moved:
+    if moved and is_news(from_status=from_status, to_status=to):
         queue_dispatch()
     return moved
 
@@ -136,7 +141,7 @@ MOVE_SQL = (
     "FOR NO KEY UPDATE), moved AS (UPDATE claims_claim c SET status = %s, version = c.version + 1, "
     "updated_at = %s FROM target t WHERE c.id = t.id AND t.status = %s RETURNING c.id) "
     "INSERT INTO claims_claimstatuschange (claim_id, from_status, to_status, changed_by_id, changed_at, "
-    "reason_code, reason) SELECT id, %s, %s, %s, %s, %s, %s FROM moved RETURNING claim_id")
+    "reason_code, reason, notified_at) SELECT id, %s, %s, %s, %s, %s, %s, %s FROM moved RETURNING claim_id")
 
 
 def _move_ids_in_sql(claim_ids, from_status, to, by_id, now, reason_code, reason, *, settled=None) -> list[int]:
@@ -146,10 +151,11 @@ def _move_ids_in_sql(claim_ids, from_status, to, by_id, now, reason_code, reason
     status is read once the row is locked (no-op when the caller holds the lock). The same moves
     as _move_ids_with_orm (tests/claims/test_sql_parity.py)."""
     settled = settled or {}
+    notified_at = told_at(from_status=from_status, to_status=to, now=now)
     if not settled:  # the common move (a bordereau's 100,000 claims): no shares to record
         with connection.cursor() as cursor:
             cursor.execute(MOVE_SQL, [list(claim_ids), to, now, from_status, from_status, to, by_id, now, reason_code,
-                                      reason])
+                                      reason, notified_at])
             return sorted(row[0] for row in cursor.fetchall())
     paid_ids = list(settled)
     with connection.cursor() as cursor:
@@ -161,9 +167,9 @@ def _move_ids_in_sql(claim_ids, from_status, to, by_id, now, reason_code, reason
             "complementary_settled = COALESCE(p.complementary, c.complementary_settled) "
             "FROM target t LEFT JOIN paid p ON p.id = t.id WHERE c.id = t.id AND t.status = %s RETURNING c.id) "
             "INSERT INTO claims_claimstatuschange (claim_id, from_status, to_status, changed_by_id, changed_at, "
-            "reason_code, reason) SELECT id, %s, %s, %s, %s, %s, %s FROM moved RETURNING claim_id",
+            "reason_code, reason, notified_at) SELECT id, %s, %s, %s, %s, %s, %s, %s FROM moved RETURNING claim_id",
             [list(claim_ids), paid_ids, [settled[pk][0] for pk in paid_ids], [settled[pk][1] for pk in paid_ids],
-             to, now, from_status, from_status, to, by_id, now, reason_code, reason])
+             to, now, from_status, from_status, to, by_id, now, reason_code, reason, notified_at])
         return sorted(row[0] for row in cursor.fetchall())
 
 
@@ -175,7 +181,8 @@ def _move_ids_with_orm(claim_ids, from_status, to, by_id, now, reason_code, reas
     paid = [pk for pk in moved if pk in (settled or {})]
     update_columns(Claim, paid, {"amo_settled": [settled[pk][0] for pk in paid],
                                  "complementary_settled": [settled[pk][1] for pk in paid]})
+    notified_at = told_at(from_status=from_status, to_status=to, now=now)
     ClaimStatusChange.objects.bulk_create(
         ClaimStatusChange(claim_id=pk, from_status=from_status, to_status=to, changed_by_id=by_id, changed_at=now,
-                          reason_code=reason_code, reason=reason) for pk in moved)
+                          reason_code=reason_code, reason=reason, notified_at=notified_at) for pk in moved)
     return moved

@@ -7,7 +7,10 @@ many times the task runs; an SMTP failure rolls the batch back, to be sent at th
 Each e-mail is written in the insured person's language (Insured.language), the reasons of a
 rejection or of an adjusted line included (claims.services.explanations).
 """
+from collections import defaultdict
 from collections.abc import Sequence
+from operator import itemgetter
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
@@ -20,13 +23,14 @@ from django.utils.translation import gettext_lazy
 from claims.models import Claim, ClaimStatus, ClaimStatusChange, DocumentRequest
 from claims.services.explanations import claim_reasons, decisions_by_claim, reasons_text
 
+#: The subject of each status the insured person is told of. The steps that are no news to them
+#: (claims.outbox.UNTOLD_STATUSES: a claim put into a payment bordereau) are written told and have none.
 SUBJECTS: dict[str, str | Promise] = {
     ClaimStatus.SUBMITTED: gettext_lazy("Votre dossier %(number)s a bien été déposé"),
     ClaimStatus.IN_CONTROL: gettext_lazy("Votre dossier %(number)s est en cours de contrôle"),
     ClaimStatus.DOCUMENTS_REQUESTED: gettext_lazy("Dossier %(number)s : des pièces sont à fournir"),
     ClaimStatus.LIQUIDATED: gettext_lazy("Dossier %(number)s liquidé : %(amount)s DH vous seront versés"),
     ClaimStatus.REJECTED: gettext_lazy("Dossier %(number)s rejeté"),
-    ClaimStatus.IN_BATCH: gettext_lazy("Dossier %(number)s : paiement en préparation"),
     ClaimStatus.PAID: gettext_lazy("Dossier %(number)s payé : %(amount)s DH"),
     ClaimStatus.PAYMENT_REJECTED: gettext_lazy("Dossier %(number)s : le virement a été rejeté par la banque"),
     ClaimStatus.UNDER_APPEAL: gettext_lazy("Dossier %(number)s : votre réclamation a bien été reçue"),
@@ -66,24 +70,38 @@ SIGNATURE = gettext_lazy("Votre mutuelle")
 #: The changes whose e-mail gives the reasons (and so reads the claim's decisions).
 EXPLAINED = (ClaimStatus.REJECTED, ClaimStatus.LIQUIDATED)
 
-#: Changes told per transaction: a bordereau of 100,000 claims paid is 200 batches, each holding
-#: its rows' locks for the time of one SMTP exchange.
-BATCH = 500
+#: Changes told per transaction: a bordereau of 100,000 claims paid is 100 batches, each holding
+#: its rows' locks for the time of one SMTP exchange (one connection per batch).
+BATCH = 1000
 
 
-def send_status_emails_batch(*, limit: int = BATCH) -> tuple[int, bool]:
-    """Tell the insured persons of up to `limit` changes not yet told, oldest first, in one
-    transaction; returns (e-mails sent, whether more changes may be waiting)."""
+class Told(NamedTuple):
+    """What one batch of the outbox did."""
+
+    sent: int  #: e-mails sent
+    last_id: int  #: the last change of the batch (the next batch of the same run starts after it)
+    more: bool  #: whether more changes may be waiting
+
+
+def send_status_emails_batch(*, limit: int = BATCH, after: int = 0) -> Told:
+    """Tell the insured persons of up to `limit` changes not yet told, oldest first from the change
+    after `after`, in one transaction.
+
+    A run of the task goes forward from batch to batch (`after`: the last change of the previous
+    batch): the changes it has just told stay in the outbox's index until the next vacuum, and
+    starting each batch from the first id would walk past all of them again. A change committed
+    behind the run's position (a transaction that began earlier and ended later) is taken by the
+    next run, which starts from the beginning: each commit that changes statuses queues one."""
     with transaction.atomic():
-        changes = list(ClaimStatusChange.objects.filter(notified_at__isnull=True).order_by("pk")
+        changes = list(ClaimStatusChange.objects.filter(notified_at__isnull=True, pk__gt=after).order_by("pk")
                        .select_for_update(skip_locked=True).values_list("pk", "claim_id", "from_status",
                                                                         "to_status", "reason_code",
                                                                         "reason")[:limit])
         if not changes:
-            return 0, False
+            return Told(0, after, False)
         sent = status_emails([(claim_id, to, *decision) for _, claim_id, before, to, *decision in changes if before])
         ClaimStatusChange.objects.filter(pk__in=[pk for pk, *_ in changes]).update(notified_at=timezone.now())
-    return sent, len(changes) == limit
+    return Told(sent, changes[-1][0], len(changes) == limit)
 
 
 def status_emails(changes: Sequence[tuple]) -> int:
@@ -93,10 +111,7 @@ def status_emails(changes: Sequence[tuple]) -> int:
     later, is the insured person's first message."""
     if not changes:
         return 0
-    claims = {claim.pk: claim for claim in Claim.objects.filter(pk__in={pk for pk, *_ in changes})
-              .select_related("insured").only("number", "status", "total_amo", "total_complementary",
-                                              "rejection_code", "rejection_message", "insured__email",
-                                              "insured__first_name", "insured__last_name", "insured__language")}
+    claims = _claims({pk for pk, *_ in changes})
     # The missing documents matter only to the changes that asked for them, the decisions only to
     # rejections and liquidations: one query each for those, rather than a prefetch per claim (a
     # worker tells a batch of claims at a time).
@@ -105,23 +120,50 @@ def status_emails(changes: Sequence[tuple]) -> int:
                    .values_list("claim_id", "missing")) if asked else {}  # the latest request wins
     explained = {claim_id for claim_id, to, *_ in changes if to in EXPLAINED}
     decisions = decisions_by_claim(explained) if explained else {}
-    messages = []
-    for claim_id, to, *decision in changes:
-        code, reason = (list(decision) + ["", ""])[:2]
+    # By language, each in one translation.override: the batch's fixed texts are translated once per
+    # language (_Texts), not once per e-mail; the messages keep the changes' order.
+    by_language: dict[str, list[tuple[int, Claim, str, tuple[str, str]]]] = defaultdict(list)
+    for index, (claim_id, to, *extra) in enumerate(changes):
         claim = claims.get(claim_id)
         if claim is None or not claim.insured.email or to not in SUBJECTS:
             continue
-        with translation.override(claim.insured.language or settings.LANGUAGE_CODE):
-            subject, body = _status_email(claim, to, missing.get(claim.pk, ""), decisions.get(claim.pk, []),
-                                          decision=(code, reason))
-        messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [claim.insured.email]))
-    return send_mass_mail(messages, fail_silently=False) if messages else 0
+        code, reason = (list(extra) + ["", ""])[:2]
+        by_language[claim.insured.language or settings.LANGUAGE_CODE].append((index, claim, to, (code, reason)))
+    messages = []
+    for language, items in by_language.items():
+        with translation.override(language):
+            texts = _Texts()
+            for index, claim, to, decision in items:
+                subject, body = _status_email(claim, to, missing.get(claim.pk, ""), decisions.get(claim.pk, []),
+                                              decision=decision, text=texts)
+                messages.append((index, (subject, body, settings.DEFAULT_FROM_EMAIL, [claim.insured.email])))
+    messages.sort(key=itemgetter(0))
+    return send_mass_mail([message for _, message in messages], fail_silently=False) if messages else 0
 
 
-def _status_email(claim: Claim, to: str, missing: str, decisions: list,
-                  decision: tuple[str, str] = ("", "")) -> tuple[str, str]:
-    """The subject and body of one change, in the active language; a réclamation's decision
-    (the change's reason code and reason) says what was decided."""
+def _claims(ids: set[int]) -> dict[int, Claim]:
+    """The batch's claims with their insured persons (in no order: the model's would sort them)."""
+    return {claim.pk: claim for claim in Claim.objects.filter(pk__in=ids).order_by().select_related("insured")
+            .only("number", "status", "total_amo", "total_complementary", "rejection_code", "rejection_message",
+                  "insured__email", "insured__first_name", "insured__last_name", "insured__language")}
+
+
+class _Texts(dict):
+    """The fixed texts of the e-mails (subjects, bodies, greeting, signature) in the active language,
+    each translated at its first use: keyed by the lazy text's identity (hashing a lazy text would
+    translate it)."""
+
+    def __call__(self, text: str | Promise) -> str:
+        key = id(text)
+        if key not in self:
+            self[key] = str(text)
+        return self[key]
+
+
+def _status_email(claim: Claim, to: str, missing: str, decisions: list, *, decision: tuple[str, str],
+                  text: _Texts) -> tuple[str, str]:
+    """The subject and body of one change, in the active language (`text`: its fixed texts); a
+    réclamation's decision (the change's reason code and reason) says what was decided."""
     base = getattr(settings, "PORTAL_BASE_URL", "http://127.0.0.1:8000")
     amount = f"{claim.reimbursed:.2f}".replace(".", ",") if claim.reimbursed is not None else "0,00"
     reasons = reasons_text(claim_reasons(claim, decisions)) if to in EXPLAINED else ""
@@ -134,5 +176,6 @@ def _status_email(claim: Claim, to: str, missing: str, decisions: list,
     subject: str | Promise = SUBJECTS[to]
     if code in DECISION_SUBJECTS:
         template, subject, context["reason"] = DECISION_BODIES[code], DECISION_SUBJECTS[code], reason
-    body = str(template) % context
-    return str(subject) % context, f"{GREETING % {'name': claim.insured.full_name}}\n\n{body}\n\n{SIGNATURE}"
+    body = text(template) % context
+    greeting = text(GREETING) % {"name": claim.insured.full_name}
+    return text(subject) % context, f"{greeting}\n\n{body}\n\n{text(SIGNATURE)}"

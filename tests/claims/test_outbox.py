@@ -59,11 +59,26 @@ def test_the_batch_takes_the_oldest_changes_and_says_more_may_wait(insured):
     claims = [_file(insured, seed) for seed in range(3)]
     liquidate_claim_task.apply(args=(claims[0].pk,))
     # when
-    sent, more = send_status_emails_batch(limit=2)
+    sent, last_id, more = send_status_emails_batch(limit=2)
     # then
     assert (sent, more) == (2, True)
     assert _pending() == [(claims[2].pk, ClaimStatus.IN_CONTROL)]
-    assert send_status_emails_batch(limit=2) == (1, False)
+    assert send_status_emails_batch(limit=2, after=last_id) == (1, claims[2].status_changes.latest("pk").pk, False)
+
+
+def test_a_batch_goes_on_after_the_previous_one_and_the_next_run_starts_over(insured):
+    # given: three changes to tell, the first of them behind the position a run has reached
+    # (committed late by a transaction that began earlier)
+    claims = [_file(insured, seed) for seed in range(3)]
+    liquidate_claim_task.apply(args=(claims[0].pk,))
+    first = claims[0].status_changes.get(to_status=ClaimStatus.IN_CONTROL)
+    # when: a batch after the first change
+    told = send_status_emails_batch(after=first.pk)
+    # then: the two others are told, the first waits for the next run, which starts from the beginning
+    assert (told.sent, told.more) == (2, False)
+    assert _pending() == [(claims[0].pk, ClaimStatus.IN_CONTROL)]
+    assert notify_status_change_task.apply().get() == 1
+    assert _pending() == [] and len(mail.outbox) == 3
 
 
 def test_a_change_of_a_person_without_address_is_marked_without_mail(insured):
@@ -99,6 +114,16 @@ def test_a_batch_the_smtp_server_refused_is_sent_at_the_next_run(insured):
         send_status_emails_batch()
     assert _pending() == [(claim.pk, ClaimStatus.IN_CONTROL)]
     # then: the next run tells it, once
-    assert send_status_emails_batch() == (1, False)
+    assert send_status_emails_batch() == (1, claim.status_changes.latest("pk").pk, False)
     assert [m.to for m in mail.outbox] == [[insured.email]]
     assert claim.status_changes.get(to_status=ClaimStatus.IN_CONTROL).notified_at >= before
+
+
+def test_a_run_without_time_left_still_tells_a_batch(insured):
+    # given
+    claims = [_file(insured, seed) for seed in range(2)]
+    liquidate_claim_task.apply(args=(claims[0].pk,))
+    # when: no time at all for the run
+    sent = notify_status_change_task.apply(kwargs={"budget": 0}).get()
+    # then
+    assert sent == 2 and _pending() == []

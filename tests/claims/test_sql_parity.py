@@ -72,7 +72,7 @@ def test_transition_ids_statement_moves_the_claims_the_orm_moves(claims, agent):
     """The PostgreSQL statement of transition_ids (_move_ids_in_sql) against its ORM path
     (_move_ids_with_orm): the same ids moved (in the same order), the same statuses, versions and
     confirmed-paid shares (`settled`, as a settlement records them), updated_at set to the moment of
-    the move, and the same audit rows."""
+    the move, and the same audit rows, told or left to tell alike."""
     postgresql_only("transition_ids")
     ids = [claim.pk for claim in claims]
 
@@ -91,6 +91,10 @@ def test_transition_ids_statement_moves_the_claims_the_orm_moves(claims, agent):
         # the ORM's bulk_create stamps them itself (auto_now_add), a moment later.
         assert all(claims_now[pk].pop() == now for pk in moved)
         assert all(row.pop("changed_at") >= now for row in changes.values())
+        # A change never e-mailed (claims.outbox) is written told at the moment of the move.
+        assert all(row["notified_at"] in (None, now) for row in changes.values())
+        for row in changes.values():
+            row["notified_at"] = row["notified_at"] is not None
         return moved, claims_now, changes
 
     live_moves = [move for move in MOVES if move[0] in {claim.status for claim in claims}]

@@ -121,8 +121,9 @@ def test_copy_rows_inserts_what_bulk_create_inserts(filed, agent):
                     min_size=3, max_size=3), st.data())
     def check(texts, data):
         moment = timezone.now()
-        changes = [(claim.pk, ClaimStatus.LIQUIDATED, ClaimStatus.IN_BATCH, agent.pk, moment, code[:40], reason[:500])
-                   for claim, (code, reason, *_) in zip(filed, texts, strict=True)]
+        changes = [(claim.pk, ClaimStatus.LIQUIDATED, ClaimStatus.IN_BATCH, agent.pk, moment, code[:40], reason[:500],
+                    moment if told else None)
+                   for claim, (code, reason, told, *_) in zip(filed, texts, strict=True)]
         both(ClaimStatusChange, CHANGE_COLUMNS, changes, "claim_id")
         lines = [(bordereau.pk, claim.pk, f"REF-{claim.pk}", claim.number, name[:200], reason[:200], "0" * 24,
                   data.draw(cents(12000)), D("40.00"), LineState.PENDING, ClaimStatus.LIQUIDATED, D("0"), D("0"),
