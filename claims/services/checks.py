@@ -1,5 +1,6 @@
 """Administrative controls that reject a whole claim before any payment (domain.md §3.1-§3.5)."""
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -52,9 +53,10 @@ def entitlement_reason(entitlement: Entitlement) -> Reason | None:
 
 
 def duplicate_key(*, insured_id: int, dependent_id: int | None, care_date: date, prescriber_inpe: str,
-                  lines: list[tuple[str, str, int, str]]) -> str:
+                  lines: Sequence[Sequence[object]]) -> str:
     """Fingerprint of "the same care filed twice": beneficiary, care date, prescriber and lines
-    (kind, cotation or medicine, quantity, amount paid), whatever their order."""
+    (kind, cotation or medicine, quantity, amount paid, and a line's own date or sector when it has
+    one), whatever their order."""
     parts = [str(insured_id), str(dependent_id or 0), care_date.isoformat(), prescriber_inpe.strip()]
     parts += sorted("|".join(str(x).strip().upper() for x in line) for line in lines)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()

@@ -124,7 +124,7 @@ def preview_claim(*, user, insured: Insured, data: ClaimInput) -> Preview:
                                                                          on=draft.care_date))
     if not entitlement.entitled and result.admissible:
         priced = [rejected_line(line) for line in draft.lines]
-        reasons = [*result.reasons, entitlement_reason(entitlement)]
+        reasons = [*result.reasons, *filter(None, [entitlement_reason(entitlement)])]
         result = SimulationResult(admissible=False, reasons=reasons, lines=priced,
                                   totals=add_up([(line.amount_paid, p.amounts)
                                                  for line, p in zip(draft.lines, priced, strict=True)]),

@@ -128,11 +128,11 @@ def load_act_complements(*, data_dir: Path) -> TableCounts:
     file no longer lists is withdrawn."""
     counts = TableCounts(table_label(ActComplement))
     mutuelles = {m.code: m for m in Mutuelle.objects.all()}
-    keys = {k.code: k.code for k in LetterKey.objects.all()}
+    keys = {k.code: k for k in LetterKey.objects.all()}
     path = data_file(data_dir, "mutuelles", "act_complements.csv")
     required = ("mutuelle", "act_code", "label", "amount", "valid_from", "valid_to", "source")
     rows = [(rec.where, {
-        "mutuelle": rec.pick("mutuelle", mutuelles, "mutuelle"), "act_code": rec.pick("act_code", keys, "acte"),
+        "mutuelle": rec.pick("mutuelle", mutuelles, "mutuelle"), "act_code": rec.pick("act_code", keys, "acte").code,
         "valid_from": rec.day("valid_from"),
     }, {
         "label": rec.text("label"), "amount": rec.decimal("amount"),
