@@ -62,6 +62,10 @@ MESSAGES = [
     gettext_noop("Droits maintenus après le décès de l'assuré le {death:%d/%m/%Y}, jusqu'au {last:%d/%m/%Y} "
                  "inclus."),
     gettext_noop("Aucune limite d'âge des ayants droit n'est définie pour ce régime à la date des soins."),
+    # ... and as the claims' history keeps them, written with the limits in force (21 and 26 years)
+    gettext_noop("L'enfant a dépassé 21 ans et n'a pas de certificat d'études supérieures valable à cette date."),
+    gettext_noop("L'enfant de plus de 21 ans est marié : la prolongation pour études ne s'applique pas."),
+    gettext_noop("L'enfant a dépassé 26 ans sans maintien des droits pour handicap."),
     gettext_noop("L'assuré est décédé le {death:%d/%m/%Y} : les droits de ses ayants droit ont couru "
                  "jusqu'au {last:%d/%m/%Y} inclus ({days} jours après le décès)."),
     gettext_noop("La date des soins précède la date de naissance."),
