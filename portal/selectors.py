@@ -53,6 +53,8 @@ class BeneficiaryRights:
     entitlement: Entitlement
     #: The end of rights is worth announcing: within a year (a child nearing 21 or 26), or a student's.
     end_announced: bool = False
+    #: The students' age limit of the régime on the date (tariffs/data/eligibility_rules.csv).
+    student_age: int | None = None
 
 
 def _announced(entitlement: Entitlement, on: date) -> bool:
@@ -70,7 +72,7 @@ def family_rights(*, insured: Insured, on: date) -> list[BeneficiaryRights]:
         dependent.insured = insured  # the holder's rights are checked first; avoid a query per dependant
         entitlement = beneficiary_entitlement(insured=insured, dependent=dependent, on=on, limits=limits)
         rows.append(BeneficiaryRights(dependent, dependent.full_name, dependent.relationship, dependent.birth_date,
-                                      entitlement, _announced(entitlement, on)))
+                                      entitlement, _announced(entitlement, on), limits.student_age))
     return rows
 
 
