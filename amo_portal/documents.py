@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import filetype
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.http import FileResponse
 from PIL import Image, UnidentifiedImageError
 
 #: 10 MB per document.
@@ -24,6 +25,11 @@ CHUNK_BYTES = 64 * 1024
 #: Bytes filetype needs to recognise a PDF, JPEG or PNG.
 HEAD_BYTES = 8192
 PDF_END = b"%%EOF"
+
+#: Types shown in the browser rather than downloaded: images only (recognised from their bytes at upload).
+INLINE_TYPES = frozenset({"image/jpeg", "image/png"})
+#: Images are shown in the page that links them, each in a sandbox with nothing to run or load.
+IMAGE_SANDBOX = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
 
 MSG_TOO_LARGE = "« {name} » dépasse 10 Mo."
 MSG_EMPTY = "« {name} » est vide."
@@ -108,3 +114,16 @@ def check_document(uploaded, *, field: str = "documents", name: str | None = Non
     uploaded.seek(0)
     return CheckedDocument(file=uploaded, content_type=kind.mime, extension=ALLOWED[kind.mime], name=name,
                            sha256=sha256, size=size)
+
+
+def stored_document_response(document, *, filename: str, download: bool) -> FileResponse:
+    """A stored document as served to those who may see it: a JPEG or PNG inline (unless `download`)
+    under a sandbox policy; a PDF always as a download, since it may carry scripts, forms and links
+    and is never opened as a page of the portal's origin. Never cached, never sniffed."""
+    inline = document.content_type in INLINE_TYPES and not download
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=not inline,
+                            filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = IMAGE_SANDBOX
+    response["Cache-Control"] = "private, no-store"
+    return response

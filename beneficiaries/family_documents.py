@@ -9,7 +9,7 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from amo_portal.documents import CheckedDocument
+from amo_portal.documents import CheckedDocument, stored_document_response
 from beneficiaries.models_family import FamilyChangeDocument, FamilyChangeKind, FamilyChangeRequest
 from beneficiaries.models_family import FamilyDocumentKind as D
 
@@ -34,9 +34,6 @@ DOCUMENT_LABELS = {
 }
 #: The required document, and one more at most (a CNIE, a livret de famille...).
 MAX_DOCUMENTS = 2
-IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
-#: An image opened from a page: nothing in it may run or load anything.
-IMAGE_SANDBOX = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
 
 
 def document_label(kind: str) -> str:
@@ -75,11 +72,5 @@ def attach_documents(request: FamilyChangeRequest, documents: Sequence[tuple[str
 
 def document_response(document: FamilyChangeDocument, *, download: bool = False) -> FileResponse:
     """The document as stored: an image inline (unless `download`), a PDF always as a download."""
-    inline = document.content_type in IMAGE_TYPES and not download
-    response = FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=not inline,
-                            filename=f"{document.request.number or document.request_id}-{document.pk}."
-                                     f"{document.extension}")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = IMAGE_SANDBOX
-    response["Cache-Control"] = "private, no-store"
-    return response
+    name = f"{document.request.number or document.request_id}-{document.pk}.{document.extension}"
+    return stored_document_response(document, filename=name, download=download)

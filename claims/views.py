@@ -1,14 +1,11 @@
 """Portal pages of the claims app: the public home, the simulator, and document downloads."""
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from amo_portal.documents import stored_document_response
 from claims.selectors import documents_visible_to
-
-#: Types shown in the browser rather than downloaded: images only.
-INLINE_TYPES = frozenset({"image/jpeg", "image/png"})
 
 
 def home(request):
@@ -58,8 +55,6 @@ def _simulator(request, posted, rows, errors: dict, result, *, status: int):
     return render(request, "claims/simulator.html", context, status=status)
 
 
-#: Images are shown in the page that links them, each in a sandbox with nothing to run or load.
-IMAGE_SANDBOX = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
 
 
 @require_GET
@@ -71,11 +66,5 @@ def document_download(request, pk: int):
     and links, and is never opened as a page of the portal's origin. A JPEG or PNG is shown inline
     (it was recognised from its bytes at upload) under a sandbox policy, unless a download is asked."""
     document = get_object_or_404(documents_visible_to(user=request.user), pk=pk)
-    inline = document.content_type in INLINE_TYPES and request.GET.get("telecharger") != "1"
-    response = FileResponse(document.file.open("rb"), content_type=document.content_type,
-                            as_attachment=not inline, filename=f"{document.claim.number}-{document.pk}."
-                                                                 f"{document.extension}")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = IMAGE_SANDBOX
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_document_response(document, filename=f"{document.claim.number}-{document.pk}.{document.extension}",
+                                    download=request.GET.get("telecharger") == "1")
