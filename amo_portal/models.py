@@ -15,6 +15,21 @@ class TimeStampedModel(models.Model):
         return covers(self.valid_from, self.valid_to, on)
 
 
+class StoredDocument(TimeStampedModel):
+    """The columns of a document checked by amo_portal.documents and kept on private storage: its
+    name as sent, its type and extension recognised from its bytes, its size and its hash. Each
+    model adds its owner, its kinds and its `file`, whose path names the owner and the hash."""
+
+    original_name = models.CharField("nom d'origine", max_length=200)
+    content_type = models.CharField("type", max_length=40)
+    extension = models.CharField(max_length=5)
+    size = models.PositiveIntegerField("taille (octets)")
+    sha256 = models.CharField("empreinte SHA-256", max_length=64)
+
+    class Meta:
+        abstract = True
+
+
 class DatedQuerySet(models.QuerySet):
     """Rows valid over [valid_from, valid_to): valid_to is exclusive, null means open-ended."""
 

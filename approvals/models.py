@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from amo_portal.models import DatedModel, TimeStampedModel
+from amo_portal.models import DatedModel, StoredDocument, TimeStampedModel
 from beneficiaries.models import Dependent, Insured
 from mutuelles.models import AMOFund, Mutuelle
 from tariffs.models import ALDCondition
@@ -248,18 +248,13 @@ def accord_document_path(instance: "AccordDocument", filename: str) -> str:
     return f"accords/{instance.accord_id}/{instance.sha256}.{instance.extension}"
 
 
-class AccordDocument(TimeStampedModel):
+class AccordDocument(StoredDocument):
     """A piece sent with a request (medical report, prescription, quote), stored outside the static
     tree and served only to the staff of the mutuelle, as a download."""
 
     accord = models.ForeignKey(Accord, verbose_name="accord", related_name="documents", on_delete=models.CASCADE)
     kind = models.CharField("nature", max_length=12, choices=AccordDocumentKind.choices)
     file = models.FileField("fichier", upload_to=accord_document_path, max_length=200)
-    original_name = models.CharField("nom d'origine", max_length=200)
-    content_type = models.CharField("type", max_length=40)
-    extension = models.CharField(max_length=5)
-    size = models.PositiveIntegerField("taille (octets)")
-    sha256 = models.CharField("empreinte SHA-256", max_length=64)
 
     class Meta:
         verbose_name = "pièce d'une demande d'accord"

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from amo_portal.models import TimeStampedModel
+from amo_portal.models import StoredDocument, TimeStampedModel
 from beneficiaries.models import Dependent, Insured, Sex
 
 __all__ = ["DECIDED_STATUSES", "CustodyDirection", "FamilyChangeDocument", "FamilyChangeEvent", "FamilyChangeKind",
@@ -133,7 +133,7 @@ def family_document_path(instance: "FamilyChangeDocument", filename: str) -> str
     return f"famille/{instance.request_id}/{instance.sha256}.{instance.extension}"
 
 
-class FamilyChangeDocument(TimeStampedModel):
+class FamilyChangeDocument(StoredDocument):
     """A document sent with a request, checked by amo_portal.documents, stored outside the static tree
     and served only to the person who sent it and to the staff of their mutuelle."""
 
@@ -141,11 +141,6 @@ class FamilyChangeDocument(TimeStampedModel):
                                 on_delete=models.CASCADE)
     kind = models.CharField("nature", max_length=20, choices=FamilyDocumentKind.choices)
     file = models.FileField("fichier", upload_to=family_document_path, max_length=200)
-    original_name = models.CharField("nom d'origine", max_length=200)
-    content_type = models.CharField("type", max_length=40)
-    extension = models.CharField(max_length=5)
-    size = models.PositiveIntegerField("taille (octets)")
-    sha256 = models.CharField("empreinte SHA-256", max_length=64)
 
     class Meta:
         verbose_name = "pièce d'une déclaration familiale"

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from amo_portal.models import TimeStampedModel
+from amo_portal.models import StoredDocument, TimeStampedModel
 from amo_portal.money import money_field
 from approvals.models import ETMAccord
 from beneficiaries.models import Dependent, Insured
@@ -222,18 +222,13 @@ def document_path(instance: "ClaimDocument", filename: str) -> str:
     return f"claims/{instance.claim_id}/{instance.sha256}.{instance.extension}"
 
 
-class ClaimDocument(TimeStampedModel):
+class ClaimDocument(StoredDocument):
     """A scan or photo of a supporting document, stored outside the static tree."""
 
     claim = models.ForeignKey(Claim, verbose_name="dossier", related_name="documents", on_delete=models.CASCADE,
                               db_index=False)  # claimdocument_unique_per_claim leads with it
     kind = models.CharField("nature", max_length=20, choices=DocumentKind.choices, default=DocumentKind.OTHER)
     file = models.FileField("fichier", upload_to=document_path, max_length=200)
-    original_name = models.CharField("nom d'origine", max_length=200)
-    content_type = models.CharField("type", max_length=40)
-    extension = models.CharField(max_length=5)
-    size = models.PositiveIntegerField("taille (octets)")
-    sha256 = models.CharField("empreinte SHA-256", max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="déposé par", null=True,
                                     related_name="+", on_delete=models.SET_NULL, db_index=False)
 
