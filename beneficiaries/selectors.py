@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from amo_portal.scoping import scoped_to
 from beneficiaries.models import Dependent, Insured
 from mutuelles.models import AMOFund
-from mutuelles.selectors import payer_on
+from mutuelles.selectors import payers_in_force
 
 
 def insured_visible_to(*, user) -> QuerySet[Insured]:
@@ -18,9 +18,8 @@ def dependents_visible_to(*, user) -> QuerySet[Dependent]:
     return Dependent.objects.filter(insured__in=insured_visible_to(user=user))
 
 
-
 def payer_of(insured: Insured, *, on: date) -> AMOFund | None:
     """The organisme that pays the AMO share of the insured person's care on a date: their
     régime's payer (mutuelles.RegimePayer), which the portal shows as their "organisme AMO"."""
-    payer_id = payer_on(regime_id=insured.regime_id, on=on)
-    return None if payer_id is None else AMOFund.objects.get(pk=payer_id)
+    payer = payers_in_force(on).filter(regime_id=insured.regime_id).select_related("fund").first()
+    return None if payer is None else payer.fund

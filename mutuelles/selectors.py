@@ -18,9 +18,13 @@ def funds_visible_to(*, user) -> QuerySet[AMOFund]:
     return scoped_to(AMOFund.objects.all(), user=user, fund="pk", mutuelle="mutuelle_links__mutuelle_id").distinct()
 
 
+def payers_in_force(on: date) -> QuerySet[RegimePayer]:
+    """Which organisme pays the AMO share of each régime on a date (mutuelles.RegimePayer): the one
+    answer to "who pays". Filing and the simulator ask it on the filing day (payer_on), the bordereau
+    builder on the day claims enter a bordereau, the portal on the day it shows."""
+    return RegimePayer.objects.in_force(on)
+
+
 def payer_on(*, regime_id: int, on: date) -> int | None:
-    """The organisme that pays the AMO share of a régime on a date (mutuelles.RegimePayer), or None
-    if no payer is in force. The one answer to "who pays": filing, the simulator and the bordereau
-    builder ask it (on the filing day, then on the day the claim enters a bordereau)."""
-    return (RegimePayer.objects.in_force(on).filter(regime_id=regime_id)
-            .values_list("fund_id", flat=True).first())
+    """The organisme that pays the AMO share of a régime on a date, or None if no payer is in force."""
+    return payers_in_force(on).filter(regime_id=regime_id).values_list("fund_id", flat=True).first()

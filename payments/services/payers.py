@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from claims.models import Claim, ClaimStatusChange
 from claims.payable import PAYABLE_STATUSES
-from mutuelles.models import AMOFund, Regime
-from mutuelles.selectors import payer_on
+from mutuelles.models import RegimePayer
+from mutuelles.selectors import payers_in_force
 
 REASON_CODE = "changement_payeur"
 MSG_MOVED = "Part AMO désormais payée par {payer} (organisme payeur du régime {regime} depuis le {since:%d/%m/%Y})."
@@ -24,25 +24,19 @@ MSG_MOVED = "Part AMO désormais payée par {payer} (organisme payeur du régime
 
 def move_to_current_payers(*, on: date, by) -> int:
     """Move the payable claims of every régime to its payer on `on`; returns how many moved."""
-    moved = 0
-    for regime in Regime.objects.all():
-        payer_id = payer_on(regime_id=regime.pk, on=on)
-        if payer_id is not None:
-            moved += _move(regime, AMOFund.objects.get(pk=payer_id), on=on, by=by)
-    return moved
+    return sum(_move(payer, by=by) for payer in payers_in_force(on).select_related("regime", "fund"))
 
 
 @transaction.atomic
-def _move(regime: Regime, payer: AMOFund, *, on: date, by) -> int:
+def _move(payer: RegimePayer, *, by) -> int:
     claims = (Claim.objects.select_for_update(of=("self",)).filter(status__in=PAYABLE_STATUSES,
-                                                                   insured__regime=regime)
-              .exclude(fund=payer).values_list("pk", "status"))
+                                                                   insured__regime_id=payer.regime_id)
+              .exclude(fund_id=payer.fund_id).values_list("pk", "status"))
     rows = list(claims)
     if not rows:
         return 0
-    since = regime.payers.in_force(on).values_list("valid_from", flat=True).first() or on
-    reason = MSG_MOVED.format(payer=payer.code, regime=regime.code, since=since)
-    Claim.objects.filter(pk__in=[pk for pk, _ in rows]).update(fund=payer)
+    reason = MSG_MOVED.format(payer=payer.fund.code, regime=payer.regime.code, since=payer.valid_from)
+    Claim.objects.filter(pk__in=[pk for pk, _ in rows]).update(fund_id=payer.fund_id)
     now = timezone.now()
     ClaimStatusChange.objects.bulk_create([
         ClaimStatusChange(claim_id=pk, from_status=status, to_status=status, changed_by=by, reason_code=REASON_CODE,
